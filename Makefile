@@ -1,0 +1,47 @@
+# The README's two commands: `make demo` and `make test`. Everything else wraps CMake.
+JOBS ?= $(shell nproc)
+BUILD ?= build
+ASAN_BUILD ?= build-asan
+CONFORMANCE_DIR ?= ../shared/onnx-conformance/node
+CMAKE_FLAGS ?=
+
+.PHONY: all deps configure build test asan-test conformance demo format clean
+
+all: build
+
+deps:
+	@bash scripts/deps.sh
+
+$(BUILD)/build.ninja:
+	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release $(CMAKE_FLAGS)
+
+configure: $(BUILD)/build.ninja
+
+build: configure
+	cmake --build $(BUILD) -j $(JOBS)
+
+test: deps
+	@$(MAKE) --no-print-directory build
+	cd $(BUILD) && ctest --output-on-failure
+
+$(ASAN_BUILD)/build.ninja:
+	cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBOG_SANITIZE=ON $(CMAKE_FLAGS)
+
+asan-test: deps $(ASAN_BUILD)/build.ninja
+	cmake --build $(ASAN_BUILD) -j $(JOBS)
+	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure
+
+conformance: deps
+	@$(MAKE) --no-print-directory build
+	$(BUILD)/bog conformance $(CONFORMANCE_DIR) --expected tests/conformance/expected_pass.txt
+
+demo: deps
+	@$(MAKE) --no-print-directory build
+	bash scripts/demo.sh
+
+format:
+	clang-format -i $$(git ls-files '*.cpp' '*.h' '*.cu')
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD)

@@ -1,0 +1,41 @@
+// The `bog` executable: one subcommand per pipeline stage. Errors print one line,
+// "error[<category>]: <message>", and exit with the category's code.
+#include <spdlog/spdlog.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <exception>
+
+#include "cli/commands.h"
+#include "common/error.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"bog: train, export, run and benchmark small transformer text classifiers"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "bog 0.1.0");
+  spdlog::set_pattern("%v");
+  spdlog::set_level(spdlog::level::warn);
+
+  bog::cli::add_doctor_command(app);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::fprintf(stderr, "error[invalid_argument]: %s\n", e.what());
+    return bog::exit_code(bog::ErrorCategory::kInvalidArgument);
+  } catch (const bog::Error& e) {
+    std::fprintf(stderr, "error[%s]: %s\n", std::string(bog::category_name(e.category())).c_str(),
+                 e.what());
+    return bog::exit_code(e.category());
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "error[internal]: %s\n", e.what());
+    return bog::exit_code(bog::ErrorCategory::kInternal);
+  }
+  return 0;
+}

@@ -1,0 +1,53 @@
+// The provider interface (modelled on ONNX Runtime's IExecutionProvider): a provider says which
+// nodes it can run; the Session, not the provider, decides placement.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "onnx_runtime/graph.h"
+#include "onnx_runtime/kernel.h"
+
+namespace bog::runtime {
+
+// The answer to "can you run this node?": yes, or no with a reason for the placement report.
+struct Claim {
+  bool claimed = false;
+  std::string reason;  // why not, e.g. "op NonMaxSuppression not claimed"
+  static Claim yes() { return {true, {}}; }
+  static Claim no(std::string why) { return {false, std::move(why)}; }
+  explicit operator bool() const { return claimed; }
+};
+
+class ExecutionProvider {
+ public:
+  virtual ~ExecutionProvider() = default;
+
+  virtual std::string name() const = 0;
+  // False when the provider was built but cannot run here (e.g. no CUDA device).
+  virtual bool available() const { return true; }
+  virtual std::string unavailable_reason() const { return {}; }
+
+  // Op type, domain, opset range and (where known) dtypes.
+  virtual Claim claims(const Node& node) const = 0;
+
+  // The provider's own graph passes (fusions) over the nodes placed on it. (optional)
+  virtual void optimize(Graph& /*graph*/) {}
+
+  // Kernel for a claimed node; called once per node at session creation.
+  virtual KernelFn create_kernel(const Node& node) const = 0;
+
+  // Device of the tensors this provider reads and writes. Non-CPU providers also override
+  // the copies; the session inserts them only at provider boundaries.
+  virtual Device device() const { return Device::kCpu; }
+  virtual Tensor to_device(const Tensor& host) const { return host.clone(); }
+  virtual Tensor to_host(const Tensor& device_tensor) const { return device_tensor.clone(); }
+};
+
+// "reference", "cpu", "cuda": the providers this build knows. Error(kInvalidArgument) for
+// an unknown name; a known provider that cannot run here is returned with available() false.
+std::shared_ptr<ExecutionProvider> make_provider(const std::string& name);
+std::vector<std::string> known_provider_names();
+
+}  // namespace bog::runtime

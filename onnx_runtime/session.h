@@ -1,0 +1,57 @@
+// Session: a loaded model, placed on providers, ready to run with named inputs.
+//   load -> IR -> placement -> provider passes -> plan (last use of each value) -> run
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "onnx_runtime/execution_provider.h"
+#include "onnx_runtime/graph.h"
+#include "onnx_runtime/placement_report.h"
+#include "onnx_runtime/value.h"
+
+namespace bog::runtime {
+
+struct SessionOptions {
+  std::vector<std::string> providers = {"reference"};  // in order of preference
+  bool strict = false;    // any fallback is an error (kProviderUnavailable)
+  bool optimize = true;   // run each provider's optimize() passes
+  int threads = 1;        // for providers that use threads
+};
+
+class Session {
+ public:
+  Session(Model model, const SessionOptions& options);
+  // Explicit provider objects (tests use a fake provider built from a list of op types).
+  Session(Model model, std::vector<std::shared_ptr<ExecutionProvider>> providers, bool strict,
+          bool optimize = true);
+  static Session from_file(const std::filesystem::path& path, const SessionOptions& options);
+  ~Session();
+  Session(Session&&) noexcept;
+  Session& operator=(Session&&) noexcept;
+
+  // Runs with feeds by graph-input name; returns every graph output by name. Shapes are
+  // computed at run time, so dynamic axes take whatever the feeds carry. Intermediates are
+  // freed after their last use.
+  std::map<std::string, Value> run(std::map<std::string, Value> feeds);
+
+  // Called after each node with its outputs (parity's first-divergence uses it). (optional)
+  using NodeObserver = std::function<void(const Node&, const std::vector<Value>& outputs)>;
+  void set_node_observer(NodeObserver observer);
+
+  const Model& model() const;
+  const PlacementReport& placement() const;
+  // Graph inputs the caller must feed (inputs that are not initializers).
+  std::vector<ValueInfo> input_infos() const;
+  std::vector<ValueInfo> output_infos() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace bog::runtime

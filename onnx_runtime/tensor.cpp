@@ -1,0 +1,111 @@
+#include "onnx_runtime/tensor.h"
+
+#include <fmt/format.h>
+
+#include <cstdlib>
+#include <cstring>
+
+#include "common/checked_math.h"
+#include "common/error.h"
+
+namespace bog::runtime {
+
+// Owned storage: one 64-byte-aligned block (so SIMD kernels may use aligned loads) plus the
+// element strings of a kString tensor.
+struct Tensor::Storage {
+  struct FreeDeleter {
+    void operator()(void* p) const { std::free(p); }
+  };
+  std::unique_ptr<void, FreeDeleter> block;
+  std::vector<std::string> strings;
+};
+
+namespace {
+constexpr size_t kAlignment = 64;
+}
+
+Tensor::Tensor(DType dtype, Shape shape) : dtype_(dtype), shape_(std::move(shape)) {
+  numel_ = checked_numel(shape_);
+  storage_ = std::make_shared<Storage>();
+  if (dtype_ == DType::kString) {
+    storage_->strings.resize(static_cast<size_t>(numel_));
+    return;
+  }
+  const size_t bytes = checked_mul_size(static_cast<size_t>(numel_), dtype_size(dtype_));
+  // aligned_alloc needs a size that is a multiple of the alignment, and never 0.
+  const size_t padded = (bytes + kAlignment - 1) / kAlignment * kAlignment + kAlignment;
+  void* p = std::aligned_alloc(kAlignment, padded);
+  if (p == nullptr) {
+    throw Error(ErrorCategory::kIo,
+                fmt::format("out of memory allocating {} bytes for {} tensor {}", bytes,
+                            dtype_name(dtype_), shape_to_string(shape_)));
+  }
+  std::memset(p, 0, padded);
+  storage_->block.reset(p);
+  data_ = p;
+}
+
+Tensor Tensor::borrow(DType dtype, Shape shape, void* data) {
+  Tensor t;
+  t.dtype_ = dtype;
+  t.shape_ = std::move(shape);
+  t.numel_ = checked_numel(t.shape_);
+  t.data_ = data;
+  return t;
+}
+
+Tensor Tensor::scalar_string(std::string s) {
+  Tensor t(DType::kString, {});
+  t.strings()[0] = std::move(s);
+  return t;
+}
+
+size_t Tensor::nbytes() const { return static_cast<size_t>(numel_) * dtype_size(dtype_); }
+
+Tensor Tensor::clone() const {
+  if (!defined()) return Tensor();
+  Tensor out(dtype_, shape_);
+  if (dtype_ == DType::kString) {
+    out.strings() = strings();
+  } else if (nbytes() > 0) {
+    std::memcpy(out.data_, data_, nbytes());
+  }
+  return out;
+}
+
+Tensor Tensor::view(Shape shape) const {
+  const int64_t n = checked_numel(shape);
+  if (n != numel_) {
+    throw Error(ErrorCategory::kInvalidModel,
+                fmt::format("cannot view {} elements of shape {} as shape {}", numel_,
+                            shape_to_string(shape_), shape_to_string(shape)));
+  }
+  Tensor t;
+  t.dtype_ = dtype_;
+  t.shape_ = std::move(shape);
+  t.numel_ = n;
+  t.device_ = device_;
+  t.storage_ = storage_;
+  t.data_ = data_;
+  return t;
+}
+
+std::vector<std::string>& Tensor::strings() {
+  if (!storage_) {
+    throw Error(ErrorCategory::kInternal, "string access on a tensor without owned storage");
+  }
+  return storage_->strings;
+}
+
+const std::vector<std::string>& Tensor::strings() const {
+  if (!storage_) {
+    throw Error(ErrorCategory::kInternal, "string access on a tensor without owned storage");
+  }
+  return storage_->strings;
+}
+
+std::string shape_to_string(std::span<const int64_t> shape) {
+  return fmt::format("[{}]", fmt::join(shape, ","));
+}
+
+}  // namespace bog::runtime
