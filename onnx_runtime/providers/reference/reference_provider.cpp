@@ -12,6 +12,7 @@ ReferenceProvider::ReferenceProvider() {
   register_tensor_kernels(registry_);
   register_nn_kernels(registry_);
   register_control_flow_kernels(registry_);
+  register_advanced_kernels(registry_);
 }
 
 Claim ReferenceProvider::claims(const Node& node) const {

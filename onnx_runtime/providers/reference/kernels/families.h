@@ -13,5 +13,7 @@ void register_tensor_kernels(KernelRegistry& registry);
 void register_nn_kernels(KernelRegistry& registry);
 // If, Loop, Scan, sequence and optional ops.
 void register_control_flow_kernels(KernelRegistry& registry);
+// Attention, losses, quantization, RNNs, Resize, GridSample, DFT/STFT, windows, detection ops.
+void register_advanced_kernels(KernelRegistry& registry);
 
 }  // namespace bog::runtime
