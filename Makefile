@@ -5,12 +5,22 @@ ASAN_BUILD ?= build-asan
 CONFORMANCE_DIR ?= ../shared/onnx-conformance/node
 CMAKE_FLAGS ?=
 
-.PHONY: all deps configure build test asan-test conformance demo format clean
+.PHONY: all deps ort-deps configure build test asan-test conformance demo format clean
 
 all: build
 
 deps:
 	@bash scripts/deps.sh
+
+# ONNX Runtime reference (onnxruntime-node, CPU). --ignore-scripts: its install script fetches GPU
+# binaries and fails offline; the CPU library ships inside the package. Optional: without npm
+# the ORT rows and tests say they were skipped.
+ort-deps:
+	@if [ -d bench/ort/node_modules/onnxruntime-node ]; then :; \
+	elif command -v npm >/dev/null 2>&1; then \
+	  (cd bench/ort && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error) \
+	    || echo "ort-deps: npm ci failed; ONNX Runtime reference unavailable"; \
+	else echo "ort-deps: npm not found; ONNX Runtime reference unavailable"; fi
 
 $(BUILD)/build.ninja:
 	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release $(CMAKE_FLAGS)
@@ -20,7 +30,7 @@ configure: $(BUILD)/build.ninja
 build: configure
 	cmake --build $(BUILD) -j $(JOBS)
 
-test: deps
+test: deps ort-deps
 	@$(MAKE) --no-print-directory build
 	cd $(BUILD) && ctest --output-on-failure
 
@@ -36,7 +46,7 @@ conformance: deps
 	@$(MAKE) --no-print-directory build
 	$(BUILD)/bog conformance $(CONFORMANCE_DIR) --expected tests/conformance/expected_pass.txt
 
-demo: deps
+demo: deps ort-deps
 	@$(MAKE) --no-print-directory build
 	bash scripts/demo.sh
 
