@@ -47,7 +47,8 @@ class ExecutionProvider {
 
 // "reference", "cpu", "cuda": the providers this build knows. Error(kInvalidArgument) for
 // an unknown name; a known provider that cannot run here is returned with available() false.
-std::shared_ptr<ExecutionProvider> make_provider(const std::string& name);
+// `threads` is used by providers that run threads (cpu).
+std::shared_ptr<ExecutionProvider> make_provider(const std::string& name, int threads = 1);
 std::vector<std::string> known_provider_names();
 
 }  // namespace bog::runtime

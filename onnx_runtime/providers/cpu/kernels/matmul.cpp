@@ -1,0 +1,164 @@
+// MatMul / FusedMatMulAdd / Gemm for float32 on Eigen's GEMM. Batched operands broadcast as in
+// numpy; the work is split into (batch, row-block) chunks across OpenMP threads, each chunk an
+// independent Eigen product, so results do not depend on the thread count.
+#include <fmt/format.h>
+
+#include <Eigen/Core>
+#include <algorithm>
+
+#include "common/error.h"
+#include "onnx_runtime/providers/cpu/kernels/cpu_kernels.h"
+#include "onnx_runtime/providers/reference/kernels/kernel_util.h"
+
+namespace bog::runtime::cpu {
+namespace {
+
+using RowMatrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+using ConstMap = Eigen::Map<const RowMatrix>;
+using MutMap = Eigen::Map<RowMatrix>;
+
+constexpr int64_t kRowBlock = 64;
+
+// C[m, n] = A[m, k] * B[k, n] (+ bias[n]) for every broadcast batch, rows split across threads.
+void batched_gemm(const Tensor& a, const Tensor& b, const float* bias, Tensor& out,
+                  const Shape& a_batch, const Shape& b_batch, const Shape& out_batch, int64_t m,
+                  int64_t k, int64_t n, int threads) {
+  const std::vector<int64_t> a_map = ref::broadcast_index_map(a_batch, out_batch);
+  const std::vector<int64_t> b_map = ref::broadcast_index_map(b_batch, out_batch);
+  const int64_t batches = static_cast<int64_t>(a_map.size());
+  const int64_t row_blocks = (m + kRowBlock - 1) / kRowBlock;
+  const int64_t chunks = batches * row_blocks;
+  const float* pa = a.data<float>();
+  const float* pb = b.data<float>();
+  float* pc = out.data<float>();
+#pragma omp parallel for num_threads(threads) schedule(static) if (threads > 1 && chunks > 1)
+  for (int64_t c = 0; c < chunks; ++c) {
+    const int64_t batch = c / row_blocks;
+    const int64_t r0 = (c % row_blocks) * kRowBlock;
+    const int64_t rows = std::min(kRowBlock, m - r0);
+    const ConstMap am(pa + a_map[static_cast<size_t>(batch)] * m * k + r0 * k, rows, k);
+    const ConstMap bm(pb + b_map[static_cast<size_t>(batch)] * k * n, k, n);
+    MutMap cm(pc + batch * m * n + r0 * n, rows, n);
+    if (k == 0) {
+      cm.setZero();
+    } else {
+      cm.noalias() = am * bm;
+    }
+    if (bias != nullptr) {
+      cm.rowwise() += Eigen::Map<const Eigen::RowVectorXf>(bias, n);
+    }
+  }
+}
+
+// numpy matmul shape rules, including 1-D promotion of either operand.
+void matmul_float(KernelContext& ctx, const float* bias, int threads) {
+  const Tensor& a = ctx.input(0);
+  const Tensor& b = ctx.input(1);
+  Shape as = a.shape();
+  Shape bs = b.shape();
+  if (as.empty() || bs.empty()) {
+    throw Error(ErrorCategory::kInvalidModel,
+                fmt::format("MatMul node '{}': operands must have rank >= 1", ctx.node().name));
+  }
+  const bool a_vec = as.size() == 1;
+  const bool b_vec = bs.size() == 1;
+  if (a_vec) as.insert(as.begin(), 1);
+  if (b_vec) bs.push_back(1);
+  const int64_t m = as[as.size() - 2];
+  const int64_t k = as.back();
+  const int64_t n = bs.back();
+  if (bs[bs.size() - 2] != k) {
+    throw Error(ErrorCategory::kInvalidModel,
+                fmt::format("MatMul node '{}': inner dims differ ({} vs {})", ctx.node().name, k,
+                            bs[bs.size() - 2]));
+  }
+  const Shape a_batch(as.begin(), as.end() - 2);
+  const Shape b_batch(bs.begin(), bs.end() - 2);
+  const Shape out_batch = ref::broadcast_shapes({&a_batch, &b_batch}, ctx.node());
+  Shape out_shape = out_batch;
+  if (!a_vec) out_shape.push_back(m);
+  if (!b_vec) out_shape.push_back(n);
+  Tensor& out = ctx.allocate_output(0, DType::kFloat32, out_shape);
+  if (out.numel() == 0) return;
+  // Operands viewed with the promoted shapes; views share storage.
+  const Tensor av = a.view(as);
+  const Tensor bv = b.view(bs);
+  batched_gemm(av, bv, bias, out, a_batch, b_batch, out_batch, m, k, n, threads);
+}
+
+}  // namespace
+
+bool all_float32(const KernelContext& ctx) {
+  for (size_t i = 0; i < ctx.num_inputs(); ++i) {
+    if (!ctx.has_input(i)) continue;
+    const Value& v = ctx.input_value(i);
+    if (!v.is_tensor() || v.tensor.dtype() != DType::kFloat32) return false;
+  }
+  return true;
+}
+
+KernelFn make_matmul(int threads, KernelFn fallback) {
+  return [threads, fallback](KernelContext& ctx) {
+    if (!all_float32(ctx)) return fallback(ctx);
+    matmul_float(ctx, nullptr, threads);
+  };
+}
+
+KernelFn make_fused_matmul_add(int threads) {
+  return [threads](KernelContext& ctx) {
+    const Tensor& bias = ctx.input(2);
+    const Tensor& b = ctx.input(1);
+    if (bias.rank() != 1 || b.rank() < 1 || bias.dim(0) != b.shape().back()) {
+      throw Error(ErrorCategory::kInvalidModel,
+                  fmt::format("FusedMatMulAdd node '{}': bias must be 1-D of the output width",
+                              ctx.node().name));
+    }
+    matmul_float(ctx, bias.data<float>(), threads);
+  };
+}
+
+KernelFn make_gemm(int threads, KernelFn fallback) {
+  return [threads, fallback](KernelContext& ctx) {
+    const Node& node = ctx.node();
+    // Specialise the common inference form: Y = A * B^T? + c[n], alpha = beta = 1.
+    if (!all_float32(ctx) || node.attr_int("transA", 0) != 0 ||
+        node.attr_float("alpha", 1.0f) != 1.0f || node.attr_float("beta", 1.0f) != 1.0f) {
+      return fallback(ctx);
+    }
+    const Tensor& a = ctx.input(0);
+    const Tensor& b = ctx.input(1);
+    const bool trans_b = node.attr_int("transB", 0) != 0;
+    if (a.rank() != 2 || b.rank() != 2) return fallback(ctx);
+    const bool has_c = ctx.has_input(2);
+    if (has_c && !(ctx.input(2).rank() == 1 ||
+                   (ctx.input(2).rank() == 2 && ctx.input(2).dim(0) == 1))) {
+      return fallback(ctx);
+    }
+    const int64_t m = a.dim(0);
+    const int64_t k = a.dim(1);
+    const int64_t n = trans_b ? b.dim(0) : b.dim(1);
+    if ((trans_b ? b.dim(1) : b.dim(0)) != k) return fallback(ctx);
+    if (has_c && ctx.input(2).numel() != n) return fallback(ctx);
+    Tensor& out = ctx.allocate_output(0, DType::kFloat32, {m, n});
+    if (out.numel() == 0) return;
+    const ConstMap am(a.data<float>(), m, k);
+    const float* bias = has_c ? ctx.input(2).data<float>() : nullptr;
+    const int64_t row_blocks = (m + kRowBlock - 1) / kRowBlock;
+#pragma omp parallel for num_threads(threads) schedule(static) if (threads > 1 && row_blocks > 1)
+    for (int64_t blk = 0; blk < row_blocks; ++blk) {
+      const int64_t r0 = blk * kRowBlock;
+      const int64_t rows = std::min(kRowBlock, m - r0);
+      MutMap cm(out.data<float>() + r0 * n, rows, n);
+      if (k == 0) {
+        cm.setZero();
+      } else if (trans_b) {
+        cm.noalias() = am.middleRows(r0, rows) * ConstMap(b.data<float>(), n, k).transpose();
+      } else {
+        cm.noalias() = am.middleRows(r0, rows) * ConstMap(b.data<float>(), k, n);
+      }
+      if (bias != nullptr) cm.rowwise() += Eigen::Map<const Eigen::RowVectorXf>(bias, n);
+    }
+  };
+}
+
+}  // namespace bog::runtime::cpu

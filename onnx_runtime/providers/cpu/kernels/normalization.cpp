@@ -1,0 +1,132 @@
+// Softmax and LayerNormalization over the last axis, and the fused RmsNorm, for float32.
+// Row statistics accumulate in double so long rows keep fp32-level accuracy.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "common/error.h"
+#include "onnx_runtime/providers/cpu/kernels/cpu_kernels.h"
+
+namespace bog::runtime::cpu {
+namespace {
+
+// Number of rows and row width when reducing over the last axis.
+std::pair<int64_t, int64_t> rows_cols(const Tensor& x) {
+  const int64_t cols = x.rank() == 0 ? 1 : x.shape().back();
+  const int64_t rows = cols == 0 ? 0 : x.numel() / cols;
+  return {rows, cols};
+}
+
+}  // namespace
+
+KernelFn make_softmax(KernelFn fallback) {
+  return [fallback](KernelContext& ctx) {
+    const Node& node = ctx.node();
+    const Tensor& x = ctx.input(0);
+    // Opset < 13 coerces to 2-D at `axis`; only the opset-13 last-axis form is specialised.
+    const int64_t axis = node.attr_int("axis", -1);
+    if (!all_float32(ctx) || node.opset < 13 || x.rank() == 0 ||
+        (axis != -1 && axis != x.rank() - 1)) {
+      return fallback(ctx);
+    }
+    Tensor& out = ctx.allocate_output(0, DType::kFloat32, x.shape());
+    const auto [rows, cols] = rows_cols(x);
+    const bool log = node.op_type == "LogSoftmax";
+    for (int64_t r = 0; r < rows; ++r) {
+      const float* xr = x.data<float>() + r * cols;
+      float* yr = out.data<float>() + r * cols;
+      // Subtract the row max before exp so large logits cannot overflow.
+      const float mx = *std::max_element(xr, xr + cols);
+      double sum = 0.0;
+      for (int64_t c = 0; c < cols; ++c) {
+        yr[c] = std::exp(xr[c] - mx);
+        sum += yr[c];
+      }
+      if (log) {
+        const float lse = static_cast<float>(std::log(sum));
+        for (int64_t c = 0; c < cols; ++c) yr[c] = xr[c] - mx - lse;
+      } else {
+        const float inv = static_cast<float>(1.0 / sum);
+        for (int64_t c = 0; c < cols; ++c) yr[c] *= inv;
+      }
+    }
+  };
+}
+
+KernelFn make_layer_normalization(KernelFn fallback) {
+  return [fallback](KernelContext& ctx) {
+    const Node& node = ctx.node();
+    const Tensor& x = ctx.input(0);
+    const int64_t axis = node.attr_int("axis", -1);
+    const bool extra_outputs = ctx.has_output(1) || ctx.has_output(2);
+    if (!all_float32(ctx) || x.rank() == 0 || (axis != -1 && axis != x.rank() - 1) ||
+        extra_outputs || ctx.input(1).numel() != x.shape().back() ||
+        (ctx.has_input(2) && ctx.input(2).numel() != x.shape().back())) {
+      return fallback(ctx);
+    }
+    const float eps = node.attr_float("epsilon", 1e-5f);
+    Tensor& out = ctx.allocate_output(0, DType::kFloat32, x.shape());
+    const auto [rows, cols] = rows_cols(x);
+    const float* scale = ctx.input(1).data<float>();
+    const float* bias = ctx.has_input(2) ? ctx.input(2).data<float>() : nullptr;
+    for (int64_t r = 0; r < rows; ++r) {
+      const float* xr = x.data<float>() + r * cols;
+      float* yr = out.data<float>() + r * cols;
+      double mean = 0.0;
+      for (int64_t c = 0; c < cols; ++c) mean += xr[c];
+      mean /= static_cast<double>(cols);
+      double var = 0.0;
+      for (int64_t c = 0; c < cols; ++c) var += (xr[c] - mean) * (xr[c] - mean);
+      var /= static_cast<double>(cols);
+      const double inv = 1.0 / std::sqrt(var + eps);
+      for (int64_t c = 0; c < cols; ++c) {
+        const float norm = static_cast<float>((xr[c] - mean) * inv);
+        yr[c] = norm * scale[c] + (bias ? bias[c] : 0.0f);
+      }
+    }
+  };
+}
+
+// RmsNorm(X, scale?) = X / sqrt(mean(X^2, last axis) + epsilon) * scale
+KernelFn make_rms_norm_fused() {
+  return [](KernelContext& ctx) {
+    const Tensor& x = ctx.input(0);
+    const float eps = ctx.node().attr_float("epsilon", 1e-6f);
+    Tensor& out = ctx.allocate_output(0, DType::kFloat32, x.shape());
+    const auto [rows, cols] = rows_cols(x);
+    const float* scale = ctx.has_input(1) ? ctx.input(1).data<float>() : nullptr;
+    const int64_t scale_n = ctx.has_input(1) ? ctx.input(1).numel() : 0;
+    for (int64_t r = 0; r < rows; ++r) {
+      const float* xr = x.data<float>() + r * cols;
+      float* yr = out.data<float>() + r * cols;
+      double ss = 0.0;
+      for (int64_t c = 0; c < cols; ++c) ss += static_cast<double>(xr[c]) * xr[c];
+      const float denom = std::sqrt(static_cast<float>(ss / static_cast<double>(cols)) + eps);
+      for (int64_t c = 0; c < cols; ++c) {
+        const float y = xr[c] / denom;
+        yr[c] = scale ? y * scale[scale_n == 1 ? 0 : c] : y;
+      }
+    }
+  };
+}
+
+// Gelu(X) = 0.5 * X * (1 + erf(X / sqrt(2)))   (approximate="tanh": the tanh form)
+KernelFn make_gelu_fused() {
+  return [](KernelContext& ctx) {
+    const Tensor& x = ctx.input(0);
+    const bool tanh_form = ctx.node().attr_string("approximate", "none") == "tanh";
+    Tensor& out = ctx.allocate_output(0, DType::kFloat32, x.shape());
+    const float* px = x.data<float>();
+    float* py = out.data<float>();
+    constexpr float kInvSqrt2 = 0.70710678118654752f;
+    constexpr float kSqrt2OverPi = 0.79788456080286536f;
+    for (int64_t i = 0; i < x.numel(); ++i) {
+      const float v = px[i];
+      py[i] = tanh_form ? 0.5f * v * (1.0f + std::tanh(kSqrt2OverPi * (v + 0.044715f * v * v * v)))
+                        : 0.5f * v * (1.0f + std::erf(v * kInvSqrt2));
+    }
+  };
+}
+
+}  // namespace bog::runtime::cpu

@@ -1,0 +1,184 @@
+#include "parity/ort_runner.h"
+
+#include <fmt/format.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <cstdio>
+#include <cstdlib>
+#include <nlohmann/json.hpp>
+
+#include "common/atomic_file.h"
+#include "common/error.h"
+#include "onnx_runtime/proto_io.h"
+
+namespace bog::parity {
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string shell_quote(const std::string& s) {
+  std::string out = "'";
+  for (const char c : s) {
+    if (c == '\'') {
+      out += "'\\''";
+    } else {
+      out += c;
+    }
+  }
+  return out + "'";
+}
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+// Runs `command` through the shell, capturing stdout and stderr.
+CommandResult run_command(const std::string& command, const fs::path& scratch) {
+  const fs::path err_file = scratch / "stderr.txt";
+  const std::string full = command + " 2>" + shell_quote(err_file.string());
+  CommandResult r;
+  FILE* pipe = ::popen(full.c_str(), "r");
+  if (pipe == nullptr) throw Error(ErrorCategory::kIo, "cannot start the ONNX Runtime runner");
+  std::array<char, 4096> buf{};
+  size_t n = 0;
+  while ((n = std::fread(buf.data(), 1, buf.size(), pipe)) > 0) r.out.append(buf.data(), n);
+  const int status = ::pclose(pipe);
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+  std::error_code ec;
+  if (fs::exists(err_file, ec)) r.err = read_file(err_file);
+  return r;
+}
+
+std::string first_line(const std::string& s) {
+  const size_t nl = s.find('\n');
+  return nl == std::string::npos ? s : s.substr(0, nl);
+}
+
+bool has_command(const char* name) {
+  return std::system(fmt::format("command -v {} >/dev/null 2>&1", name).c_str()) == 0;
+}
+
+std::vector<fs::path> candidate_dirs() {
+  std::vector<fs::path> dirs;
+  if (const char* env = std::getenv("BOG_ORT_DIR")) dirs.emplace_back(env);
+  std::error_code ec;
+  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    dirs.push_back(exe.parent_path().parent_path() / "bench" / "ort");
+    dirs.push_back(exe.parent_path().parent_path().parent_path() / "bench" / "ort");
+  }
+#ifdef BOG_SOURCE_DIR
+  dirs.push_back(fs::path(BOG_SOURCE_DIR) / "bench" / "ort");
+#endif
+  return dirs;
+}
+
+// A scratch directory removed on scope exit.
+struct ScratchDir {
+  fs::path path;
+  ScratchDir() {
+    std::string templ = (fs::temp_directory_path() / "bog-ort-XXXXXX").string();
+    if (::mkdtemp(templ.data()) == nullptr) {
+      throw Error(ErrorCategory::kIo, "cannot create a temporary directory for ONNX Runtime");
+    }
+    path = templ;
+  }
+  ~ScratchDir() {
+    std::error_code ec;
+    fs::remove_all(path, ec);
+  }
+};
+
+}  // namespace
+
+std::string OrtRunner::why_unavailable() {
+  if (!has_command("node")) return "node not found on PATH";
+  for (const fs::path& d : candidate_dirs()) {
+    std::error_code ec;
+    if (fs::exists(d / "run_ort.js", ec) &&
+        fs::exists(d / "node_modules" / "onnxruntime-node", ec)) {
+      return "";
+    }
+  }
+  return "onnxruntime-node not installed (run `make ort-deps`: npm ci --ignore-scripts in bench/ort)";
+}
+
+std::optional<OrtRunner> OrtRunner::find() {
+  if (!has_command("node")) return std::nullopt;
+  for (const fs::path& d : candidate_dirs()) {
+    std::error_code ec;
+    if (!fs::exists(d / "run_ort.js", ec) ||
+        !fs::exists(d / "node_modules" / "onnxruntime-node", ec)) {
+      continue;
+    }
+    ScratchDir scratch;
+    const CommandResult r =
+        run_command(fmt::format("node {} --version", shell_quote((d / "run_ort.js").string())),
+                    scratch.path);
+    if (r.exit_code != 0) continue;
+    try {
+      const auto j = nlohmann::json::parse(r.out);
+      return OrtRunner(fs::absolute(d), j.at("ort_version").get<std::string>());
+    } catch (const std::exception&) {
+      continue;
+    }
+  }
+  return std::nullopt;
+}
+
+OrtRunResult OrtRunner::run(const fs::path& model,
+                            const std::vector<std::pair<std::string, const runtime::Tensor*>>& inputs,
+                            const OrtRunOptions& options) const {
+  ScratchDir scratch;
+  const fs::path in_dir = scratch.path / "in";
+  const fs::path out_dir = scratch.path / "out";
+  fs::create_directories(in_dir);
+  fs::create_directories(out_dir);
+  std::string input_flags;
+  for (size_t k = 0; k < inputs.size(); ++k) {
+    const fs::path f = in_dir / fmt::format("input_{}.pb", k);
+    runtime::write_value_file(f, runtime::Value::from_tensor(inputs[k].second->view(inputs[k].second->shape())),
+                              inputs[k].first);
+    input_flags += " --input " + shell_quote(f.string());
+  }
+  const std::string cmd = fmt::format(
+      "node {} --model {}{} --output-dir {} --threads {} --spinning {} --warmup {} --iterations {}",
+      shell_quote((dir_ / "run_ort.js").string()), shell_quote(fs::absolute(model).string()),
+      input_flags, shell_quote(out_dir.string()), options.threads,
+      options.allow_spinning ? 1 : 0, options.warmup, options.iterations);
+  const CommandResult r = run_command(cmd, scratch.path);
+  if (r.exit_code != 0) {
+    std::string msg = first_line(r.err);
+    // The runner prints "error[category]: message"; keep ORT's message, our category.
+    if (const size_t p = msg.find("]: "); msg.rfind("error[", 0) == 0 && p != std::string::npos) {
+      msg = msg.substr(p + 3);
+    }
+    throw Error(ErrorCategory::kInvalidModel,
+                fmt::format("ONNX Runtime {}: {}", version_, msg.empty() ? "runner failed" : msg));
+  }
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(r.out);
+  } catch (const std::exception&) {
+    throw Error(ErrorCategory::kInternal, "ONNX Runtime runner printed no JSON result");
+  }
+  OrtRunResult res;
+  res.version = j.value("ort_version", version_);
+  res.provider = j.value("provider", "cpu");
+  res.threads = j.value("threads", options.threads);
+  res.allow_spinning = j.value("allow_spinning", "0");
+  for (const auto& o : j.at("outputs")) {
+    res.output_names.push_back(o.at("name").get<std::string>());
+    runtime::TypeInfo t;
+    res.outputs.push_back(
+        runtime::read_value_file(out_dir / o.at("file").get<std::string>(), t).tensor);
+  }
+  for (const auto& v : j.at("latency_ms").at("samples")) res.latencies_ms.push_back(v.get<double>());
+  return res;
+}
+
+}  // namespace bog::parity

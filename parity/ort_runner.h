@@ -1,0 +1,55 @@
+// Drives the ONNX Runtime reference (bench/ort/run_ort.js on onnxruntime-node, CPU) as a child
+// process: inputs and outputs travel as serialized onnx.TensorProto files, and the runner times
+// its own loop so process start-up never counts.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "onnx_runtime/tensor.h"
+
+namespace bog::parity {
+
+struct OrtRunOptions {
+  int threads = 1;
+  bool allow_spinning = false;  // "0" for side-by-side timing on few cores
+  int warmup = 0;
+  int iterations = 0;  // timed runs after the first (untimed) one
+};
+
+struct OrtRunResult {
+  std::string version;   // onnxruntime-node version, e.g. "1.30.0"
+  std::string provider;  // ORT execution provider that ran, e.g. "cpu"
+  int threads = 1;
+  std::string allow_spinning;
+  std::vector<std::string> output_names;
+  std::vector<runtime::Tensor> outputs;  // in the model's output order
+  std::vector<double> latencies_ms;      // one per timed iteration
+};
+
+class OrtRunner {
+ public:
+  // Locates node and an installed bench/ort (env BOG_ORT_DIR, then next to the executable's
+  // build folder, then the source tree). nullopt when absent; why_unavailable() says why.
+  static std::optional<OrtRunner> find();
+  static std::string why_unavailable();
+
+  const std::string& version() const { return version_; }
+  const std::filesystem::path& directory() const { return dir_; }
+
+  // Error(kInvalidModel) with ORT's own one-line message when it cannot load or run the model.
+  OrtRunResult run(const std::filesystem::path& model,
+                   const std::vector<std::pair<std::string, const runtime::Tensor*>>& inputs,
+                   const OrtRunOptions& options) const;
+
+ private:
+  OrtRunner(std::filesystem::path dir, std::string version)
+      : dir_(std::move(dir)), version_(std::move(version)) {}
+  std::filesystem::path dir_;
+  std::string version_;
+};
+
+}  // namespace bog::parity

@@ -1,0 +1,236 @@
+// The fused cpu provider against the reference provider: each optimized kernel on random
+// shapes (1, odd sizes, empty dims, broadcasting), and each fusion pass against the unfused
+// graph run on the reference provider.
+#include "onnx_runtime/providers/cpu/cpu_provider.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "onnx_runtime/session.h"
+#include "tests/runtime/kernel_test_util.h"
+
+namespace bog::runtime {
+namespace {
+
+using testing::make_node;
+using testing::random_tensor;
+using testing::run_node;
+
+// Runs one node on cpu and on reference with the same inputs and compares output 0.
+void expect_same_as_reference(const Node& node, const std::vector<Shape>& shapes, uint32_t seed,
+                              float rtol = 1e-5f, float atol = 1e-5f) {
+  SCOPED_TRACE(::testing::Message() << node.op_type << " seed=" << seed);
+  std::vector<Tensor> a, b;
+  for (size_t i = 0; i < shapes.size(); ++i) {
+    a.push_back(random_tensor(shapes[i], seed + static_cast<uint32_t>(i)));
+    b.push_back(a.back().clone());
+  }
+  const CpuProvider cpu(2);
+  const ReferenceProvider ref;
+  std::vector<Value> got = run_node(cpu, node, std::move(a));
+  std::vector<Value> want = run_node(ref, node, std::move(b));
+  testing::expect_close(got[0].tensor, want[0].tensor, rtol, atol);
+}
+
+TEST(CpuKernels, MatMulMatchesReferenceOnRandomShapes) {
+  const Node node = make_node("MatMul", 2, 1, 17);
+  const std::vector<std::pair<Shape, Shape>> cases = {
+      {{1, 1}, {1, 1}},         {{3, 5}, {5, 7}},          {{1, 13}, {13, 1}},
+      {{2, 3, 65, 17}, {17, 9}}, {{4, 1, 7, 3}, {5, 3, 2}}, {{130, 33}, {33, 70}},
+      {{7}, {7, 3}},            {{2, 4, 7}, {7}},          {{3, 0}, {0, 4}},
+      {{0, 5}, {5, 2}},         {{2, 0, 3, 4}, {4, 6}}};
+  uint32_t seed = 1;
+  for (const auto& [as, bs] : cases) expect_same_as_reference(node, {as, bs}, seed++, 1e-4f, 1e-5f);
+}
+
+TEST(CpuKernels, GemmMatchesReferenceWithTransposeAndBias) {
+  const Node plain = make_node("Gemm", 3, 1, 13, {testing::int_attr("transB", 1)});
+  expect_same_as_reference(plain, {{5, 11}, {7, 11}, {7}}, 3, 1e-4f, 1e-5f);
+  expect_same_as_reference(plain, {{1, 1}, {1, 1}, {1}}, 4, 1e-4f, 1e-5f);
+  const Node scaled = make_node("Gemm", 3, 1, 13, {testing::float_attr("alpha", 0.5f)});
+  expect_same_as_reference(scaled, {{4, 3}, {3, 6}, {4, 6}}, 5, 1e-4f, 1e-5f);  // fallback form
+}
+
+TEST(CpuKernels, BinaryOpsBroadcastLikeReference) {
+  const std::vector<std::pair<Shape, Shape>> cases = {
+      {{3, 4}, {3, 4}}, {{2, 3, 5}, {5}},    {{2, 3, 5}, {}},     {{1}, {4, 1, 3}},
+      {{2, 1, 5}, {3, 1}}, {{0, 3}, {3}},    {{7, 1, 1}, {1, 9, 1}}};
+  uint32_t seed = 10;
+  for (const char* op : {"Add", "Sub", "Mul", "Div"}) {
+    const Node node = make_node(op, 2, 1, 14);
+    for (const auto& [as, bs] : cases) {
+      expect_same_as_reference(node, {as, bs}, seed++);
+      expect_same_as_reference(node, {bs, as}, seed++);
+    }
+  }
+}
+
+TEST(CpuKernels, SoftmaxAndLayerNormMatchReference) {
+  uint32_t seed = 40;
+  for (const Shape& s : std::vector<Shape>{{1, 1}, {3, 17}, {2, 4, 33}, {0, 5}, {6}}) {
+    expect_same_as_reference(make_node("Softmax", 1, 1, 13), {s}, seed++);
+    expect_same_as_reference(make_node("LogSoftmax", 1, 1, 13), {s}, seed++);
+    const int64_t w = s.back();
+    expect_same_as_reference(make_node("LayerNormalization", 3, 1, 17), {s, {w}, {w}}, seed++,
+                             1e-4f, 1e-5f);
+  }
+  // Opset-11 softmax coerces to 2-D: the cpu kernel must defer to the reference semantics.
+  expect_same_as_reference(make_node("Softmax", 1, 1, 11, {testing::int_attr("axis", 1)}),
+                           {{2, 3, 4}}, 77);
+}
+
+// ---- fusion passes: graphs built in the IR, run on [cpu] (fused) and [reference] (plain).
+
+struct GraphBuilder {
+  Model model;
+  GraphBuilder() { model.graph.opsets[""] = 17; }
+  void input(const std::string& name, Shape shape) {
+    ValueInfo v;
+    v.name = name;
+    v.type.elem_type = DType::kFloat32;
+    v.type.has_shape = true;
+    for (int64_t d : shape) v.type.shape.push_back(Dim{d, ""});
+    model.graph.inputs.push_back(v);
+  }
+  void output(const std::string& name) {
+    ValueInfo v;
+    v.name = name;
+    v.type.elem_type = DType::kFloat32;
+    model.graph.outputs.push_back(v);
+  }
+  void init(const std::string& name, Tensor t) { model.graph.initializers[name] = std::move(t); }
+  void scalar(const std::string& name, float v) { init(name, Tensor::from_vector<float>({}, {v})); }
+  void node(const std::string& op, std::vector<std::string> in, std::string out,
+            std::vector<Attribute> attrs = {}) {
+    Node n;
+    n.op_type = op;
+    n.name = out + "_node";
+    n.opset = 17;
+    n.inputs = std::move(in);
+    n.outputs = {std::move(out)};
+    n.attributes = std::move(attrs);
+    model.graph.nodes.push_back(std::move(n));
+  }
+  Model copy() const {
+    Model m;
+    m.ir_version = 8;
+    m.graph.opsets = model.graph.opsets;
+    m.graph.inputs = model.graph.inputs;
+    m.graph.outputs = model.graph.outputs;
+    m.graph.nodes.reserve(model.graph.nodes.size());
+    for (const Node& n : model.graph.nodes) {
+      Node c;
+      c.op_type = n.op_type;
+      c.name = n.name;
+      c.opset = n.opset;
+      c.inputs = n.inputs;
+      c.outputs = n.outputs;
+      c.attributes = n.attributes;
+      m.graph.nodes.push_back(std::move(c));
+    }
+    for (const auto& [k, t] : model.graph.initializers) m.graph.initializers[k] = t.clone();
+    return m;
+  }
+};
+
+// Runs the graph fused on cpu and plain on reference; returns the cpu session's op types.
+std::vector<std::string> run_both_and_compare(const GraphBuilder& b, const Shape& x_shape,
+                                              uint32_t seed) {
+  SessionOptions cpu_opts;
+  cpu_opts.providers = {"cpu"};
+  Session fused(b.copy(), cpu_opts);
+  SessionOptions ref_opts;
+  ref_opts.providers = {"reference"};
+  ref_opts.optimize = false;
+  Session plain(b.copy(), ref_opts);
+  std::map<std::string, Value> f1, f2;
+  const Tensor x = random_tensor(x_shape, seed, -3.0f, 3.0f);
+  f1["x"] = Value::from_tensor(x.clone());
+  f2["x"] = Value::from_tensor(x.clone());
+  auto got = fused.run(std::move(f1));
+  auto want = plain.run(std::move(f2));
+  testing::expect_close(got.at("y").tensor, want.at("y").tensor, 1e-5f, 1e-5f);
+  std::vector<std::string> ops;
+  for (const NodePlacement& n : fused.placement().nodes) ops.push_back(n.op_type);
+  return ops;
+}
+
+TEST(CpuFusion, RmsNormSubgraphBecomesOneNode) {
+  GraphBuilder b;
+  b.input("x", {2, 3, 8});
+  b.scalar("two", 2.0f);
+  b.scalar("eps", 1e-6f);
+  b.init("scale", random_tensor({8}, 5));
+  b.node("Pow", {"x", "two"}, "sq");
+  b.node("ReduceMean", {"sq"}, "ms", {testing::ints_attr("axes", {-1})});
+  b.node("Add", {"ms", "eps"}, "mse");
+  b.node("Sqrt", {"mse"}, "rms");
+  b.node("Div", {"x", "rms"}, "xn");
+  b.node("Mul", {"xn", "scale"}, "y");
+  b.output("y");
+  EXPECT_EQ(run_both_and_compare(b, {2, 3, 8}, 7), std::vector<std::string>{"RmsNorm"});
+}
+
+TEST(CpuFusion, RmsNormIsNotFusedWhenAnIntermediateIsAlsoAnOutput) {
+  GraphBuilder b;
+  b.input("x", {4, 8});
+  b.scalar("two", 2.0f);
+  b.scalar("eps", 1e-6f);
+  b.node("Pow", {"x", "two"}, "sq");
+  b.node("ReduceMean", {"sq"}, "ms", {testing::ints_attr("axes", {-1})});
+  b.node("Add", {"ms", "eps"}, "mse");
+  b.node("Sqrt", {"mse"}, "rms");
+  b.node("Div", {"x", "rms"}, "y");
+  b.output("y");
+  b.output("ms");
+  EXPECT_EQ(run_both_and_compare(b, {4, 8}, 8).size(), 5u);
+}
+
+TEST(CpuFusion, ErfGeluBecomesOneNode) {
+  GraphBuilder b;
+  b.input("x", {3, 5});
+  b.scalar("sqrt2", std::sqrt(2.0f));
+  b.scalar("one", 1.0f);
+  b.scalar("half", 0.5f);
+  b.node("Div", {"x", "sqrt2"}, "d");
+  b.node("Erf", {"d"}, "e");
+  b.node("Add", {"e", "one"}, "a");
+  b.node("Mul", {"x", "a"}, "m");
+  b.node("Mul", {"m", "half"}, "y");
+  b.output("y");
+  EXPECT_EQ(run_both_and_compare(b, {3, 5}, 9), std::vector<std::string>{"Gelu"});
+}
+
+TEST(CpuFusion, MatMulWithBiasBecomesFusedMatMulAdd) {
+  GraphBuilder b;
+  b.input("x", {2, 5, 6});
+  b.init("w", random_tensor({6, 4}, 11));
+  b.init("bias", random_tensor({4}, 12));
+  b.node("MatMul", {"x", "w"}, "mm");
+  b.node("Add", {"bias", "mm"}, "y");
+  b.output("y");
+  EXPECT_EQ(run_both_and_compare(b, {2, 5, 6}, 13), std::vector<std::string>{"FusedMatMulAdd"});
+}
+
+TEST(CpuFusion, ConstantSubgraphsAreFolded) {
+  GraphBuilder b;
+  b.input("x", {3, 4});
+  b.init("w", random_tensor({4}, 14));
+  b.node("Neg", {"w"}, "nw");    // constant: folded
+  b.node("Exp", {"nw"}, "enw");  // constant: folded
+  b.node("Mul", {"x", "enw"}, "y");
+  b.output("y");
+  EXPECT_EQ(run_both_and_compare(b, {3, 4}, 15), std::vector<std::string>{"Mul"});
+}
+
+TEST(CpuPlacement, FusedOpsAreNotClaimedByReference) {
+  const ReferenceProvider ref;
+  Node n = make_node("RmsNorm", 2, 1, 1);
+  n.domain = kCpuFusedDomain;
+  EXPECT_FALSE(ref.claims(n));
+  EXPECT_TRUE(CpuProvider().claims(n));
+}
+
+}  // namespace
+}  // namespace bog::runtime
