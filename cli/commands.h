@@ -4,9 +4,32 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <stdexcept>
 
 namespace bog::cli {
 
+// Thrown by a command that ran to the end but whose verdict is "no" (a conformance regression,
+// a --compare mismatch) after it printed its report: main() prints the message, exits 1.
+class CommandFailed : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 void add_doctor_command(CLI::App& app);
+void add_train_command(CLI::App& app);
+void add_bundle_command(CLI::App& app);
+void add_eval_command(CLI::App& app);
+void add_predict_command(CLI::App& app);
+void add_data_command(CLI::App& app);
+void add_tokenizer_command(CLI::App& app);
+void add_baseline_command(CLI::App& app);
+void add_conformance_command(CLI::App& app);
+void add_run_command(CLI::App& app);
+void add_inspect_command(CLI::App& app);
+void add_export_command(CLI::App& app);
+void add_parity_command(CLI::App& app);
+void add_bench_command(CLI::App& app);
+void add_evidence_command(CLI::App& app);
+void add_pipeline_command(CLI::App& app);
 
 }  // namespace bog::cli

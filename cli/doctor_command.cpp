@@ -1,8 +1,14 @@
-// `bog doctor`: what this build and machine can do, and what it cannot and why.
+// `bog doctor`: what this build and machine can do, and what it cannot and why: compiler,
+// build type, CPU features, threads, providers, CUDA, the ONNX Runtime reference, data paths.
 #include <fmt/format.h>
 
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <iostream>
+#include <memory>
 #include <nlohmann/json.hpp>
+#include <system_error>
 #include <thread>
 
 #include "cli/commands.h"
@@ -11,46 +17,191 @@
 namespace bog::cli {
 namespace {
 
-nlohmann::json gather() {
-  nlohmann::json j;
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+json cpu_features() {
+  json j;
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_cpu_init();
+  j["arch"] = "x86_64";
+  j["avx2"] = static_cast<bool>(__builtin_cpu_supports("avx2"));
+  j["fma"] = static_cast<bool>(__builtin_cpu_supports("fma"));
+  j["avx512f"] = static_cast<bool>(__builtin_cpu_supports("avx512f"));
+  j["avx512vnni"] = static_cast<bool>(__builtin_cpu_supports("avx512vnni"));
+  j["avx512bf16"] = static_cast<bool>(__builtin_cpu_supports("avx512bf16"));
+#elif defined(__aarch64__)
+  j["arch"] = "aarch64";
+#else
+  j["arch"] = "unknown";
+#endif
+#if defined(__AVX512F__)
+  j["compiled_for"] = "avx512f";
+#elif defined(__AVX2__)
+  j["compiled_for"] = "avx2";
+#else
+  j["compiled_for"] = "baseline";
+#endif
+  return j;
+}
+
+json providers() {
+  json list = json::array();
+  for (const std::string& name : runtime::known_provider_names()) {
+    const auto p = runtime::make_provider(name);
+    list.push_back({{"name", name},
+                    {"available", p->available()},
+                    {"unavailable_reason", p->unavailable_reason()}});
+  }
+  return list;
+}
+
+json cuda(const json& provider_list) {
+  for (const json& p : provider_list) {
+    if (p["name"] == "cuda") {
+      return {{"built", true},
+              {"device_found", p["available"]},
+              {"reason", p["available"].get<bool>() ? "" : p["unavailable_reason"]}};
+    }
+  }
+  return {{"built", false},
+          {"device_found", false},
+          {"reason", "this build has no CUDA provider (CMake found no CUDA toolkit)"}};
+}
+
+// Candidate folders: relative to the source tree this binary was built from, and to cwd.
+std::vector<fs::path> candidates(const fs::path& relative) {
+  std::vector<fs::path> out = {fs::path(BOG_SOURCE_DIR) / relative};
+  std::error_code ec;
+  const fs::path cwd = fs::current_path(ec);
+  if (!ec) out.push_back(cwd / relative);
+  return out;
+}
+
+json path_entry(const fs::path& p, const std::string& source) {
+  std::error_code ec;
+  const bool found = fs::is_directory(p, ec);
+  return {{"path", fs::weakly_canonical(p, ec).string()}, {"source", source}, {"found", found}};
+}
+
+json data_paths() {
+  json list = json::array();
+  if (const char* env = std::getenv("BOG_DATA_DIR"); env != nullptr && *env != '\0') {
+    list.push_back(path_entry(env, "BOG_DATA_DIR"));
+  }
+  for (const fs::path& p : candidates(fs::path("..") / "shared" / "data" / "ag_news")) {
+    list.push_back(path_entry(p, "default"));
+  }
+  return list;
+}
+
+json conformance_dir() {
+  for (const fs::path& p : candidates(fs::path("..") / "shared" / "onnx-conformance" / "node")) {
+    std::error_code ec;
+    if (!fs::is_directory(p, ec)) continue;
+    int cases = 0;
+    for (const auto& entry : fs::directory_iterator(p, ec)) {
+      if (fs::is_regular_file(entry.path() / "model.onnx", ec)) ++cases;
+    }
+    return {{"found", true}, {"path", fs::weakly_canonical(p, ec).string()}, {"cases", cases}};
+  }
+  return {{"found", false},
+          {"reason", "no ../shared/onnx-conformance/node next to the source tree or cwd"}};
+}
+
+json onnxruntime_reference() {
+  const fs::path pkg = fs::path(BOG_SOURCE_DIR) / "bench" / "ort" / "node_modules" /
+                       "onnxruntime-node" / "package.json";
+  std::ifstream in(pkg);
+  if (!in) {
+    return {{"found", false},
+            {"reason", "bench/ort/node_modules/onnxruntime-node is not installed"}};
+  }
+  const json j = json::parse(in, nullptr, /*allow_exceptions=*/false);
+  if (!j.is_object() || !j.contains("version") || !j["version"].is_string()) {
+    return {{"found", false}, {"reason", fmt::format("{} has no version", pkg.string())}};
+  }
+  return {{"found", true}, {"version", j["version"]}, {"package", pkg.parent_path().string()}};
+}
+
+json gather() {
+  json j;
   j["compiler"] = fmt::format("gcc {}.{}.{}", __GNUC__, __GNUC_MINOR__, __GNUC_PATCHLEVEL__);
 #ifdef NDEBUG
   j["build_type"] = "Release";
 #else
   j["build_type"] = "Debug";
 #endif
+#if defined(__SANITIZE_ADDRESS__)
+  j["sanitizers"] = "address,undefined";
+#else
+  j["sanitizers"] = "none";
+#endif
   j["hardware_threads"] = std::thread::hardware_concurrency();
-  nlohmann::json providers = nlohmann::json::array();
-  for (const std::string& name : runtime::known_provider_names()) {
-    const auto p = runtime::make_provider(name);
-    providers.push_back({{"name", name},
-                         {"available", p->available()},
-                         {"unavailable_reason", p->unavailable_reason()}});
-  }
-  j["providers"] = providers;
+  j["cpu"] = cpu_features();
+  j["providers"] = providers();
+  j["cuda"] = cuda(j["providers"]);
+  j["onnxruntime_reference"] = onnxruntime_reference();
+  j["data_paths"] = data_paths();
+  j["conformance"] = conformance_dir();
   return j;
+}
+
+const char* yes_no(const json& b) { return b.get<bool>() ? "yes" : "no"; }
+
+void print_human(const json& j) {
+  std::cout << fmt::format(
+      "compiler      {}\nbuild type    {} (sanitizers: {})\nthreads       {}\n",
+      j["compiler"].get<std::string>(), j["build_type"].get<std::string>(),
+      j["sanitizers"].get<std::string>(), j["hardware_threads"].get<unsigned>());
+  const json& cpu = j["cpu"];
+  std::cout << fmt::format("cpu           {}", cpu["arch"].get<std::string>());
+  for (const char* f : {"avx2", "fma", "avx512f", "avx512vnni", "avx512bf16"}) {
+    if (cpu.contains(f)) std::cout << fmt::format("  {} {}", f, yes_no(cpu[f]));
+  }
+  std::cout << fmt::format("  (compiled for {})\n", cpu["compiled_for"].get<std::string>());
+  for (const auto& p : j["providers"]) {
+    std::cout << fmt::format("provider      {:<10} {}\n", p["name"].get<std::string>(),
+                             p["available"].get<bool>()
+                                 ? "available"
+                                 : "unavailable: " + p["unavailable_reason"].get<std::string>());
+  }
+  const json& cuda = j["cuda"];
+  std::cout << fmt::format(
+      "cuda          built {}, device {}{}\n", yes_no(cuda["built"]), yes_no(cuda["device_found"]),
+      cuda["reason"].get<std::string>().empty() ? ""
+                                                : " (" + cuda["reason"].get<std::string>() + ")");
+  const json& ort = j["onnxruntime_reference"];
+  std::cout << fmt::format("onnxruntime   {}\n",
+                           ort["found"].get<bool>()
+                               ? "onnxruntime-node " + ort["version"].get<std::string>()
+                               : "not found: " + ort["reason"].get<std::string>());
+  for (const auto& d : j["data_paths"]) {
+    std::cout << fmt::format("data          {} ({}): {}\n", d["path"].get<std::string>(),
+                             d["source"].get<std::string>(),
+                             d["found"].get<bool>() ? "found" : "not found");
+  }
+  const json& conf = j["conformance"];
+  std::cout << fmt::format(
+      "conformance   {}\n",
+      conf["found"].get<bool>()
+          ? fmt::format("{} ({} cases)", conf["path"].get<std::string>(), conf["cases"].get<int>())
+          : "not found: " + conf["reason"].get<std::string>());
 }
 
 }  // namespace
 
 void add_doctor_command(CLI::App& app) {
-  auto* cmd = app.add_subcommand("doctor", "Report compiler, CPU features, providers and data paths");
-  auto json = std::make_shared<bool>(false);
-  cmd->add_flag("--json", *json, "Print one JSON object");
-  cmd->callback([json] {
-    const nlohmann::json j = gather();
-    if (*json) {
+  auto* cmd =
+      app.add_subcommand("doctor", "Report compiler, CPU features, providers and data paths");
+  auto json_flag = std::make_shared<bool>(false);
+  cmd->add_flag("--json", *json_flag, "Print one JSON object");
+  cmd->callback([json_flag] {
+    const json j = gather();
+    if (*json_flag) {
       std::cout << j.dump() << "\n";
-      return;
-    }
-    std::cout << fmt::format("compiler    {}\nbuild type  {}\nthreads     {}\n",
-                             j["compiler"].get<std::string>(), j["build_type"].get<std::string>(),
-                             j["hardware_threads"].get<unsigned>());
-    for (const auto& p : j["providers"]) {
-      std::cout << fmt::format("provider    {:<10} {}\n", p["name"].get<std::string>(),
-                               p["available"].get<bool>()
-                                   ? "available"
-                                   : "unavailable: " + p["unavailable_reason"].get<std::string>());
+    } else {
+      print_human(j);
     }
   });
 }

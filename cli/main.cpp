@@ -17,6 +17,21 @@ int main(int argc, char** argv) {
   spdlog::set_level(spdlog::level::warn);
 
   bog::cli::add_doctor_command(app);
+  bog::cli::add_train_command(app);
+  bog::cli::add_bundle_command(app);
+  bog::cli::add_eval_command(app);
+  bog::cli::add_predict_command(app);
+  bog::cli::add_data_command(app);
+  bog::cli::add_tokenizer_command(app);
+  bog::cli::add_baseline_command(app);
+  bog::cli::add_conformance_command(app);
+  bog::cli::add_run_command(app);
+  bog::cli::add_inspect_command(app);
+  bog::cli::add_export_command(app);
+  bog::cli::add_parity_command(app);
+  bog::cli::add_bench_command(app);
+  bog::cli::add_evidence_command(app);
+  bog::cli::add_pipeline_command(app);
 
   try {
     app.parse(argc, argv);
@@ -29,6 +44,9 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     std::fprintf(stderr, "error[invalid_argument]: %s\n", e.what());
     return bog::exit_code(bog::ErrorCategory::kInvalidArgument);
+  } catch (const bog::cli::CommandFailed& e) {
+    std::fprintf(stderr, "bog: %s\n", e.what());
+    return 1;
   } catch (const bog::Error& e) {
     std::fprintf(stderr, "error[%s]: %s\n", std::string(bog::category_name(e.category())).c_str(),
                  e.what());

@@ -7,12 +7,40 @@
 #include "onnx_runtime/providers/reference/reference_provider.h"
 
 namespace bog::runtime {
+namespace {
 
-std::vector<std::string> known_provider_names() { return {"reference", "cpu"}; }
+// Stands in for a provider this build does not contain, so a request for it is placed like
+// any unavailable provider: every node falls back and the report says why.
+class AbsentProvider : public ExecutionProvider {
+ public:
+  AbsentProvider(std::string name, std::string reason)
+      : name_(std::move(name)), reason_(std::move(reason)) {}
+  std::string name() const override { return name_; }
+  bool available() const override { return false; }
+  std::string unavailable_reason() const override { return reason_; }
+  Claim claims(const Node&) const override { return Claim::no(reason_); }
+  KernelFn create_kernel(const Node& node) const override {
+    throw Error(ErrorCategory::kProviderUnavailable,
+                fmt::format("{}: cannot run {}: {}", name_, node.op_type, reason_));
+  }
+
+ private:
+  std::string name_;
+  std::string reason_;
+};
+
+}  // namespace
+
+std::vector<std::string> known_provider_names() { return {"reference", "cpu", "cuda"}; }
 
 std::shared_ptr<ExecutionProvider> make_provider(const std::string& name, int threads) {
   if (name == "reference") return std::make_shared<ReferenceProvider>();
   if (name == "cpu") return std::make_shared<CpuProvider>(threads);
+  if (name == "cuda") {
+    return std::make_shared<AbsentProvider>(
+        "cuda", "no CUDA device (this build has no CUDA provider: CMake found no CUDA toolkit "
+                "or it was disabled)");
+  }
   throw Error(ErrorCategory::kInvalidArgument,
               fmt::format("unknown provider '{}' (known: {})", name,
                           fmt::join(known_provider_names(), ", ")));

@@ -18,9 +18,9 @@ namespace bog::runtime {
 
 struct SessionOptions {
   std::vector<std::string> providers = {"reference"};  // in order of preference
-  bool strict = false;    // any fallback is an error (kProviderUnavailable)
-  bool optimize = true;   // run each provider's optimize() passes
-  int threads = 1;        // for providers that use threads
+  bool strict = false;   // any fallback is an error (kProviderUnavailable)
+  bool optimize = true;  // run each provider's optimize() passes
+  int threads = 1;       // for providers that use threads
 };
 
 class Session {

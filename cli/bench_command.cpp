@@ -1,0 +1,95 @@
+// `bog bench`: the provider-gated benchmark matrix (configs/benchmark.yaml, flags override).
+#include <fmt/format.h>
+
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "bench/bench_config.h"
+#include "bench/bench_report.h"
+#include "bench/bench_runner.h"
+#include "cli/commands.h"
+#include "common/error.h"
+
+namespace bog::cli {
+namespace {
+
+template <typename T>
+std::vector<T> split_list(const std::string& text, const char* flag) {
+  std::vector<T> out;
+  std::stringstream ss(text);
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    if (item.empty()) continue;
+    if constexpr (std::is_same_v<T, int>) {
+      try {
+        size_t used = 0;
+        const int v = std::stoi(item, &used);
+        if (used != item.size()) throw std::invalid_argument(item);
+        out.push_back(v);
+      } catch (const std::exception&) {
+        throw Error(ErrorCategory::kInvalidArgument,
+                    fmt::format("{}: '{}' is not an integer", flag, item));
+      }
+    } else {
+      out.push_back(item);
+    }
+  }
+  if (out.empty())
+    throw Error(ErrorCategory::kInvalidArgument, fmt::format("{}: empty list", flag));
+  return out;
+}
+
+}  // namespace
+
+void add_bench_command(CLI::App& app) {
+  auto* cmd = app.add_subcommand("bench", "Benchmark matrix: eager, interpreter providers, ORT");
+  struct Args {
+    std::string config, out, backends, batch, seq, threads, onnx, bundle;
+    int warmup = -1, iterations = -1, rounds = -1;
+    bool json = false;
+  };
+  auto a = std::make_shared<Args>();
+  cmd->add_option("--config", a->config, "Matrix config (YAML)")->check(CLI::ExistingFile);
+  cmd->add_option("--out", a->out, "Output folder for bench.{json,csv,md,svg}");
+  cmd->add_option("--backends", a->backends, "eager,reference,cpu,cuda,ort");
+  cmd->add_option("--batch", a->batch, "Batch sizes, e.g. 1,8");
+  cmd->add_option("--seq", a->seq, "Sequence lengths, e.g. 32,128");
+  cmd->add_option("--threads", a->threads, "Thread counts, e.g. 1,2");
+  cmd->add_option("--onnx", a->onnx, "Exported artifact (.onnx)");
+  cmd->add_option("--bundle", a->bundle, "Bundle directory (eager rows, FLOPs)");
+  cmd->add_option("--warmup", a->warmup, "Untimed runs per backend and cell");
+  cmd->add_option("--iterations", a->iterations, "Timed runs per backend and cell");
+  cmd->add_option("--rounds", a->rounds, "Round-robin passes the iterations are split into");
+  cmd->add_flag("--json", a->json, "Print the report as one JSON object");
+  cmd->callback([a] {
+    bench::BenchConfig c;
+    if (!a->config.empty()) c = bench::load_bench_config(a->config);
+    if (!a->out.empty()) c.out = a->out;
+    if (!a->backends.empty()) c.backends = split_list<std::string>(a->backends, "--backends");
+    if (!a->batch.empty()) c.batch = split_list<int>(a->batch, "--batch");
+    if (!a->seq.empty()) c.seq = split_list<int>(a->seq, "--seq");
+    if (!a->threads.empty()) c.threads = split_list<int>(a->threads, "--threads");
+    if (!a->onnx.empty()) c.onnx = a->onnx;
+    if (!a->bundle.empty()) c.bundle = a->bundle;
+    if (a->warmup >= 0) c.warmup = a->warmup;
+    if (a->iterations >= 0) c.iterations = a->iterations;
+    if (a->rounds >= 0) c.rounds = a->rounds;
+    // Flags that shrink iterations below the config's rounds keep one round per iteration.
+    c.rounds = std::min(c.rounds, std::max(1, c.iterations));
+    bench::validate(c);
+    const bench::BenchResult r =
+        bench::run_bench(c, [](const std::string& s) { std::cerr << "bench: " << s << "\n"; });
+    const nlohmann::json report = bench::bench_report_json(r);
+    bench::write_bench_outputs(report, c.out);
+    if (a->json) {
+      std::cout << report.dump() << "\n";
+      return;
+    }
+    std::cout << bench::report_terminal_table(report);
+    std::cout << fmt::format("sgemm peak {:.1f} GFLOP/s; report in {}/bench.{{json,csv,md,svg}}\n",
+                             r.sgemm_gflops, c.out.string());
+  });
+}
+
+}  // namespace bog::cli

@@ -1,0 +1,71 @@
+// `bog eval`: scores a bundle on AG News test.csv (or the validation split of train.csv).
+#include <fmt/format.h>
+
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "cli/commands.h"
+#include "common/error.h"
+#include "model/bundle.h"
+#include "model/data/ag_news.h"
+#include "model/train/evaluate.h"
+
+namespace bog::cli {
+
+void add_eval_command(CLI::App& app) {
+  auto* cmd = app.add_subcommand("eval", "Accuracy, macro-F1, ECE, NLL and confusion of a bundle");
+  struct Args {
+    std::string bundle;
+    std::optional<std::string> data;
+    std::string split = "test";
+    bool json = false;
+  };
+  auto args = std::make_shared<Args>();
+  cmd->add_option("--bundle", args->bundle, "Bundle directory")->required();
+  cmd->add_option("--data", args->data, "AG News directory (default: $BOG_DATA_DIR)");
+  cmd->add_option("--split", args->split, "test or valid")->check(CLI::IsMember({"test", "valid"}));
+  cmd->add_flag("--json", args->json, "Print one JSON object");
+  cmd->callback([args] {
+    auto bundle = model::load_bundle(args->bundle);
+    const auto dir = model::resolve_data_dir(args->data);
+    std::vector<model::Example> examples;
+    if (args->split == "test") {
+      examples = model::read_ag_news_csv(dir / "test.csv");
+    } else {
+      const auto& tc =
+          bundle.manifest["provenance"].value("train_config", nlohmann::json::object());
+      examples =
+          model::stratified_split(model::read_ag_news_csv(dir / "train.csv"),
+                                  tc.value("valid_fraction", 0.05), tc.value("split_seed", 1ULL))
+              .valid;
+    }
+    const auto set = model::tokenize_examples(examples, *bundle.tokenizer, bundle.config);
+    const auto result = model::evaluate(*bundle.model, set);
+    const auto& m = result.metrics;
+    if (args->json) {
+      std::cout << nlohmann::json{{"accuracy", m.accuracy},
+                                  {"macro_f1", m.macro_f1},
+                                  {"ece", m.ece},
+                                  {"nll", m.nll},
+                                  {"n", m.n}}
+                       .dump()
+                << "\n";
+      return;
+    }
+    fmt::print("bundle {} on {} split: n = {}\n", args->bundle, args->split, m.n);
+    fmt::print("accuracy {:.4f}  macro-F1 {:.4f}  NLL {:.4f}  ECE(15 bins) {:.4f}\n", m.accuracy,
+               m.macro_f1, m.nll, m.ece);
+    fmt::print("{:>10} {:>9} {:>9}   confusion (rows true, columns predicted)\n", "class",
+               "precision", "recall");
+    for (int i = 0; i < m.num_classes; ++i) {
+      std::string row;
+      for (auto v : m.confusion[i]) row += fmt::format(" {:6}", v);
+      fmt::print("{:>10} {:9.4f} {:9.4f}  {}\n", bundle.labels[i], m.precision[i], m.recall[i],
+                 row);
+    }
+  });
+}
+
+}  // namespace bog::cli

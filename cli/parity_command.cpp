@@ -1,0 +1,226 @@
+// `bog parity`: is the exported graph the same model on every backend? Eigen eager is the
+// reference for bundles; for any other ONNX model the expected outputs (or the first provider)
+// are. The report is written next to the artifact; later stages refuse artifacts without one.
+#include <fmt/format.h>
+
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "cli/commands.h"
+#include "common/error.h"
+#include "model/bundle.h"
+#include "model/train/batching.h"
+#include "model/train/evaluate.h"
+#include "onnx_export/exporter.h"
+#include "parity/graph_parity.h"
+#include "parity/model_parity.h"
+
+namespace bog::cli {
+namespace fs = std::filesystem;
+
+namespace {
+
+std::vector<std::string> split_list(const std::string& s) {
+  std::vector<std::string> out;
+  std::stringstream ss(s);
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    if (!item.empty()) out.push_back(item);
+  }
+  return out;
+}
+
+std::vector<int> parse_batch_sizes(const std::string& s) {
+  std::vector<int> out;
+  for (const std::string& item : split_list(s)) {
+    try {
+      const int v = std::stoi(item);
+      if (v < 1) throw std::invalid_argument("");
+      out.push_back(v);
+    } catch (const std::exception&) {
+      throw Error(ErrorCategory::kInvalidArgument,
+                  fmt::format("--batch-sizes: '{}' is not a positive integer", item));
+    }
+  }
+  if (out.empty()) throw Error(ErrorCategory::kInvalidArgument, "--batch-sizes is empty");
+  return out;
+}
+
+void check_providers(const std::vector<std::string>& providers) {
+  if (providers.empty()) throw Error(ErrorCategory::kInvalidArgument, "--providers is empty");
+  for (const std::string& p : providers) {
+    if (p != "reference" && p != "cpu" && p != "cuda" && p != "ort") {
+      throw Error(ErrorCategory::kInvalidArgument,
+                  fmt::format("--providers: unknown provider '{}' (reference, cpu, cuda, ort)", p));
+    }
+  }
+}
+
+void print_model_report(const parity::ParityReport& r) {
+  std::cout << fmt::format("parity of {} against Eigen eager on {} ({} texts, batch sizes {})\n",
+                           r.artifact, r.texts, r.samples, fmt::join(r.batch_sizes, ","));
+  std::cout << fmt::format("tolerance: atol {:g}, rtol {:g}, argmax agreement >= {:g}\n",
+                           r.tolerance.atol, r.tolerance.rtol, r.tolerance.min_argmax_agreement);
+  std::cout << fmt::format("{:<10} {:<18} {:>12} {:>12} {:>12} {:>10} {:>8}  {}\n", "requested",
+                           "used", "max_abs", "max_rel", "mean_abs", "cosine", "argmax", "result");
+  for (const parity::ProviderParity& p : r.results) {
+    if (!p.error.empty()) {
+      std::cout << fmt::format("{:<10} {:<18} error: {}\n", p.provider_requested,
+                               p.provider_used.empty() ? "-" : p.provider_used, p.error);
+      continue;
+    }
+    const parity::Comparison& c = p.comparison;
+    std::cout << fmt::format("{:<10} {:<18} {:>12.3e} {:>12.3e} {:>12.3e} {:>10.7f} {:>7.1f}%  {}\n",
+                             p.provider_requested, p.provider_used, c.max_abs_diff, c.max_rel_diff,
+                             c.mean_abs_diff, c.cosine, 100 * c.argmax_agreement,
+                             p.passed ? "pass" : "FAIL");
+    for (const std::string& f : p.fallback_reasons) std::cout << "           fallback: " << f << "\n";
+  }
+  std::cout << (r.passed ? "parity passed\n" : "parity FAILED\n");
+}
+
+}  // namespace
+
+void add_parity_command(CLI::App& app) {
+  auto* cmd = app.add_subcommand(
+      "parity", "Compare an ONNX model across providers (and against the Eigen model)");
+  struct Args {
+    std::string bundle, onnx, inputs, data, out = "runs/parity", providers = "reference,ort";
+    std::string batch_sizes = "1,8", export_config;
+    int samples = 256;
+    int threads = 1;
+    bool first_divergence = false, json = false;
+  };
+  auto a = std::make_shared<Args>();
+  cmd->add_option("--bundle", a->bundle, "Bundle directory (Eigen eager is the reference)");
+  cmd->add_option("--onnx", a->onnx, "ONNX file (default: export the bundle into --out)");
+  cmd->add_option("--inputs", a->inputs, "test_data_set folder (input_K.pb, output_K.pb) for any ONNX model");
+  cmd->add_option("--providers", a->providers, "Comma list of reference, cpu, cuda, ort");
+  cmd->add_option("--data", a->data, "AG News directory: texts from test.csv (default: synthetic)");
+  cmd->add_option("--samples", a->samples, "Number of texts")->check(CLI::PositiveNumber);
+  cmd->add_option("--batch-sizes", a->batch_sizes, "Comma list of batch sizes");
+  cmd->add_option("--threads", a->threads, "Threads for the cpu provider")->check(CLI::PositiveNumber);
+  cmd->add_option("--out", a->out, "Where an export made by this command goes");
+  cmd->add_option("--export-config", a->export_config, "Tolerance policy (default configs/export.yaml)");
+  cmd->add_flag("--first-divergence", a->first_divergence,
+                "On disagreement, name the first node whose output differs (interpreter providers)");
+  cmd->add_flag("--json", a->json, "Print one JSON object");
+  cmd->callback([a] {
+    const std::vector<std::string> providers = split_list(a->providers);
+    check_providers(providers);
+    fs::path config = a->export_config;
+    if (config.empty()) {
+      config = fs::exists("configs/export.yaml") ? fs::path("configs/export.yaml")
+                                                 : fs::path(BOG_SOURCE_DIR) / "configs" / "export.yaml";
+    }
+    const parity::TolerancePolicy policy = parity::load_tolerance_policy(config);
+
+    if (a->bundle.empty()) {  // any ONNX model with a test_data_set folder
+      if (a->onnx.empty() || a->inputs.empty()) {
+        throw Error(ErrorCategory::kInvalidArgument,
+                    "parity needs --bundle DIR, or --onnx FILE with --inputs DIR");
+      }
+      nlohmann::json r = parity::run_graph_parity(a->onnx, a->inputs, providers,
+                                                   policy.for_dtype("float32"), a->threads);
+      if (a->first_divergence && !r["passed"].get<bool>()) {
+        std::vector<std::string> interp;
+        for (const std::string& p : providers) {
+          if (p != "ort") interp.push_back(p);
+        }
+        if (interp.size() >= 2) {
+          r["first_divergence"] =
+              parity::first_divergence(a->onnx, parity::read_feeds(a->onnx, a->inputs), interp[0],
+                                       interp[1], policy.for_dtype("float32"), a->threads)
+                  .to_json();
+        } else {
+          r["first_divergence"] = "needs two interpreter providers (reference, cpu, cuda)";
+        }
+      }
+      if (a->json) {
+        std::cout << r.dump() << "\n";
+      } else {
+        std::cout << fmt::format("parity of {} (baseline: {})\n", r["artifact"].get<std::string>(),
+                                 r["baseline"].get<std::string>());
+        for (const auto& p : r["results"]) {
+          std::cout << fmt::format("{:<10} {:<18} {}\n", p["provider_requested"].get<std::string>(),
+                                   p.value("provider_used", "-"),
+                                   p.contains("error") ? "error: " + p["error"].get<std::string>()
+                                   : fmt::format("max_abs {:.3e}  {}", p["max_abs_diff"].get<double>(),
+                                                 p["passed"].get<bool>() ? "pass" : "FAIL"));
+        }
+      }
+      if (!r["passed"].get<bool>()) throw CommandFailed("parity failed");
+      return;
+    }
+
+    parity::ParityRequest req;
+    req.bundle = a->bundle;
+    req.providers = providers;
+    req.samples = a->samples;
+    req.batch_sizes = parse_batch_sizes(a->batch_sizes);
+    req.threads = a->threads;
+    req.policy = policy;
+    if (!a->data.empty()) req.data = fs::path(a->data);
+    if (a->onnx.empty()) {
+      const fs::path dir = fs::path(a->out) / fs::absolute(a->bundle).lexically_normal().filename();
+      fs::create_directories(dir);
+      req.onnx = dir / "model.onnx";
+      (void)onnx_export::export_bundle(a->bundle, req.onnx, onnx_export::ExportOptions{});
+    } else {
+      req.onnx = a->onnx;
+    }
+    const parity::ParityReport report = parity::run_model_parity(req);
+    parity::write_parity_report(req.onnx, report);
+    nlohmann::json j = report.to_json();
+    j["report_file"] = parity::parity_report_path(req.onnx).filename().string();
+
+    if (a->first_divergence && !report.passed) {
+      std::vector<std::string> interp;
+      for (const std::string& p : providers) {
+        if (p != "ort") interp.push_back(p);
+      }
+      if (interp.size() >= 2) {
+        // Same first text through both interpreter providers, node by node.
+        const model::LoadedBundle b = model::load_bundle(a->bundle);
+        std::string text = "stocks rallied after the central bank cut rates";
+        model::TokenizedSet set;
+        set.ids.push_back(model::encode_text(text, *b.tokenizer, b.config));
+        set.labels.push_back(0);
+        const std::vector<int> idx = {0};
+        const model::Batch batch = model::make_batch(set, idx, model::Tokenizer::kPadId);
+        std::map<std::string, runtime::Tensor> feeds;
+        runtime::Tensor ids(runtime::DType::kInt64, {1, batch.layout.seq_len});
+        runtime::Tensor mask(runtime::DType::kInt64, {1, batch.layout.seq_len});
+        for (int t = 0; t < batch.layout.seq_len; ++t) {
+          ids.data<int64_t>()[t] = batch.ids[static_cast<size_t>(t)];
+          mask.data<int64_t>()[t] = 1;
+        }
+        feeds["input_ids"] = std::move(ids);
+        feeds["attention_mask"] = std::move(mask);
+        j["first_divergence"] = parity::first_divergence(req.onnx, feeds, interp[0], interp[1],
+                                                         policy.for_dtype("float32"), a->threads)
+                                    .to_json();
+      } else {
+        j["first_divergence"] = "needs two interpreter providers (reference, cpu, cuda)";
+      }
+    }
+    if (a->json) {
+      std::cout << j.dump() << "\n";
+    } else {
+      print_model_report(report);
+      if (j.contains("first_divergence") && j["first_divergence"].is_object()) {
+        const auto& d = j["first_divergence"];
+        std::cout << (d["found"].get<bool>()
+                          ? fmt::format("first divergence: node '{}' ({}) output '{}', max abs diff {:.3e}\n",
+                                        d["node"].get<std::string>(), d["op_type"].get<std::string>(),
+                                        d["value"].get<std::string>(), d["max_abs_diff"].get<double>())
+                          : std::string("first divergence: no intermediate value differs beyond tolerance\n"));
+      }
+      std::cout << "report: " << parity::parity_report_path(req.onnx).string() << "\n";
+    }
+    if (!report.passed) throw Error(ErrorCategory::kParityFailed, fmt::format("parity failed for {}", req.onnx.filename().string()));
+  });
+}
+
+}  // namespace bog::cli

@@ -1,0 +1,236 @@
+// `bog run MODEL.onnx`: runs a model on test data (--data) or random inputs (--random), prints
+// each output's type and a preview, and with --compare checks them against output_K.pb.
+#include <fmt/format.h>
+
+#include <chrono>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "cli/cli_util.h"
+#include "cli/commands.h"
+#include "cli/random_inputs.h"
+#include "cli/test_data.h"
+#include "cli/value_compare.h"
+#include "common/error.h"
+#include "onnx_runtime/loader.h"
+#include "onnx_runtime/proto_io.h"
+#include "onnx_runtime/session.h"
+
+namespace bog::cli {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+struct Options {
+  std::string model;
+  std::string data;
+  bool random = false;
+  std::vector<std::string> dims;
+  uint64_t seed = 0;
+  std::vector<std::string> providers = {"reference"};
+  bool strict = false;
+  bool compare = false;
+  Tolerance tolerance;
+  bool json = false;
+  bool verbose = false;
+  std::string save;
+  size_t preview = 8;
+};
+
+// One set of feeds to run, with expected outputs when they come from a data folder.
+struct Job {
+  std::string name;
+  std::map<std::string, runtime::Value> feeds;
+  std::vector<std::pair<std::string, runtime::Value>> expected;
+  std::map<std::string, int64_t> dims_used;
+};
+
+std::vector<Job> make_jobs(const Options& o, const runtime::Session& session) {
+  std::vector<Job> jobs;
+  const std::vector<runtime::ValueInfo> inputs = session.input_infos();
+  if (!o.data.empty()) {
+    for (const fs::path& dir : find_data_sets(o.data)) {
+      TestDataSet set = load_data_set(dir, inputs, session.output_infos());
+      jobs.push_back({dir.filename().string(), std::move(set.feeds), std::move(set.expected), {}});
+    }
+    return jobs;
+  }
+  std::map<std::string, int64_t> dims;
+  for (const std::string& text : o.dims) {
+    const auto [name, value] = parse_dim_binding(text);
+    dims[name] = value;
+  }
+  RandomFeeds random = make_random_feeds(inputs, dims, o.seed);
+  jobs.push_back({fmt::format("random_seed_{}", o.seed),
+                  std::move(random.feeds),
+                  {},
+                  std::move(random.dims_used)});
+  return jobs;
+}
+
+void print_placement(const runtime::PlacementReport& report) {
+  std::cout << fmt::format("placement: requested [{}], used [{}]\n",
+                           fmt::join(report.requested, ", "), fmt::join(report.used, ", "));
+  for (const runtime::NodePlacement& n : report.nodes) {
+    std::cout << fmt::format("  {:<32} {:<20} {}", n.node, n.op_type, n.provider);
+    if (!n.fallback_reasons.empty()) {
+      std::cout << fmt::format("  (fallback: {})", fmt::join(n.fallback_reasons, "; "));
+    }
+    std::cout << "\n";
+  }
+}
+
+void run(const Options& o) {
+  if (!o.data.empty() && o.random) {
+    throw Error(ErrorCategory::kInvalidArgument, "--data and --random exclude each other");
+  }
+  if (o.compare && o.data.empty()) {
+    throw Error(ErrorCategory::kInvalidArgument,
+                "--compare needs --data (expected outputs come from output_K.pb files)");
+  }
+  if (!o.dims.empty() && !o.data.empty()) {
+    throw Error(ErrorCategory::kInvalidArgument, "--dim applies to --random inputs only");
+  }
+  if (o.tolerance.rtol < 0 || o.tolerance.atol < 0) {
+    throw Error(ErrorCategory::kInvalidArgument, "--rtol and --atol must be non-negative");
+  }
+  check_provider_names(o.providers);
+  runtime::SessionOptions options;
+  options.providers = o.providers;
+  options.strict = o.strict;
+  runtime::Session session(runtime::load_model(o.model), options);
+  std::vector<Job> jobs = make_jobs(o, session);
+
+  if (o.verbose && !o.json) print_placement(session.placement());
+  json out = {{"model", o.model},
+              {"requested_providers", o.providers},
+              {"placement", session.placement().to_json()}};
+  json sets = json::array();
+  bool all_match = true;
+  int64_t mismatched_outputs = 0;
+  for (Job& job : jobs) {
+    json set = {{"name", job.name}};
+    if (!job.dims_used.empty()) set["dims"] = job.dims_used;
+    json inputs = json::array();
+    for (const auto& [name, value] : job.feeds) {
+      inputs.push_back({{"name", name}, {"type", value_type_string(value)}});
+    }
+    set["inputs"] = inputs;
+    if (!o.json) {
+      std::cout << fmt::format("{}:\n", job.name);
+      for (const auto& [name, value] : job.feeds) {
+        std::cout << fmt::format("  input  {:<24} {}\n", name, value_type_string(value));
+      }
+    }
+    const auto start = std::chrono::steady_clock::now();
+    std::map<std::string, runtime::Value> got = session.run(std::move(job.feeds));
+    const double ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+    set["milliseconds"] = ms;
+
+    std::map<std::string, const runtime::Value*> expected;
+    for (const auto& [name, value] : job.expected) expected[name] = &value;
+    json outputs = json::array();
+    for (const runtime::ValueInfo& info : session.output_infos()) {
+      const auto it = got.find(info.name);
+      if (it == got.end()) continue;
+      json oj = {{"name", info.name}, {"value", value_to_json(it->second, o.preview)}};
+      std::string verdict;
+      if (o.compare) {
+        const auto e = expected.find(info.name);
+        if (e == expected.end()) {
+          oj["compare"] = {{"status", "no expected output"}};
+          verdict = "  (no expected output)";
+        } else {
+          const CompareResult r = compare_values(it->second, *e->second, o.tolerance);
+          oj["compare"] = {{"status", r.ok ? "match" : "mismatch"},
+                           {"max_abs_diff", r.max_abs_diff},
+                           {"reason", r.reason}};
+          verdict = r.ok ? fmt::format("  match (max abs diff {:.3g})", r.max_abs_diff)
+                         : fmt::format("  MISMATCH: {}", r.reason);
+          if (!r.ok) {
+            all_match = false;
+            ++mismatched_outputs;
+          }
+        }
+      }
+      if (!o.save.empty()) {
+        std::error_code ec;
+        const fs::path dir = fs::path(o.save) / job.name;
+        fs::create_directories(dir, ec);
+        if (ec) {
+          throw Error(ErrorCategory::kIo,
+                      fmt::format("cannot create '{}': {}", dir.string(), ec.message()));
+        }
+        const size_t k = static_cast<size_t>(outputs.size());
+        runtime::write_value_file(dir / fmt::format("output_{}.pb", k), it->second, info.name);
+      }
+      if (!o.json) {
+        std::cout << fmt::format("  output {:<24} {} {}{}\n", info.name,
+                                 value_type_string(it->second),
+                                 value_preview(it->second, o.preview), verdict);
+      }
+      outputs.push_back(std::move(oj));
+    }
+    set["outputs"] = outputs;
+    if (!o.json) std::cout << fmt::format("  ran in {:.3f} ms\n", ms);
+    sets.push_back(std::move(set));
+  }
+  out["data_sets"] = sets;
+  if (o.compare)
+    out["compare"] = {
+        {"passed", all_match}, {"rtol", o.tolerance.rtol}, {"atol", o.tolerance.atol}};
+  if (o.json) {
+    std::cout << out.dump(-1, ' ', false, json::error_handler_t::replace) << "\n";
+  } else {
+    const auto& report = session.placement();
+    if (report.has_fallback()) {
+      std::cout << fmt::format("fallbacks: {}\n", fmt::join(report.fallback_reasons(), "; "));
+    }
+    if (o.compare && all_match) {
+      std::cout << fmt::format("all outputs match (rtol {:g}, atol {:g})\n", o.tolerance.rtol,
+                               o.tolerance.atol);
+    }
+  }
+  std::cout.flush();
+  if (!all_match) {
+    throw CommandFailed(
+        fmt::format("{} output(s) do not match the expected values (rtol {:g}, atol {:g})",
+                    mismatched_outputs, o.tolerance.rtol, o.tolerance.atol));
+  }
+}
+
+}  // namespace
+
+void add_run_command(CLI::App& app) {
+  auto o = std::make_shared<Options>();
+  auto* cmd = app.add_subcommand("run", "Run a model on test data or random inputs");
+  cmd->add_option("MODEL", o->model, "Model file (.onnx)")->required();
+  auto* data = cmd->add_option(
+      "--data", o->data, "A test_data_set_N folder, or a folder of them (input_K.pb, output_K.pb)");
+  auto* random =
+      cmd->add_flag("--random", o->random, "Random inputs from the declared shapes (default)");
+  data->excludes(random);
+  cmd->add_option("--dim", o->dims,
+                  "Size of a symbolic dimension for --random: NAME=VALUE (repeatable)");
+  cmd->add_option("--seed", o->seed, "Seed for --random");
+  cmd->add_option("--provider", o->providers,
+                  "Providers in order of preference (repeat or comma-separate)")
+      ->delimiter(',');
+  cmd->add_flag("--strict", o->strict, "Fail instead of falling back to a later provider");
+  cmd->add_flag("--compare", o->compare, "Check outputs against output_K.pb; exit 1 on a mismatch");
+  cmd->add_option("--rtol", o->tolerance.rtol, "Relative tolerance for --compare (default 1e-3)");
+  cmd->add_option("--atol", o->tolerance.atol, "Absolute tolerance for --compare (default 1e-7)");
+  cmd->add_flag("--json", o->json, "Print one JSON object (includes the placement report)");
+  cmd->add_flag("--verbose,-v", o->verbose, "Print each node with its provider");
+  cmd->add_option("--save", o->save, "Write outputs as DIR/<data set>/output_K.pb");
+  cmd->add_option("--preview", o->preview, "Elements shown per output (default 8)");
+  cmd->callback([o] { run(*o); });
+}
+
+}  // namespace bog::cli

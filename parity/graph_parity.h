@@ -1,0 +1,47 @@
+// Parity for any ONNX model (not only ours): run it on several providers with inputs from a
+// test_data_set folder, compare each with the expected outputs (output_K.pb) or, without them,
+// with the first provider; and find the first node where two interpreter providers diverge.
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "onnx_runtime/tensor.h"
+#include "parity/tolerance.h"
+
+namespace bog::parity {
+
+// {"passed":bool,"baseline":"expected"|provider,"results":[{provider_requested, provider_used,
+//   max_abs_diff, argmax_agreement, passed, outputs:[...]}]}
+[[nodiscard]] nlohmann::json run_graph_parity(const std::filesystem::path& onnx,
+                                              const std::filesystem::path& inputs_dir,
+                                              const std::vector<std::string>& providers,
+                                              const Tolerance& tolerance, int threads);
+
+struct Divergence {
+  bool found = false;
+  std::string provider_a, provider_b;
+  std::string node, op_type, value;  // first node (in provider_a's order) whose output differs
+  double max_abs_diff = 0;
+  int values_compared = 0;  // values both runs produced (fused-away intermediates are skipped)
+  [[nodiscard]] nlohmann::json to_json() const;
+};
+
+// The graph inputs stored in a test_data_set folder (input_K.pb), bound by the name in the
+// file or by position among the graph inputs that are not initializers.
+[[nodiscard]] std::map<std::string, runtime::Tensor> read_feeds(const std::filesystem::path& onnx,
+                                                               const std::filesystem::path& inputs_dir);
+
+// Runs both interpreter providers node by node on the same feeds. Error(kInvalidArgument) for
+// "ort" (ONNX Runtime does not expose intermediate values to this runner).
+[[nodiscard]] Divergence first_divergence(const std::filesystem::path& onnx,
+                                          const std::map<std::string, runtime::Tensor>& feeds,
+                                          const std::string& provider_a,
+                                          const std::string& provider_b,
+                                          const Tolerance& tolerance, int threads);
+
+}  // namespace bog::parity
