@@ -44,7 +44,9 @@ asan-test: deps $(ASAN_BUILD)/build.ninja
 
 conformance: deps
 	@$(MAKE) --no-print-directory build
-	$(BUILD)/bog conformance $(CONFORMANCE_DIR) --expected tests/conformance/expected_pass.txt
+	@if [ -d $(CONFORMANCE_DIR) ]; then \
+	  $(BUILD)/bog conformance $(CONFORMANCE_DIR) --expected tests/conformance/expected_pass.txt; \
+	else echo "conformance: $(CONFORMANCE_DIR) not found; skipped"; fi
 
 demo: deps ort-deps
 	@$(MAKE) --no-print-directory build

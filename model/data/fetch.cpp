@@ -132,6 +132,18 @@ std::vector<FetchedFile> fetch_files(const std::filesystem::path& dest,
     throw Error(ErrorCategory::kInvalidArgument, "no files to fetch");
   }
   std::error_code ec;
+  // A destination this call creates is removed again on failure (while still empty).
+  struct CreatedDir {
+    std::filesystem::path path;
+    bool keep = false;
+    ~CreatedDir() {
+      std::error_code ignored;
+      if (!path.empty() && !keep && std::filesystem::is_empty(path, ignored)) {
+        std::filesystem::remove(path, ignored);
+      }
+    }
+  } created;
+  if (!std::filesystem::exists(dest, ec)) created.path = dest;
   std::filesystem::create_directories(dest, ec);
   if (ec || !std::filesystem::is_directory(dest)) {
     throw Error(ErrorCategory::kIo, fmt::format("cannot create directory '{}'{}", dest.string(),
@@ -175,6 +187,7 @@ std::vector<FetchedFile> fetch_files(const std::filesystem::path& dest,
     }
   }
   temps.release();
+  created.keep = true;
   return results;
 }
 

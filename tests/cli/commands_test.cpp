@@ -70,7 +70,8 @@ TEST(Cli, DoctorJsonParses) {
 TEST(Cli, RunWithDataComparesAndPasses) {
   const TempDir tmp;
   const fs::path dir = make_add_case(tmp.path(), "good");
-  for (const fs::path data : {dir, dir / "test_data_set_0"}) {
+  const std::vector<fs::path> data_dirs = {dir, dir / "test_data_set_0"};
+  for (const fs::path& data : data_dirs) {
     const RunResult r =
         run_bog({"run", (dir / "model.onnx").string(), "--data", data.string(), "--compare"});
     EXPECT_EQ(r.exit_code, 0) << r.err << r.out;
