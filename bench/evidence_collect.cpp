@@ -64,12 +64,15 @@ CollectSummary collect_evidence(const fs::path& from, const fs::path& out) {
         ErrorCategory::kInvalidArgument,
         fmt::format("evidence collect: --from {} is not a folder", from.filename().string()));
   }
-  const Inputs in = read_inputs(from);
+  Inputs in = read_inputs(from);
   if (in.bench.empty() && in.parity.empty()) {
     throw Error(ErrorCategory::kInvalidArgument,
                 "evidence collect: no bench or parity report found under --from");
   }
   fs::create_directories(out);
+  // Files written only when their reports exist: a previous run's copy must not outlive it.
+  for (const char* optional_file : {"eval.json", "accuracy.md"})
+    fs::remove(out / optional_file, ec);
   const std::vector<std::string> names = local_identity_names();
   CollectSummary sum;
   auto write = [&](const std::string& name, const std::string& text) {
@@ -195,8 +198,29 @@ CollectSummary collect_evidence(const fs::path& from, const fs::path& out) {
 
   // Accuracy (only when a run had data).
   if (!in.eval.empty()) {
+    // Models first, the baseline they are judged against last.
+    std::stable_partition(in.eval.begin(), in.eval.end(),
+                          [](const json& e) { return e.value("model", "") != "baseline"; });
     sum.eval_reports = static_cast<int>(in.eval.size());
     write("eval.json", json(in.eval).dump(2) + "\n");
+    std::ostringstream o;
+    o << "# Accuracy\n\nAG News test.csv; every model trained on the train.csv named by its "
+         "sha256 (the data README tells the full file from the partial reconstruction).\n\n"
+         "| model | architecture | split | n | accuracy | macro-F1 | ECE | NLL | train rows | "
+         "train sha256 |\n|---|---|---|---|---|---|---|---|---|---|\n";
+    for (const json& e : in.eval) {
+      const auto num = [&e](const char* key, const char* spec) {
+        return e.contains(key) && e[key].is_number()
+                   ? fmt::format(fmt::runtime(spec), e[key].get<double>())
+                   : std::string("-");
+      };
+      o << fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
+                       e.value("model", "?"), e.value("architecture", "?"), e.value("split", "?"),
+                       e.value("n", 0), num("accuracy", "{:.4f}"), num("macro_f1", "{:.4f}"),
+                       num("ece", "{:.4f}"), num("nll", "{:.4f}"), e.value("train_rows", 0),
+                       e.value("train_sha256", "").substr(0, 12));
+    }
+    write("accuracy.md", o.str());
   }
 
   // Validation summary.

@@ -6,11 +6,10 @@
 #include <optional>
 #include <string>
 
+#include "cli/accuracy_reports.h"
 #include "cli/commands.h"
 #include "common/error.h"
-#include "model/bundle.h"
 #include "model/data/ag_news.h"
-#include "model/train/evaluate.h"
 
 namespace bog::cli {
 
@@ -28,30 +27,11 @@ void add_eval_command(CLI::App& app) {
   cmd->add_option("--split", args->split, "test or valid")->check(CLI::IsMember({"test", "valid"}));
   cmd->add_flag("--json", args->json, "Print one JSON object");
   cmd->callback([args] {
-    auto bundle = model::load_bundle(args->bundle);
-    const auto dir = model::resolve_data_dir(args->data);
-    std::vector<model::Example> examples;
-    if (args->split == "test") {
-      examples = model::read_ag_news_csv(dir / "test.csv");
-    } else {
-      const auto& tc =
-          bundle.manifest["provenance"].value("train_config", nlohmann::json::object());
-      examples =
-          model::stratified_split(model::read_ag_news_csv(dir / "train.csv"),
-                                  tc.value("valid_fraction", 0.05), tc.value("split_seed", 1ULL))
-              .valid;
-    }
-    const auto set = model::tokenize_examples(examples, *bundle.tokenizer, bundle.config);
-    const auto result = model::evaluate(*bundle.model, set);
-    const auto& m = result.metrics;
+    const BundleEval e =
+        evaluate_bundle(args->bundle, model::resolve_data_dir(args->data), args->split);
+    const auto& m = e.metrics;
     if (args->json) {
-      std::cout << nlohmann::json{{"accuracy", m.accuracy},
-                                  {"macro_f1", m.macro_f1},
-                                  {"ece", m.ece},
-                                  {"nll", m.nll},
-                                  {"n", m.n}}
-                       .dump()
-                << "\n";
+      std::cout << e.report.dump() << "\n";
       return;
     }
     fmt::print("bundle {} on {} split: n = {}\n", args->bundle, args->split, m.n);
@@ -62,8 +42,7 @@ void add_eval_command(CLI::App& app) {
     for (int i = 0; i < m.num_classes; ++i) {
       std::string row;
       for (auto v : m.confusion[i]) row += fmt::format(" {:6}", v);
-      fmt::print("{:>10} {:9.4f} {:9.4f}  {}\n", bundle.labels[i], m.precision[i], m.recall[i],
-                 row);
+      fmt::print("{:>10} {:9.4f} {:9.4f}  {}\n", e.labels[i], m.precision[i], m.recall[i], row);
     }
   });
 }

@@ -2,6 +2,7 @@
 // validate on one bundle, then the matrix with requested and used provider per row.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <iostream>
@@ -11,6 +12,7 @@
 #include "bench/bench_report.h"
 #include "bench/bench_runner.h"
 #include "bench/evidence.h"
+#include "cli/accuracy_reports.h"
 #include "cli/commands.h"
 #include "common/atomic_file.h"
 #include "common/error.h"
@@ -29,11 +31,16 @@ void add_pipeline_command(CLI::App& app) {
   struct Args {
     std::string bundle = "models/agnews-tiny-llama", data, out = "runs/pipeline";
     std::string evidence = "docs/evidence", export_config = "configs/export.yaml", readme;
+    std::vector<std::string> also_eval;
     int samples = 64, iterations = 5, warmup = 1;
   };
   auto a = std::make_shared<Args>();
   cmd->add_option("--bundle", a->bundle, "Bundle directory")->check(CLI::ExistingDirectory);
-  cmd->add_option("--data", a->data, "AG News folder (test.csv) for parity texts")
+  cmd->add_option("--data", a->data,
+                  "AG News folder: parity on its test texts, and accuracy rows (bundle and "
+                  "baseline on test.csv)")
+      ->check(CLI::ExistingDirectory);
+  cmd->add_option("--also-eval", a->also_eval, "With --data: more bundles to score on test.csv")
       ->check(CLI::ExistingDirectory);
   cmd->add_option("--out", a->out, "Run folder (artifact, reports)");
   cmd->add_option("--evidence", a->evidence, "Evidence folder written at the end");
@@ -52,6 +59,22 @@ void add_pipeline_command(CLI::App& app) {
     const fs::path out = a->out;
     fs::create_directories(out);
     const fs::path onnx = out / "model.onnx";
+    // Evidence is collected from every report under `out`: a previous run's must not leak in.
+    for (const char* stale : {"accuracy", "bench", "export.json", "model.onnx.parity.json"}) {
+      fs::remove_all(out / stale);
+    }
+    {
+      // collect reads every report under `out`; evidence inside it would be read back as input.
+      const fs::path o = fs::weakly_canonical(out), e = fs::weakly_canonical(a->evidence);
+      const auto [oi, ei] = std::mismatch(o.begin(), o.end(), e.begin(), e.end());
+      if (oi == o.end()) {
+        throw Error(ErrorCategory::kInvalidArgument,
+                    "--evidence must not be inside --out (collect reads every report under --out)");
+      }
+    }
+    if (!a->also_eval.empty() && a->data.empty()) {
+      throw Error(ErrorCategory::kInvalidArgument, "--also-eval needs --data");
+    }
 
     step("export " + a->bundle);
     const onnx_export::ExportSummary ex =
@@ -110,6 +133,26 @@ void add_pipeline_command(CLI::App& app) {
     const nlohmann::json report = bench::bench_report_json(br);
     bench::write_bench_outputs(report, bc.out);
 
+    std::vector<nlohmann::json> accuracy;
+    if (!a->data.empty()) {
+      step("accuracy on test.csv: bundles and the fastText-style baseline");
+      fs::create_directories(out / "accuracy");
+      std::vector<std::string> bundles = {a->bundle};
+      bundles.insert(bundles.end(), a->also_eval.begin(), a->also_eval.end());
+      for (const std::string& b : bundles) {
+        accuracy.push_back(evaluate_bundle(b, a->data, "test").report);
+        write_file_atomic(out / "accuracy" / ("eval_" + fs::path(b).filename().string() + ".json"),
+                          accuracy.back().dump(2) + "\n");
+      }
+      accuracy.push_back(run_baseline(a->data, model::BaselineConfig{}));
+      write_file_atomic(out / "accuracy" / "baseline.json", accuracy.back().dump(2) + "\n");
+      for (const nlohmann::json& r : accuracy) {
+        std::cerr << fmt::format("  {:<22} accuracy {:.4f}  macro-F1 {:.4f}  n {}\n",
+                                 r["model"].get<std::string>(), r["accuracy"].get<double>(),
+                                 r["macro_f1"].get<double>(), r["n"].get<int64_t>());
+      }
+    }
+
     step("evidence collect -> " + a->evidence);
     const bench::CollectSummary cs = bench::collect_evidence(out, a->evidence);
     std::cerr << fmt::format("{} files, {} warnings\n", cs.files.size(), cs.warnings.size());
@@ -124,6 +167,14 @@ void add_pipeline_command(CLI::App& app) {
     std::cout << "\nBenchmark matrix (requested and used provider per row; timings only where "
                  "parity passed)\n";
     std::cout << bench::report_terminal_table(report);
+    if (!accuracy.empty()) {
+      std::cout << "\nAccuracy on AG News test.csv\n";
+      for (const nlohmann::json& r : accuracy) {
+        std::cout << fmt::format("  {:<22} {:.4f}  (macro-F1 {:.4f}, n {})\n",
+                                 r["model"].get<std::string>(), r["accuracy"].get<double>(),
+                                 r["macro_f1"].get<double>(), r["n"].get<int64_t>());
+      }
+    }
     std::cout << fmt::format("sgemm peak {:.1f} GFLOP/s; parity {}; evidence {} ({})\n",
                              br.sgemm_gflops, rep.passed ? "passed" : "FAILED", a->evidence,
                              issues.empty() ? "valid" : "INVALID");

@@ -8,7 +8,6 @@
 
 #include <filesystem>
 #include <fstream>
-#include <random>
 
 #include "bench/bench_report.h"
 #include "common/atomic_file.h"
@@ -18,16 +17,12 @@
 #include "model/train/trainer.h"
 #include "onnx_export/exporter.h"
 #include "parity/model_parity.h"
+#include "tests/common/topic_data.h"
 
 namespace bog::bench {
 namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
-
-const char* kWords[4][3] = {{"war", "minister", "treaty"},
-                            {"match", "goal", "coach"},
-                            {"shares", "profit", "bank"},
-                            {"software", "chip", "robot"}};
 
 // Trains a 1-epoch toy model on topic-word data and exports it; shared by the tests below.
 class TinyModel : public ::testing::Test {
@@ -35,19 +30,7 @@ class TinyModel : public ::testing::Test {
   static void SetUpTestSuite() {
     root_ = fs::temp_directory_path() / ("bog_bench_test_" + std::to_string(::getpid()));
     fs::remove_all(root_);
-    fs::create_directories(root_ / "data");
-    std::mt19937_64 rng(11);
-    for (const auto& [name, rows] : {std::pair{"train.csv", 96}, std::pair{"test.csv", 24}}) {
-      std::ofstream out(root_ / "data" / name);
-      for (int i = 0; i < rows; ++i) {
-        const int label = i % 4;
-        std::string desc;
-        for (int w = 0; w < 3 + static_cast<int>(rng() % 4); ++w) {
-          desc += std::string(w ? " " : "") + kWords[label][rng() % 3];
-        }
-        out << '"' << label + 1 << "\",\"" << kWords[label][i % 3] << "\",\"" << desc << "\"\n";
-      }
-    }
+    test_data::write_topic_csvs(root_ / "data", 96, 24, 11);
     write_file_atomic(root_ / "model.yaml",
                       "architecture: tiny_llama\nvocab_size: 40\nd_model: 8\nn_heads: 2\n"
                       "n_kv_heads: 1\nd_ff: 12\nmax_len: 16\ndropout: 0.0\n");

@@ -115,6 +115,43 @@ TEST_F(Evidence, CollectWritesASanitizedFolderThatValidates) {
   EXPECT_EQ(read_file(dir_ / "benchmark.json").find(root_.string()), std::string::npos);
 }
 
+TEST_F(Evidence, AccuracyReportsBecomeATableBesideTheBaseline) {
+  EXPECT_FALSE(fs::exists(dir_ / "accuracy.md"));
+  EXPECT_NE(read_file(dir_ / "warnings.md").find("No accuracy figures"), std::string::npos);
+  fs::create_directories(root_ / "run" / "accuracy");
+  write_file_atomic(root_ / "run" / "accuracy" / "eval_tiny.json",
+                    json{{"schema", "bog-eval 1"},
+                         {"model", "agnews-tiny-llama"},
+                         {"architecture", "tiny_llama"},
+                         {"split", "test"},
+                         {"accuracy", 0.91234},
+                         {"macro_f1", 0.9101},
+                         {"ece", 0.0123},
+                         {"nll", 0.2511},
+                         {"n", 7600},
+                         {"train_rows", 51506},
+                         {"train_sha256", "efaa3ddaabe5f414efed"}}
+                        .dump());
+  write_file_atomic(root_ / "run" / "accuracy" / "baseline.json", json{{"model", "baseline"},
+                                                                       {"split", "test"},
+                                                                       {"accuracy", 0.9078},
+                                                                       {"macro_f1", 0.9076},
+                                                                       {"n", 7600}}
+                                                                      .dump());
+  const CollectSummary s = collect_evidence(root_ / "run", dir_);
+  EXPECT_EQ(s.eval_reports, 2);
+  const std::string md = read_file(dir_ / "accuracy.md");
+  EXPECT_NE(md.find("| agnews-tiny-llama | tiny_llama | test | 7600 | 0.9123 | 0.9101 | 0.0123 | "
+                    "0.2511 | 51506 | efaa3ddaabe5 |"),
+            std::string::npos)
+      << md;
+  EXPECT_NE(md.find("| baseline | ? | test | 7600 | 0.9078 | 0.9076 | - | - |"), std::string::npos)
+      << md;
+  EXPECT_EQ(read_file(dir_ / "warnings.md").find("No accuracy figures"), std::string::npos);
+  const auto issues = validate();
+  EXPECT_TRUE(issues.empty()) << issues_text(issues);
+}
+
 TEST_F(Evidence, CatchesAnAbsolutePath) {
   write_file_atomic(dir_ / "notes.md", "model at /home/someone/models/x.onnx\n");
   EXPECT_TRUE(mentions(validate(), "absolute path"));
