@@ -104,7 +104,8 @@ std::string OrtRunner::why_unavailable() {
       return "";
     }
   }
-  return "onnxruntime-node not installed (run `make ort-deps`: npm ci --ignore-scripts in bench/ort)";
+  return "onnxruntime-node not installed (run `make ort-deps`: npm ci --ignore-scripts in "
+         "bench/ort)";
 }
 
 std::optional<OrtRunner> OrtRunner::find() {
@@ -116,9 +117,8 @@ std::optional<OrtRunner> OrtRunner::find() {
       continue;
     }
     ScratchDir scratch;
-    const CommandResult r =
-        run_command(fmt::format("node {} --version", shell_quote((d / "run_ort.js").string())),
-                    scratch.path);
+    const CommandResult r = run_command(
+        fmt::format("node {} --version", shell_quote((d / "run_ort.js").string())), scratch.path);
     if (r.exit_code != 0) continue;
     try {
       const auto j = nlohmann::json::parse(r.out);
@@ -130,27 +130,22 @@ std::optional<OrtRunner> OrtRunner::find() {
   return std::nullopt;
 }
 
-OrtRunResult OrtRunner::run(const fs::path& model,
-                            const std::vector<std::pair<std::string, const runtime::Tensor*>>& inputs,
-                            const OrtRunOptions& options) const {
-  ScratchDir scratch;
-  const fs::path in_dir = scratch.path / "in";
-  const fs::path out_dir = scratch.path / "out";
-  fs::create_directories(in_dir);
-  fs::create_directories(out_dir);
-  std::string input_flags;
+namespace {
+
+void write_feeds(const fs::path& dir, const OrtRunner::Feeds& inputs) {
+  fs::create_directories(dir);
   for (size_t k = 0; k < inputs.size(); ++k) {
-    const fs::path f = in_dir / fmt::format("input_{}.pb", k);
-    runtime::write_value_file(f, runtime::Value::from_tensor(inputs[k].second->view(inputs[k].second->shape())),
-                              inputs[k].first);
-    input_flags += " --input " + shell_quote(f.string());
+    runtime::write_value_file(
+        dir / fmt::format("input_{}.pb", k),
+        runtime::Value::from_tensor(inputs[k].second->view(inputs[k].second->shape())),
+        inputs[k].first);
   }
-  const std::string cmd = fmt::format(
-      "node {} --model {}{} --output-dir {} --threads {} --spinning {} --warmup {} --iterations {}",
-      shell_quote((dir_ / "run_ort.js").string()), shell_quote(fs::absolute(model).string()),
-      input_flags, shell_quote(out_dir.string()), options.threads,
-      options.allow_spinning ? 1 : 0, options.warmup, options.iterations);
-  const CommandResult r = run_command(cmd, scratch.path);
+}
+
+// Runs the runner; ORT's own one-line message (under our category) when it fails.
+nlohmann::json run_runner(const std::string& cmd, const fs::path& scratch,
+                          const std::string& version) {
+  const CommandResult r = run_command(cmd, scratch);
   if (r.exit_code != 0) {
     std::string msg = first_line(r.err);
     // The runner prints "error[category]: message"; keep ORT's message, our category.
@@ -158,27 +153,81 @@ OrtRunResult OrtRunner::run(const fs::path& model,
       msg = msg.substr(p + 3);
     }
     throw Error(ErrorCategory::kInvalidModel,
-                fmt::format("ONNX Runtime {}: {}", version_, msg.empty() ? "runner failed" : msg));
+                fmt::format("ONNX Runtime {}: {}", version, msg.empty() ? "runner failed" : msg));
   }
-  nlohmann::json j;
   try {
-    j = nlohmann::json::parse(r.out);
+    return nlohmann::json::parse(r.out);
   } catch (const std::exception&) {
     throw Error(ErrorCategory::kInternal, "ONNX Runtime runner printed no JSON result");
   }
+}
+
+void read_outputs(const nlohmann::json& outputs, const fs::path& dir, OrtRunResult& res) {
+  for (const auto& o : outputs) {
+    res.output_names.push_back(o.at("name").get<std::string>());
+    runtime::TypeInfo t;
+    res.outputs.push_back(
+        runtime::read_value_file(dir / o.at("file").get<std::string>(), t).tensor);
+  }
+}
+
+}  // namespace
+
+OrtRunResult OrtRunner::run(const fs::path& model, const Feeds& inputs,
+                            const OrtRunOptions& options) const {
+  ScratchDir scratch;
+  const fs::path in_dir = scratch.path / "in";
+  const fs::path out_dir = scratch.path / "out";
+  write_feeds(in_dir, inputs);
+  fs::create_directories(out_dir);
+  const std::string cmd = fmt::format(
+      "node {} --model {} --input-dir {} --output-dir {} --threads {} --spinning {} --warmup {} "
+      "--iterations {}",
+      shell_quote((dir_ / "run_ort.js").string()), shell_quote(fs::absolute(model).string()),
+      shell_quote(in_dir.string()), shell_quote(out_dir.string()), options.threads,
+      options.allow_spinning ? 1 : 0, options.warmup, options.iterations);
+  const nlohmann::json j = run_runner(cmd, scratch.path, version_);
   OrtRunResult res;
   res.version = j.value("ort_version", version_);
   res.provider = j.value("provider", "cpu");
   res.threads = j.value("threads", options.threads);
   res.allow_spinning = j.value("allow_spinning", "0");
-  for (const auto& o : j.at("outputs")) {
-    res.output_names.push_back(o.at("name").get<std::string>());
-    runtime::TypeInfo t;
-    res.outputs.push_back(
-        runtime::read_value_file(out_dir / o.at("file").get<std::string>(), t).tensor);
-  }
-  for (const auto& v : j.at("latency_ms").at("samples")) res.latencies_ms.push_back(v.get<double>());
+  read_outputs(j.at("outputs"), out_dir, res);
+  for (const auto& v : j.at("latency_ms").at("samples"))
+    res.latencies_ms.push_back(v.get<double>());
   return res;
+}
+
+std::vector<OrtRunResult> OrtRunner::run_sets(const fs::path& model, const std::vector<Feeds>& sets,
+                                              const OrtRunOptions& options) const {
+  ScratchDir scratch;
+  const fs::path in_dir = scratch.path / "sets";
+  const fs::path out_dir = scratch.path / "out";
+  fs::create_directories(in_dir);
+  fs::create_directories(out_dir);
+  for (size_t i = 0; i < sets.size(); ++i) write_feeds(in_dir / fmt::format("set_{}", i), sets[i]);
+  const std::string cmd =
+      fmt::format("node {} --model {} --input-sets {} --output-dir {} --threads {} --spinning {}",
+                  shell_quote((dir_ / "run_ort.js").string()),
+                  shell_quote(fs::absolute(model).string()), shell_quote(in_dir.string()),
+                  shell_quote(out_dir.string()), options.threads, options.allow_spinning ? 1 : 0);
+  const nlohmann::json j = run_runner(cmd, scratch.path, version_);
+  const nlohmann::json& got = j.at("sets");
+  if (got.size() != sets.size()) {
+    throw Error(
+        ErrorCategory::kInternal,
+        fmt::format("ONNX Runtime runner returned {} of {} input sets", got.size(), sets.size()));
+  }
+  std::vector<OrtRunResult> out(sets.size());
+  for (size_t i = 0; i < sets.size(); ++i) {
+    OrtRunResult& res = out[i];
+    res.version = j.value("ort_version", version_);
+    res.provider = j.value("provider", "cpu");
+    res.threads = j.value("threads", options.threads);
+    res.allow_spinning = j.value("allow_spinning", "0");
+    read_outputs(got[i].at("outputs"), out_dir / got[i].at("set").get<std::string>(), res);
+  }
+  return out;
 }
 
 }  // namespace bog::parity

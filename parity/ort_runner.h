@@ -41,9 +41,15 @@ class OrtRunner {
   const std::filesystem::path& directory() const { return dir_; }
 
   // Error(kInvalidModel) with ORT's own one-line message when it cannot load or run the model.
-  OrtRunResult run(const std::filesystem::path& model,
-                   const std::vector<std::pair<std::string, const runtime::Tensor*>>& inputs,
+  using Feeds = std::vector<std::pair<std::string, const runtime::Tensor*>>;
+  OrtRunResult run(const std::filesystem::path& model, const Feeds& inputs,
                    const OrtRunOptions& options) const;
+
+  // Every feed set through one ORT session (one process, one model load); no timing. Returns
+  // one result per set, in order. Parity over hundreds of batches depends on this.
+  std::vector<OrtRunResult> run_sets(const std::filesystem::path& model,
+                                     const std::vector<Feeds>& sets,
+                                     const OrtRunOptions& options) const;
 
  private:
   OrtRunner(std::filesystem::path dir, std::string version)

@@ -10,8 +10,9 @@ const path = require('path');
 const { toOrt, fromOrt } = require('./tensor_proto');
 
 function usage() {
-  return 'usage: run_ort.js --model FILE (--input-dir DIR | --input FILE...) [--output-dir DIR] ' +
-         '[--threads N] [--spinning 0|1] [--warmup N] [--iterations N] [--version]';
+  return 'usage: run_ort.js --model FILE (--input-dir DIR | --input FILE... | --input-sets DIR) ' +
+         '[--output-dir DIR] [--threads N] [--spinning 0|1] [--warmup N] [--iterations N] ' +
+         '[--version]';
 }
 
 function parseArgs(argv) {
@@ -25,6 +26,7 @@ function parseArgs(argv) {
     if (k === '--model') a.model = next();
     else if (k === '--input-dir') a.inputDir = next();
     else if (k === '--input') a.inputs.push(next());
+    else if (k === '--input-sets') a.inputSets = next();
     else if (k === '--output-dir') a.outputDir = next();
     else if (k === '--threads') a.threads = Number(next());
     else if (k === '--spinning') a.spinning = next();
@@ -35,17 +37,76 @@ function parseArgs(argv) {
   }
   if (!a.version && !a.model) throw new Error('--model is required');
   if (!(a.threads >= 1)) throw new Error('--threads must be >= 1');
+  if (a.inputSets && !a.outputDir) throw new Error('--input-sets needs --output-dir');
   return a;
 }
 
+function numbered(dir, re) {
+  return fs.readdirSync(dir)
+    .filter((f) => re.test(f))
+    .sort((x, y) => Number(x.match(/\d+/)[0]) - Number(y.match(/\d+/)[0]));
+}
+
 function listInputFiles(a) {
-  if (a.inputDir) {
-    return fs.readdirSync(a.inputDir)
-      .filter((f) => /^input_\d+\.pb$/.test(f))
-      .sort((x, y) => Number(x.match(/\d+/)[0]) - Number(y.match(/\d+/)[0]))
-      .map((f) => path.join(a.inputDir, f));
-  }
+  if (a.inputDir) return numbered(a.inputDir, /^input_\d+\.pb$/).map((f) => path.join(a.inputDir, f));
   return a.inputs;
+}
+
+function readFeeds(ort, session, files) {
+  const feeds = {};
+  files.forEach((file, k) => {
+    const { name, tensor } = toOrt(ort, fs.readFileSync(file));
+    // Bind by name, or by position among the graph inputs when the file has no name.
+    const key = name && session.inputNames.includes(name) ? name : session.inputNames[k];
+    feeds[key] = tensor;
+  });
+  return feeds;
+}
+
+function writeOutputs(session, outputs, dir) {
+  const info = [];
+  session.outputNames.forEach((name, k) => {
+    const t = outputs[name];
+    const entry = { name, type: t.type, dims: t.dims.map(Number) };
+    if (dir) {
+      const file = path.join(dir, `output_${k}.pb`);
+      const tmp = `${file}.tmp-${process.pid}`;
+      fs.writeFileSync(tmp, fromOrt(name, t));
+      fs.renameSync(tmp, file);
+      entry.file = path.basename(file);
+    }
+    info.push(entry);
+  });
+  return info;
+}
+
+function runFailed(e) {
+  process.stderr.write(`error[invalid_model]: onnxruntime run failed: ${String(e.message).split('\n')[0]}\n`);
+  process.exit(3);
+}
+
+// Many input sets (DIR/set_N/input_K.pb) through one session: parity over hundreds of batches
+// pays process start-up and model load once. Outputs go to OUT/set_N/output_K.pb; no timing.
+async function runSets(ort, session, args, version) {
+  const sets = numbered(args.inputSets, /^set_\d+$/);
+  const results = [];
+  for (const set of sets) {
+    const dir = path.join(args.inputSets, set);
+    const files = numbered(dir, /^input_\d+\.pb$/).map((f) => path.join(dir, f));
+    let outputs;
+    try {
+      outputs = await session.run(readFeeds(ort, session, files));
+    } catch (e) {
+      runFailed(e);
+    }
+    const outDir = path.join(args.outputDir, set);
+    fs.mkdirSync(outDir, { recursive: true });
+    results.push({ set, outputs: writeOutputs(session, outputs, outDir) });
+  }
+  process.stdout.write(JSON.stringify({
+    ort_version: version, provider: 'cpu', threads: args.threads,
+    allow_spinning: String(args.spinning), sets: results,
+  }) + '\n');
 }
 
 function percentile(sorted, p) {
@@ -82,21 +143,17 @@ async function main() {
     process.stderr.write(`error[invalid_model]: onnxruntime cannot load '${path.basename(args.model)}': ${String(e.message).split('\n')[0]}\n`);
     process.exit(3);
   }
-  const feeds = {};
-  const files = listInputFiles(args);
-  files.forEach((file, k) => {
-    const { name, tensor } = toOrt(ort, fs.readFileSync(file));
-    // Bind by name, or by position among the graph inputs when the file has no name.
-    const key = name && session.inputNames.includes(name) ? name : session.inputNames[k];
-    feeds[key] = tensor;
-  });
+  if (args.inputSets) {
+    await runSets(ort, session, args, version);
+    return;
+  }
+  const feeds = readFeeds(ort, session, listInputFiles(args));
   let outputs;
   try {
     outputs = await session.run(feeds);
     for (let i = 0; i < args.warmup; ++i) await session.run(feeds);
   } catch (e) {
-    process.stderr.write(`error[invalid_model]: onnxruntime run failed: ${String(e.message).split('\n')[0]}\n`);
-    process.exit(3);
+    runFailed(e);
   }
   const latencies = [];
   for (let i = 0; i < args.iterations; ++i) {
@@ -104,19 +161,7 @@ async function main() {
     await session.run(feeds);
     latencies.push(Number(process.hrtime.bigint() - t0) / 1e6);
   }
-  const outInfo = [];
-  session.outputNames.forEach((name, k) => {
-    const t = outputs[name];
-    const entry = { name, type: t.type, dims: t.dims.map(Number) };
-    if (args.outputDir) {
-      const file = path.join(args.outputDir, `output_${k}.pb`);
-      const tmp = `${file}.tmp-${process.pid}`;
-      fs.writeFileSync(tmp, fromOrt(name, t));
-      fs.renameSync(tmp, file);
-      entry.file = path.basename(file);
-    }
-    outInfo.push(entry);
-  });
+  const outInfo = writeOutputs(session, outputs, args.outputDir);
   const sorted = [...latencies].sort((x, y) => x - y);
   const mean = latencies.length ? latencies.reduce((x, y) => x + y, 0) / latencies.length : null;
   process.stdout.write(JSON.stringify({

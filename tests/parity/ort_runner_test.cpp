@@ -2,10 +2,9 @@
 // onnxruntime-node is not installed.
 #include "parity/ort_runner.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <onnx/onnx_pb.h>
-
-#include <fmt/format.h>
 
 #include <filesystem>
 #include <fstream>
@@ -49,7 +48,8 @@ class OrtRunnerTest : public ::testing::Test {
  protected:
   void SetUp() override {
     runner_ = OrtRunner::find();
-    if (!runner_) GTEST_SKIP() << "ONNX Runtime reference skipped: " << OrtRunner::why_unavailable();
+    if (!runner_)
+      GTEST_SKIP() << "ONNX Runtime reference skipped: " << OrtRunner::why_unavailable();
     dir_ = fs::temp_directory_path() / fmt::format("bog_ort_test_{}", ::getpid());
     fs::create_directories(dir_);
   }
@@ -81,6 +81,37 @@ TEST_F(OrtRunnerTest, RunsAModelAndReturnsItsOutputsAndTimings) {
   const float want[] = {11, 22, 33, 14, 25, 36};
   for (int i = 0; i < 6; ++i) EXPECT_FLOAT_EQ(y[i], want[i]);
   EXPECT_EQ(r.latencies_ms.size(), 3u);
+}
+
+TEST_F(OrtRunnerTest, RunsManyInputSetsThroughOneSessionInOrder) {
+  std::vector<runtime::Tensor> xs;
+  for (int s = 0; s < 12; ++s) {  // 12 sets: set_10 must not sort before set_2
+    xs.push_back(runtime::Tensor::from_vector<float>({2, 3}, {1.0f * s, 2, 3, 4, 5, -1.0f * s}));
+  }
+  std::vector<OrtRunner::Feeds> sets;
+  for (const runtime::Tensor& x : xs) sets.push_back({{"x", &x}});
+  const std::vector<OrtRunResult> r = runner_->run_sets(write_model(false), sets, {});
+  ASSERT_EQ(r.size(), xs.size());
+  for (size_t s = 0; s < r.size(); ++s) {
+    ASSERT_EQ(r[s].outputs.size(), 1u);
+    EXPECT_EQ(r[s].provider, "cpu");
+    const float* y = r[s].outputs[0].data<float>();
+    EXPECT_FLOAT_EQ(y[0], 10.0f + static_cast<float>(s)) << "set " << s;
+    EXPECT_FLOAT_EQ(y[5], 30.0f - static_cast<float>(s)) << "set " << s;
+  }
+  EXPECT_TRUE(runner_->run_sets(write_model(false), {}, {}).empty());
+}
+
+TEST_F(OrtRunnerTest, AFailingSetIsAClearError) {
+  const runtime::Tensor ok = runtime::Tensor::from_vector<float>({2, 3}, {1, 2, 3, 4, 5, 6});
+  const runtime::Tensor wrong = runtime::Tensor::from_vector<float>({3, 2}, {1, 2, 3, 4, 5, 6});
+  try {
+    (void)runner_->run_sets(write_model(false), {{{"x", &ok}}, {{"x", &wrong}}}, {});
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.category(), ErrorCategory::kInvalidModel);
+    EXPECT_EQ(std::string(e.what()).find('\n'), std::string::npos);
+  }
 }
 
 TEST_F(OrtRunnerTest, AModelOrtCannotLoadIsAClearError) {
