@@ -100,8 +100,8 @@ struct ParityLookup {
   }
 };
 
+// Eigen's GEMM follows the calling thread's OpenMP thread count (see the cpu provider).
 void set_threads(int threads) {
-  Eigen::setNbThreads(threads);
 #ifdef _OPENMP
   omp_set_num_threads(threads);
 #endif
@@ -131,6 +131,7 @@ BenchResult run_bench(const BenchConfig& c, const Progress& progress) {
   }
   // The artifact: interpreter and ORT rows.
   std::string onnx_error, onnx_sha;
+  std::string onnx_model_config;  // the exporter's metadata: FLOPs without the bundle
   bool onnx_has_checkpoint = false;
   ParityLookup parity;
   if (!c.onnx.empty()) {
@@ -144,6 +145,7 @@ BenchResult run_bench(const BenchConfig& c, const Progress& progress) {
         const runtime::Model m = runtime::load_model(c.onnx);
         for (const auto& [k, v] : m.metadata) {
           if (k == "bundle_sha256" && !v.empty()) onnx_has_checkpoint = true;
+          if (k == "model_config") onnx_model_config = v;
         }
       } catch (const Error& e) {
         onnx_error = e.what();
@@ -168,8 +170,18 @@ BenchResult run_bench(const BenchConfig& c, const Progress& progress) {
   int vocab = 64, max_len = 1 << 30;
   bool prepend_cls = false;
   std::string weights_sha;
+  std::optional<model::ModelConfig> config;
   if (bundle) {
-    const model::ModelConfig& mc = bundle->config;
+    config = bundle->config;
+  } else if (!onnx_model_config.empty()) {
+    try {
+      config = model::parse_model_config(onnx_model_config, "the artifact's model_config");
+    } catch (const Error&) {
+      config.reset();  // a foreign or older file: FLOPs stay unknown
+    }
+  }
+  if (config) {
+    const model::ModelConfig& mc = *config;
     fm = {mc.d_model,
           mc.n_layers,
           mc.n_heads,
@@ -178,10 +190,12 @@ BenchResult run_bench(const BenchConfig& c, const Progress& progress) {
           mc.n_classes,
           mc.mlp == model::MlpKind::kSwiglu ? 3 : 2};
     architecture = mc.architecture;
-    parameters = bundle->model->num_params();
     vocab = mc.vocab_size;
     max_len = mc.max_len;
     prepend_cls = mc.prepend_cls;
+  }
+  if (bundle) {
+    parameters = bundle->model->num_params();
     try {
       weights_sha = bundle->manifest.at("files").at("model.safetensors").at("sha256");
     } catch (const std::exception&) {

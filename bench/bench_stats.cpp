@@ -3,6 +3,9 @@
 #include <sys/resource.h>
 #include <sys/utsname.h>
 
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 #include <Eigen/Core>
 #include <algorithm>
 #include <chrono>
@@ -41,8 +44,12 @@ double peak_rss_mb(bool children) {
 }
 
 double measure_sgemm_gflops(int n, int repeats) {
-  const int saved = Eigen::nbThreads();
-  Eigen::setNbThreads(1);
+  // One thread through this thread's OpenMP count, which Eigen's GEMM follows; restored below.
+  // (Eigen::setNbThreads would pin a process-wide count for every later product.)
+#ifdef _OPENMP
+  const int saved = omp_get_max_threads();
+  omp_set_num_threads(1);
+#endif
   Eigen::MatrixXf a = Eigen::MatrixXf::Random(n, n);
   Eigen::MatrixXf b = Eigen::MatrixXf::Random(n, n);
   Eigen::MatrixXf c(n, n);
@@ -53,7 +60,9 @@ double measure_sgemm_gflops(int n, int repeats) {
     const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     if (s > 0) best = std::max(best, 2.0 * n * n * static_cast<double>(n) / s / 1e9);
   }
-  Eigen::setNbThreads(saved);
+#ifdef _OPENMP
+  omp_set_num_threads(saved);
+#endif
   // Keeps the product observable so it is not optimized away.
   if (!std::isfinite(c(0, 0))) return 0;
   return best;

@@ -92,8 +92,9 @@ TrainSummary run_training(const TrainOptions& options) {
     train_config = load_train_config(options.train_config);
   }
   fs::create_directories(out / "checkpoints");
+  // Eigen's GEMM follows this thread's OpenMP thread count (Eigen::setNbThreads would pin a
+  // process-wide value that the interpreter's kernels could not bound).
   if (train_config.threads > 0) omp_set_num_threads(train_config.threads);
-  Eigen::setNbThreads(omp_get_max_threads());
 
   // Data: the training file's validation split is held out for model selection.
   const fs::path train_csv = options.data_dir / "train.csv";

@@ -174,6 +174,27 @@ TEST_F(TinyModel, ReportsCarryEveryRow) {
   EXPECT_NE(md.find("| interp:cuda | cuda |"), std::string::npos) << md;
 }
 
+TEST_F(TinyModel, AnArtifactAloneStillGetsFlopsFromItsMetadata) {
+  write_parity(/*cpu_passes=*/true);
+  const BenchResult with_bundle = run_bench(config({"cpu"}), nullptr);
+  BenchConfig c = config({"cpu"});
+  c.bundle = "";
+  const BenchResult r = run_bench(c, nullptr);
+  const json* cpu = find(r.rows, "cpu", 3, 16);
+  ASSERT_TRUE(cpu);
+  SCOPED_TRACE(cpu->dump());
+  // The same FLOP count the bundle gives.
+  ASSERT_TRUE((*cpu)["flops_per_sample"].is_number());
+  EXPECT_DOUBLE_EQ((*cpu)["flops_per_sample"].get<double>(),
+                   (*find(with_bundle.rows, "cpu", 3, 16))["flops_per_sample"].get<double>());
+  EXPECT_TRUE((*cpu)["mean_ms"].is_number());
+  EXPECT_GT((*cpu)["gflops"].get<double>(), 0);
+  // 17 > max_len (16), known from the metadata too: no timings for that cell.
+  const json* too_long = find(r.rows, "cpu", 3, 17);
+  ASSERT_TRUE(too_long);
+  EXPECT_TRUE((*too_long)["mean_ms"].is_null());
+}
+
 TEST(BenchRunner, NothingToRunIsAnError) {
   BenchConfig c;
   c.onnx = "";

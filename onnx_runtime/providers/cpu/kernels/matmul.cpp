@@ -2,6 +2,9 @@
 // numpy; the work is split into (batch, row-block) chunks across OpenMP threads, each chunk an
 // independent Eigen product, so results do not depend on the thread count.
 #include <fmt/format.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 #include <Eigen/Core>
 #include <algorithm>
@@ -17,6 +20,33 @@ using RowMatrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::Ro
 using ConstMap = Eigen::Map<const RowMatrix>;
 using MutMap = Eigen::Map<RowMatrix>;
 
+// Eigen parallelises a product by itself with omp_get_max_threads() threads when it is not
+// already inside a parallel region. The provider's `threads` must bound that too (a 1-thread
+// session beside other busy processes otherwise pays for OpenMP barriers it never asked for),
+// so the calling thread's OpenMP thread count is set for the kernel and restored after. It is a
+// per-thread setting: nothing else in the process sees it.
+class OmpThreadScope {
+ public:
+  explicit OmpThreadScope(int threads) {
+#ifdef _OPENMP
+    previous_ = omp_get_max_threads();
+    omp_set_num_threads(threads);
+#else
+    (void)threads;
+#endif
+  }
+  ~OmpThreadScope() {
+#ifdef _OPENMP
+    omp_set_num_threads(previous_);
+#endif
+  }
+  OmpThreadScope(const OmpThreadScope&) = delete;
+  OmpThreadScope& operator=(const OmpThreadScope&) = delete;
+
+ private:
+  int previous_ = 1;
+};
+
 constexpr int64_t kRowBlock = 64;
 
 // C[m, n] = A[m, k] * B[k, n] (+ bias[n]) for every broadcast batch, rows split across threads.
@@ -31,6 +61,7 @@ void batched_gemm(const Tensor& a, const Tensor& b, const float* bias, Tensor& o
   const float* pa = a.data<float>();
   const float* pb = b.data<float>();
   float* pc = out.data<float>();
+  const OmpThreadScope scope(threads);
 #pragma omp parallel for num_threads(threads) schedule(static) if (threads > 1 && chunks > 1)
   for (int64_t c = 0; c < chunks; ++c) {
     const int64_t batch = c / row_blocks;
@@ -130,8 +161,8 @@ KernelFn make_gemm(int threads, KernelFn fallback) {
     const bool trans_b = node.attr_int("transB", 0) != 0;
     if (a.rank() != 2 || b.rank() != 2) return fallback(ctx);
     const bool has_c = ctx.has_input(2);
-    if (has_c && !(ctx.input(2).rank() == 1 ||
-                   (ctx.input(2).rank() == 2 && ctx.input(2).dim(0) == 1))) {
+    if (has_c &&
+        !(ctx.input(2).rank() == 1 || (ctx.input(2).rank() == 2 && ctx.input(2).dim(0) == 1))) {
       return fallback(ctx);
     }
     const int64_t m = a.dim(0);
@@ -144,6 +175,7 @@ KernelFn make_gemm(int threads, KernelFn fallback) {
     const ConstMap am(a.data<float>(), m, k);
     const float* bias = has_c ? ctx.input(2).data<float>() : nullptr;
     const int64_t row_blocks = (m + kRowBlock - 1) / kRowBlock;
+    const OmpThreadScope scope(threads);
 #pragma omp parallel for num_threads(threads) schedule(static) if (threads > 1 && row_blocks > 1)
     for (int64_t blk = 0; blk < row_blocks; ++blk) {
       const int64_t r0 = blk * kRowBlock;
