@@ -2,6 +2,7 @@
 // each output's type and a preview, and with --compare checks them against output_K.pb.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <iostream>
 #include <map>
@@ -40,6 +41,7 @@ struct Options {
   bool verbose = false;
   std::string save;
   size_t preview = 8;
+  int profile_runs = 0;
 };
 
 // One set of feeds to run, with expected outputs when they come from a data folder.
@@ -85,6 +87,71 @@ void print_placement(const runtime::PlacementReport& report) {
   }
 }
 
+// Runs the feeds `runs` more times with per-node timing on, and reports the time by op type
+// (and provider), largest first, plus the slowest nodes.
+json profile_session(runtime::Session& session, const std::map<std::string, runtime::Value>& feeds,
+                     int runs, bool print) {
+  session.set_profiling(true);
+  const auto start = std::chrono::steady_clock::now();
+  for (int r = 0; r < runs; ++r) {
+    std::map<std::string, runtime::Value> copy;
+    for (const auto& [name, value] : feeds) copy.emplace(name, value.clone());
+    (void)session.run(std::move(copy));
+  }
+  const double wall_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  session.set_profiling(false);
+  const std::vector<runtime::Session::NodeProfile> nodes = session.profile();
+  std::map<std::pair<std::string, std::string>, std::pair<int64_t, double>> by_op;
+  double kernel_ms = 0;
+  for (const auto& n : nodes) {
+    auto& [count, ms] = by_op[{n.op_type, n.provider}];
+    count += n.calls;
+    ms += n.total_ms;
+    kernel_ms += n.total_ms;
+  }
+  std::vector<std::pair<std::pair<std::string, std::string>, std::pair<int64_t, double>>> ops(
+      by_op.begin(), by_op.end());
+  std::sort(ops.begin(), ops.end(),
+            [](const auto& a, const auto& b) { return a.second.second > b.second.second; });
+  json op_types = json::array();
+  for (const auto& [key, v] : ops) {
+    op_types.push_back({{"op_type", key.first},
+                        {"provider", key.second},
+                        {"nodes", v.first / runs},
+                        {"ms_per_run", v.second / runs},
+                        {"share", kernel_ms > 0 ? v.second / kernel_ms : 0.0}});
+  }
+  std::vector<runtime::Session::NodeProfile> slowest = nodes;
+  std::sort(slowest.begin(), slowest.end(),
+            [](const auto& a, const auto& b) { return a.total_ms > b.total_ms; });
+  if (slowest.size() > 10) slowest.resize(10);
+  json top = json::array();
+  for (const auto& n : slowest) {
+    top.push_back({{"node", n.node_name},
+                   {"op_type", n.op_type},
+                   {"provider", n.provider},
+                   {"ms_per_run", n.total_ms / runs}});
+  }
+  if (print) {
+    std::cout << fmt::format("profile: {} runs, {:.3f} ms per run ({:.3f} ms in kernels)\n", runs,
+                             wall_ms / runs, kernel_ms / runs);
+    std::cout << fmt::format("  {:<24} {:<10} {:>6} {:>12} {:>7}\n", "op type", "provider", "nodes",
+                             "ms/run", "share");
+    for (const json& op : op_types) {
+      std::cout << fmt::format("  {:<24} {:<10} {:>6} {:>12.4f} {:>6.1f}%\n",
+                               op["op_type"].get<std::string>(), op["provider"].get<std::string>(),
+                               op["nodes"].get<int64_t>(), op["ms_per_run"].get<double>(),
+                               100 * op["share"].get<double>());
+    }
+  }
+  return {{"runs", runs},
+          {"ms_per_run", wall_ms / runs},
+          {"kernel_ms_per_run", kernel_ms / runs},
+          {"op_types", op_types},
+          {"slowest_nodes", top}};
+}
+
 void run(const Options& o) {
   if (!o.data.empty() && o.random) {
     throw Error(ErrorCategory::kInvalidArgument, "--data and --random exclude each other");
@@ -126,6 +193,9 @@ void run(const Options& o) {
       for (const auto& [name, value] : job.feeds) {
         std::cout << fmt::format("  input  {:<24} {}\n", name, value_type_string(value));
       }
+    }
+    if (o.profile_runs > 0 && sets.empty()) {
+      out["profile"] = profile_session(session, job.feeds, o.profile_runs, !o.json);
     }
     const auto start = std::chrono::steady_clock::now();
     std::map<std::string, runtime::Value> got = session.run(std::move(job.feeds));
@@ -230,6 +300,10 @@ void add_run_command(CLI::App& app) {
   cmd->add_flag("--verbose,-v", o->verbose, "Print each node with its provider");
   cmd->add_option("--save", o->save, "Write outputs as DIR/<data set>/output_K.pb");
   cmd->add_option("--preview", o->preview, "Elements shown per output (default 8)");
+  cmd->add_option("--profile", o->profile_runs,
+                  "After the run, time N more runs of the first data set per node and print "
+                  "where the time goes by op type")
+      ->check(CLI::Range(1, 1000000));
   cmd->callback([o] { run(*o); });
 }
 

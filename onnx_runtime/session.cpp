@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include <chrono>
 #include <unordered_map>
 
 #include "common/error.h"
@@ -74,6 +75,8 @@ struct Session::Impl {
   PlacementReport report;
   std::map<const Graph*, PreparedGraph> prepared;
   NodeObserver observer;
+  bool profiling = false;
+  std::vector<NodeProfile> node_profile;  // top-level nodes, graph order
 
   Impl(Model m, std::vector<std::shared_ptr<ExecutionProvider>> p, bool s, bool optimize)
       : model(std::move(m)), providers(std::move(p)), strict(s) {
@@ -255,8 +258,26 @@ struct Session::Impl {
         inputs.push_back(v);
       }
       KernelContext ctx(node, std::move(inputs), node.outputs.size(), runner);
+      const bool timed = top_level && profiling;
+      const auto t0 =
+          timed ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
       try {
         pg.kernels[i](ctx);
+        if (timed) {
+          if (node_profile.size() != graph.nodes.size()) {
+            node_profile.assign(graph.nodes.size(), NodeProfile{});
+          }
+          NodeProfile& np = node_profile[i];
+          if (np.calls == 0) {
+            np.node_name = node.name;
+            np.op_type = node.op_type;
+            np.provider = provider.name();
+          }
+          ++np.calls;
+          np.total_ms +=
+              std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0)
+                  .count();
+        }
       } catch (const Error& e) {
         throw Error(e.category(), fmt::format("{}: {}", describe(node, i), e.what()));
       } catch (const std::bad_alloc&) {
@@ -389,6 +410,13 @@ std::map<std::string, Value> Session::run(std::map<std::string, Value> feeds) {
 }
 
 void Session::set_node_observer(NodeObserver observer) { impl_->observer = std::move(observer); }
+
+void Session::set_profiling(bool on) {
+  impl_->profiling = on;
+  if (on) impl_->node_profile.clear();
+}
+
+std::vector<Session::NodeProfile> Session::profile() const { return impl_->node_profile; }
 
 const Model& Session::model() const { return impl_->model; }
 const PlacementReport& Session::placement() const { return impl_->report; }

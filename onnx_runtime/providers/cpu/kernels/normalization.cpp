@@ -2,6 +2,7 @@
 // Row statistics accumulate in double so long rows keep fp32-level accuracy.
 #include <fmt/format.h>
 
+#include <Eigen/Core>
 #include <algorithm>
 #include <cmath>
 
@@ -36,19 +37,17 @@ KernelFn make_softmax(KernelFn fallback) {
     for (int64_t r = 0; r < rows; ++r) {
       const float* xr = x.data<float>() + r * cols;
       float* yr = out.data<float>() + r * cols;
-      // Subtract the row max before exp so large logits cannot overflow.
-      const float mx = *std::max_element(xr, xr + cols);
-      double sum = 0.0;
-      for (int64_t c = 0; c < cols; ++c) {
-        yr[c] = std::exp(xr[c] - mx);
-        sum += yr[c];
-      }
+      // Subtract the row max before exp so large logits cannot overflow. Eigen's vectorised
+      // exp; the sum is accumulated in double (rows can be long).
+      const Eigen::Map<const Eigen::ArrayXf> xa(xr, cols);
+      Eigen::Map<Eigen::ArrayXf> ya(yr, cols);
+      const float mx = xa.maxCoeff();
+      ya = (xa - mx).exp();
+      const double sum = ya.cast<double>().sum();
       if (log) {
-        const float lse = static_cast<float>(std::log(sum));
-        for (int64_t c = 0; c < cols; ++c) yr[c] = xr[c] - mx - lse;
+        ya = xa - (mx + static_cast<float>(std::log(sum)));
       } else {
-        const float inv = static_cast<float>(1.0 / sum);
-        for (int64_t c = 0; c < cols; ++c) yr[c] *= inv;
+        ya *= static_cast<float>(1.0 / sum);
       }
     }
   };

@@ -208,6 +208,50 @@ Tensor gather_by_map(const Tensor& src, Shape shape, const std::vector<int64_t>&
   return out;
 }
 
+Tensor strided_copy(const Tensor& in, const Shape& shape, int64_t base,
+                    const std::vector<int64_t>& steps) {
+  const size_t rank = shape.size();
+  int64_t n = 1;
+  for (const int64_t d : shape) n *= d;
+  if (in.dtype() == DType::kString || rank == 0 || n == 0) {
+    std::vector<int64_t> map;
+    map.reserve(static_cast<size_t>(std::max<int64_t>(0, n)));
+    for_each_index(shape, [&](const std::vector<int64_t>& idx) {
+      int64_t src = base;
+      for (size_t k = 0; k < rank; ++k) src += idx[k] * steps[k];
+      map.push_back(src);
+    });
+    return gather_by_map(in, shape, map);
+  }
+  Tensor out(in.dtype(), shape);
+  const size_t esize = dtype_size(in.dtype());
+  const auto* src = static_cast<const unsigned char*>(in.raw());
+  auto* dst = static_cast<unsigned char*>(out.raw());
+  const int64_t inner = shape.back();
+  const int64_t inner_step = steps.back();
+  const int64_t outer = n / inner;
+  std::vector<int64_t> idx(rank - 1, 0);  // odometer over every axis but the last
+  int64_t offset = base;                  // element offset of the current row's first element
+  for (int64_t row = 0; row < outer; ++row) {
+    if (inner_step == 1) {
+      std::memcpy(dst, src + offset * static_cast<int64_t>(esize),
+                  static_cast<size_t>(inner) * esize);
+      dst += static_cast<size_t>(inner) * esize;
+    } else {
+      for (int64_t c = 0; c < inner; ++c, dst += esize) {
+        std::memcpy(dst, src + (offset + c * inner_step) * static_cast<int64_t>(esize), esize);
+      }
+    }
+    for (size_t k = rank - 1; k-- > 0;) {  // advance the odometer, updating the offset
+      offset += steps[k];
+      if (++idx[k] < shape[k]) break;
+      offset -= steps[k] * shape[k];
+      idx[k] = 0;
+    }
+  }
+  return out;
+}
+
 Tensor permute(const Tensor& in, const std::vector<int64_t>& perm) {
   const size_t rank = perm.size();
   const std::vector<int64_t> in_strides = strides_of(in.shape());
@@ -217,14 +261,7 @@ Tensor permute(const Tensor& in, const std::vector<int64_t>& perm) {
     out_shape[k] = in.shape()[static_cast<size_t>(perm[k])];
     step[k] = in_strides[static_cast<size_t>(perm[k])];
   }
-  std::vector<int64_t> map;
-  map.reserve(static_cast<size_t>(in.numel()));
-  for_each_index(out_shape, [&](const std::vector<int64_t>& idx) {
-    int64_t src = 0;
-    for (size_t k = 0; k < rank; ++k) src += idx[k] * step[k];
-    map.push_back(src);
-  });
-  return gather_by_map(in, std::move(out_shape), map);
+  return strided_copy(in, out_shape, 0, step);
 }
 
 }  // namespace bog::runtime::ref

@@ -46,6 +46,12 @@ class ElementCopier {
 Tensor gather_by_map(const Tensor& src, Shape shape, const std::vector<int64_t>& map,
                      const Tensor* fill = nullptr);
 
+// A new tensor of `shape` whose element at multi-index i is in.flat[base + sum_k i_k * steps[k]]
+// (steps in elements, any sign). Transpose and Slice are both this copy; it walks the output
+// once with a running offset and copies contiguous innermost runs whole.
+Tensor strided_copy(const Tensor& in, const Shape& shape, int64_t base,
+                    const std::vector<int64_t>& steps);
+
 // out[i_0..i_n] = in[i_perm...]: numpy transpose with out.shape[k] = in.shape[perm[k]].
 // perm must already be a valid permutation.
 Tensor permute(const Tensor& in, const std::vector<int64_t>& perm);

@@ -76,14 +76,13 @@ void slice(KernelContext& ctx) {
     out_shape[a] = n;
   }
   const std::vector<int64_t> strides = strides_of(in.shape());
-  std::vector<int64_t> map;
-  map.reserve(static_cast<size_t>(std::max<int64_t>(0, in.numel())));
-  for_each_index(out_shape, [&](const std::vector<int64_t>& idx) {
-    int64_t src = 0;
-    for (size_t a = 0; a < idx.size(); ++a) src += (first[a] + idx[a] * step[a]) * strides[a];
-    map.push_back(src);
-  });
-  ctx.set_output(0, gather_by_map(in, std::move(out_shape), map));
+  int64_t base = 0;
+  std::vector<int64_t> walk(static_cast<size_t>(rank));
+  for (size_t a = 0; a < walk.size(); ++a) {
+    base += first[a] * strides[a];
+    walk[a] = step[a] * strides[a];
+  }
+  ctx.set_output(0, strided_copy(in, out_shape, base, walk));
 }
 
 }  // namespace
