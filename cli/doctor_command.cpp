@@ -56,17 +56,19 @@ json providers() {
   return list;
 }
 
+// The cuda provider known to the factory is a placeholder that claims nothing (no CUDA kernels
+// exist yet), so "built" is false whatever the machine has; the toolkit and device lines say
+// what a CUDA build would find.
 json cuda(const json& provider_list) {
+  std::string reason = "no cuda provider registered";
   for (const json& p : provider_list) {
-    if (p["name"] == "cuda") {
-      return {{"built", true},
-              {"device_found", p["available"]},
-              {"reason", p["available"].get<bool>() ? "" : p["unavailable_reason"]}};
-    }
+    if (p["name"] == "cuda") reason = p["unavailable_reason"].get<std::string>();
   }
-  return {{"built", false},
-          {"device_found", false},
-          {"reason", "this build has no CUDA provider (CMake found no CUDA toolkit)"}};
+  std::error_code ec;
+  const bool toolkit = fs::exists("/usr/local/cuda/bin/nvcc", ec);
+  const bool device = fs::exists("/dev/nvidia0", ec);
+  return {
+      {"built", false}, {"toolkit_found", toolkit}, {"device_found", device}, {"reason", reason}};
 }
 
 // Candidate folders: relative to the source tree this binary was built from, and to cwd.
@@ -90,7 +92,10 @@ json data_paths() {
     list.push_back(path_entry(env, "BOG_DATA_DIR"));
   }
   for (const fs::path& p : candidates(fs::path("..") / "shared" / "data" / "ag_news")) {
-    list.push_back(path_entry(p, "default"));
+    json e = path_entry(p, "default");
+    bool seen = false;
+    for (const json& x : list) seen = seen || x["path"] == e["path"];
+    if (!seen) list.push_back(std::move(e));
   }
   return list;
 }
@@ -168,7 +173,8 @@ void print_human(const json& j) {
   }
   const json& cuda = j["cuda"];
   std::cout << fmt::format(
-      "cuda          built {}, device {}{}\n", yes_no(cuda["built"]), yes_no(cuda["device_found"]),
+      "cuda          built {}, toolkit {}, device {}{}\n", yes_no(cuda["built"]),
+      yes_no(cuda["toolkit_found"]), yes_no(cuda["device_found"]),
       cuda["reason"].get<std::string>().empty() ? ""
                                                 : " (" + cuda["reason"].get<std::string>() + ")");
   const json& ort = j["onnxruntime_reference"];

@@ -38,8 +38,7 @@ std::shared_ptr<ExecutionProvider> make_provider(const std::string& name, int th
   if (name == "cpu") return std::make_shared<CpuProvider>(threads);
   if (name == "cuda") {
     return std::make_shared<AbsentProvider>(
-        "cuda", "no CUDA device (this build has no CUDA provider: CMake found no CUDA toolkit "
-                "or it was disabled)");
+        "cuda", "not built: this build has no CUDA provider (its kernels are not written yet)");
   }
   throw Error(ErrorCategory::kInvalidArgument,
               fmt::format("unknown provider '{}' (known: {})", name,
