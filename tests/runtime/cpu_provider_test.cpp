@@ -35,11 +35,17 @@ void expect_same_as_reference(const Node& node, const std::vector<Shape>& shapes
 
 TEST(CpuKernels, MatMulMatchesReferenceOnRandomShapes) {
   const Node node = make_node("MatMul", 2, 1, 17);
-  const std::vector<std::pair<Shape, Shape>> cases = {
-      {{1, 1}, {1, 1}},         {{3, 5}, {5, 7}},          {{1, 13}, {13, 1}},
-      {{2, 3, 65, 17}, {17, 9}}, {{4, 1, 7, 3}, {5, 3, 2}}, {{130, 33}, {33, 70}},
-      {{7}, {7, 3}},            {{2, 4, 7}, {7}},          {{3, 0}, {0, 4}},
-      {{0, 5}, {5, 2}},         {{2, 0, 3, 4}, {4, 6}}};
+  const std::vector<std::pair<Shape, Shape>> cases = {{{1, 1}, {1, 1}},
+                                                      {{3, 5}, {5, 7}},
+                                                      {{1, 13}, {13, 1}},
+                                                      {{2, 3, 65, 17}, {17, 9}},
+                                                      {{4, 1, 7, 3}, {5, 3, 2}},
+                                                      {{130, 33}, {33, 70}},
+                                                      {{7}, {7, 3}},
+                                                      {{2, 4, 7}, {7}},
+                                                      {{3, 0}, {0, 4}},
+                                                      {{0, 5}, {5, 2}},
+                                                      {{2, 0, 3, 4}, {4, 6}}};
   uint32_t seed = 1;
   for (const auto& [as, bs] : cases) expect_same_as_reference(node, {as, bs}, seed++, 1e-4f, 1e-5f);
 }
@@ -54,8 +60,21 @@ TEST(CpuKernels, GemmMatchesReferenceWithTransposeAndBias) {
 
 TEST(CpuKernels, BinaryOpsBroadcastLikeReference) {
   const std::vector<std::pair<Shape, Shape>> cases = {
-      {{3, 4}, {3, 4}}, {{2, 3, 5}, {5}},    {{2, 3, 5}, {}},     {{1}, {4, 1, 3}},
-      {{2, 1, 5}, {3, 1}}, {{0, 3}, {3}},    {{7, 1, 1}, {1, 9, 1}}};
+      {{3, 4}, {3, 4}},
+      {{2, 3, 5}, {5}},
+      {{2, 3, 5}, {}},
+      {{1}, {4, 1, 3}},
+      {{2, 1, 5}, {3, 1}},
+      {{0, 3}, {3}},
+      {{7, 1, 1}, {1, 9, 1}},
+      // attention-mask forms, a middle broadcast, size-1 and empty dims
+      {{3, 4, 5, 5}, {3, 1, 1, 5}},
+      {{2, 4, 6, 6}, {2, 1, 6, 6}},
+      {{2, 3, 4}, {2, 1, 4}},
+      {{1, 1}, {1}},
+      {{}, {}},
+      {{5, 0, 2}, {1, 2}},
+      {{1, 3, 1}, {2, 1, 1}}};
   uint32_t seed = 10;
   for (const char* op : {"Add", "Sub", "Mul", "Div"}) {
     const Node node = make_node(op, 2, 1, 14);
@@ -78,6 +97,23 @@ TEST(CpuKernels, SoftmaxAndLayerNormMatchReference) {
   // Opset-11 softmax coerces to 2-D: the cpu kernel must defer to the reference semantics.
   expect_same_as_reference(make_node("Softmax", 1, 1, 11, {testing::int_attr("axis", 1)}),
                            {{2, 3, 4}}, 77);
+}
+
+TEST(CpuKernels, SigmoidMatchesReferenceIncludingSaturation) {
+  uint32_t seed = 90;
+  for (const Shape& s : std::vector<Shape>{{1}, {3, 17}, {2, 4, 33}, {0, 5}, {}, {1000}}) {
+    expect_same_as_reference(make_node("Sigmoid", 1, 1, 13), {s}, seed++, 1e-6f, 1e-6f);
+  }
+  // Inputs far into both tails: 0 and 1 exactly, never NaN.
+  const Node node = make_node("Sigmoid", 1, 1, 13);
+  std::vector<Tensor> in;
+  in.push_back(Tensor::from_vector<float>({4}, {-200.0f, -30.0f, 30.0f, 200.0f}));
+  std::vector<Value> got = testing::run_node(CpuProvider(1), node, std::move(in));
+  const float* y = got[0].tensor.data<float>();
+  EXPECT_NEAR(y[0], 0.0f, 1e-30f);
+  EXPECT_NEAR(y[1], 0.0f, 1e-12f);
+  EXPECT_FLOAT_EQ(y[2], 1.0f);
+  EXPECT_FLOAT_EQ(y[3], 1.0f);
 }
 
 // ---- fusion passes: graphs built in the IR, run on [cpu] (fused) and [reference] (plain).

@@ -14,8 +14,9 @@ namespace {
 
 // Ops with an optimized float32 kernel; the reference kernel serves the other dtypes/forms.
 const std::vector<std::string>& optimized_ops() {
-  static const std::vector<std::string> kOps = {"MatMul", "Gemm", "Add", "Sub", "Mul", "Div",
-                                                "Softmax", "LogSoftmax", "LayerNormalization"};
+  static const std::vector<std::string> kOps = {
+      "MatMul", "Gemm", "Add", "Sub", "Mul", "Div", "Softmax", "LogSoftmax", "LayerNormalization",
+      "Sigmoid"};
   return kOps;
 }
 
@@ -44,7 +45,8 @@ KernelFn CpuProvider::create_kernel(const Node& node) const {
   if (node.domain == kCpuFusedDomain) {
     const KernelDef* def = optimized_.find(node.op_type, node.domain, node.opset);
     if (!def) {
-      throw Error(ErrorCategory::kUnsupported, fmt::format("cpu: fused op {} unknown", node.op_type));
+      throw Error(ErrorCategory::kUnsupported,
+                  fmt::format("cpu: fused op {} unknown", node.op_type));
     }
     return def->compute;
   }
@@ -59,6 +61,7 @@ KernelFn CpuProvider::create_kernel(const Node& node) const {
     return cpu::make_softmax(std::move(ref));
   }
   if (node.op_type == "LayerNormalization") return cpu::make_layer_normalization(std::move(ref));
+  if (node.op_type == "Sigmoid") return cpu::make_sigmoid(std::move(ref));
   return cpu::make_binary(node.op_type, std::move(ref));
 }
 

@@ -1,5 +1,5 @@
-// Add/Sub/Mul/Div for float32 with fast paths for the shapes transformer graphs produce:
-// equal shapes, a scalar operand, and a trailing-row operand (bias over the last dims).
+// Add/Sub/Mul/Div for float32 under any numpy broadcast, walked as rows of a merged last axis
+// so every inner loop is contiguous or a broadcast scalar (attention masks, biases, scales).
 #include <fmt/format.h>
 
 #include "onnx_runtime/providers/cpu/kernels/cpu_kernels.h"
@@ -18,17 +18,38 @@ inline float apply(float a, float b) {
   return a / b;
 }
 
-// True when `small` equals the last small.size() dims of `big` (so it repeats every row).
-bool is_trailing(const Shape& small, const Shape& big) {
-  if (small.size() > big.size()) return false;
-  size_t lead = 0;  // leading 1s in `small` do not matter
-  while (lead < small.size() && small[lead] == 1) ++lead;
-  for (size_t i = lead; i < small.size(); ++i) {
-    if (small[i] != big[big.size() - small.size() + i]) return false;
+// Element strides of `s` aligned right against an output of rank `rank`: 0 along every axis the
+// operand broadcasts (size 1 or missing).
+std::vector<int64_t> aligned_strides(const Shape& s, size_t rank) {
+  std::vector<int64_t> st(rank, 0);
+  int64_t acc = 1;
+  for (size_t i = 0; i < s.size(); ++i) {
+    const size_t from_end = i + 1;
+    const int64_t d = s[s.size() - from_end];
+    if (d != 1) st[rank - from_end] = acc;
+    acc *= d;
   }
-  return true;
+  return st;
 }
 
+template <BinaryOp op>
+void row(const float* pa, int64_t sa, const float* pb, int64_t sb, float* po, int64_t w) {
+  // The four inner forms, each a plain loop the compiler vectorises.
+  if (sa == 1 && sb == 1) {
+    for (int64_t i = 0; i < w; ++i) po[i] = apply<op>(pa[i], pb[i]);
+  } else if (sa == 1 && sb == 0) {
+    const float b = pb[0];
+    for (int64_t i = 0; i < w; ++i) po[i] = apply<op>(pa[i], b);
+  } else if (sa == 0 && sb == 1) {
+    const float a = pa[0];
+    for (int64_t i = 0; i < w; ++i) po[i] = apply<op>(a, pb[i]);
+  } else {
+    for (int64_t i = 0; i < w; ++i) po[i] = apply<op>(pa[i * sa], pb[i * sb]);
+  }
+}
+
+// Any numpy broadcast: axes where both operands are contiguous together are merged, then the
+// output is walked row by row (the merged last axis) with running offsets into a and b.
 template <BinaryOp op>
 void run(KernelContext& ctx) {
   const Tensor& a = ctx.input(0);
@@ -40,25 +61,38 @@ void run(KernelContext& ctx) {
   const float* pa = a.data<float>();
   const float* pb = b.data<float>();
   float* po = out.data<float>();
-  if (a.numel() == n && b.numel() == n) {
-    for (int64_t i = 0; i < n; ++i) po[i] = apply<op>(pa[i], pb[i]);
-  } else if (b.numel() == 1 && a.numel() == n) {
-    const float s = pb[0];
-    for (int64_t i = 0; i < n; ++i) po[i] = apply<op>(pa[i], s);
-  } else if (a.numel() == 1 && b.numel() == n) {
-    const float s = pa[0];
-    for (int64_t i = 0; i < n; ++i) po[i] = apply<op>(s, pb[i]);
-  } else if (a.numel() == n && is_trailing(b.shape(), out_shape)) {
-    const int64_t w = b.numel();
-    for (int64_t i = 0; i < n; ++i) po[i] = apply<op>(pa[i], pb[i % w]);
-  } else if (b.numel() == n && is_trailing(a.shape(), out_shape)) {
-    const int64_t w = a.numel();
-    for (int64_t i = 0; i < n; ++i) po[i] = apply<op>(pa[i % w], pb[i]);
-  } else {
-    const std::vector<int64_t> ia = ref::broadcast_index_map(a.shape(), out_shape);
-    const std::vector<int64_t> ib = ref::broadcast_index_map(b.shape(), out_shape);
-    for (int64_t i = 0; i < n; ++i) {
-      po[i] = apply<op>(pa[ia[static_cast<size_t>(i)]], pb[ib[static_cast<size_t>(i)]]);
+  if (out_shape.empty()) {
+    po[0] = apply<op>(pa[0], pb[0]);
+    return;
+  }
+  const std::vector<int64_t> sa_full = aligned_strides(a.shape(), out_shape.size());
+  const std::vector<int64_t> sb_full = aligned_strides(b.shape(), out_shape.size());
+  // Merge axis k into the axis after it while both operands stay contiguous across them.
+  std::vector<int64_t> dims = {out_shape.back()}, sa = {sa_full.back()}, sb = {sb_full.back()};
+  for (size_t k = out_shape.size() - 1; k-- > 0;) {
+    const int64_t d = out_shape[k];
+    if (d == 1) continue;
+    if (sa_full[k] == sa.front() * dims.front() && sb_full[k] == sb.front() * dims.front()) {
+      dims.front() *= d;
+    } else {
+      dims.insert(dims.begin(), d);
+      sa.insert(sa.begin(), sa_full[k]);
+      sb.insert(sb.begin(), sb_full[k]);
+    }
+  }
+  const size_t rank = dims.size();
+  const int64_t w = dims.back();
+  std::vector<int64_t> idx(rank - 1, 0);
+  int64_t oa = 0, ob = 0;
+  for (int64_t r = 0, rows = n / w; r < rows; ++r) {
+    row<op>(pa + oa, sa.back(), pb + ob, sb.back(), po + r * w, w);
+    for (size_t k = rank - 1; k-- > 0;) {
+      oa += sa[k];
+      ob += sb[k];
+      if (++idx[k] < dims[k]) break;
+      oa -= sa[k] * dims[k];
+      ob -= sb[k] * dims[k];
+      idx[k] = 0;
     }
   }
 }

@@ -11,6 +11,7 @@ KernelFn make_gemm(int threads, KernelFn fallback);
 KernelFn make_fused_matmul_add(int threads);
 KernelFn make_binary(const std::string& op_type, KernelFn fallback);
 KernelFn make_softmax(KernelFn fallback);
+KernelFn make_sigmoid(KernelFn fallback);
 KernelFn make_layer_normalization(KernelFn fallback);
 KernelFn make_rms_norm_fused();
 KernelFn make_gelu_fused();

@@ -16,7 +16,14 @@ void expand(KernelContext& ctx) {
   }
   // The requested shape takes part in the broadcast like any operand: its 1s keep input dims.
   const Shape out_shape = broadcast_shapes({&in.shape(), &target}, node);
-  ctx.set_output(0, gather_by_map(in, out_shape, broadcast_index_map(in.shape(), out_shape)));
+  // Each output axis walks the input's stride, or 0 where the input broadcasts.
+  const std::vector<int64_t> in_strides = strides_of(in.shape());
+  std::vector<int64_t> steps(out_shape.size(), 0);
+  for (size_t i = 0; i < in.shape().size(); ++i) {
+    const size_t k = out_shape.size() - in.shape().size() + i;
+    if (in.shape()[i] != 1) steps[k] = in_strides[i];
+  }
+  ctx.set_output(0, strided_copy(in, out_shape, 0, steps));
 }
 
 void tile(KernelContext& ctx) {
