@@ -30,7 +30,9 @@ Tensor filled(DType dtype, const Shape& shape, std::mt19937& rng) {
     return t;
   }
   auto* bytes = static_cast<unsigned char*>(t.raw());
-  for (size_t i = 0; i < t.nbytes(); ++i) bytes[i] = static_cast<unsigned char>(rng());
+  // Random bytes, except that a bool must hold 0 or 1 to be a valid value.
+  const unsigned mod = dtype == DType::kBool ? 2 : 256;
+  for (size_t i = 0; i < t.nbytes(); ++i) bytes[i] = static_cast<unsigned char>(rng() % mod);
   return t;
 }
 
