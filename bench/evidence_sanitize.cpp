@@ -52,8 +52,8 @@ std::optional<std::pair<size_t, size_t>> find_absolute_path(const std::string& s
       continue;
     }
     if (!path_lead(s, start)) continue;
-    // "/" then at least one path character: "/usr", "/work/main/x.onnx"; "//", "/ " and "/>"
-    // (URLs, prose, XML) are not paths.
+    // A slash then at least one path character starts a path; "//", "/ " and "/>" (URLs,
+    // prose, XML) do not.
     if (j + 1 >= s.size() || !path_char(s[j + 1])) continue;
     size_t k = j + 1;
     while (k < s.size() && (path_char(s[k]) || s[k] == '/')) ++k;
