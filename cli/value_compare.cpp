@@ -12,6 +12,7 @@ namespace bog::cli {
 namespace {
 
 using runtime::DType;
+using runtime::kind_name;
 using runtime::Tensor;
 using runtime::Value;
 using runtime::ValueKind;
@@ -109,18 +110,6 @@ CompareResult compare_tensors(const Tensor& actual, const Tensor& expected, cons
                            r.mismatches, n, r.max_abs_diff, r.reason);
   }
   return r;
-}
-
-std::string_view kind_name(ValueKind k) {
-  switch (k) {
-    case ValueKind::kTensor:
-      return "tensor";
-    case ValueKind::kSequence:
-      return "sequence";
-    case ValueKind::kOptional:
-      return "optional";
-  }
-  return "?";
 }
 
 }  // namespace

@@ -18,12 +18,15 @@ namespace {
 // Values visible while one graph runs: its own, then those of the graphs around it.
 struct Env {
   std::unordered_map<std::string, Value> values;
+  // The graph's initializers (views made once at session creation); values shadow them.
+  const std::unordered_map<std::string, Value>* constants = nullptr;
   const Env* parent = nullptr;
 
   const Value* find(const std::string& name) const {
     for (const Env* e = this; e != nullptr; e = e->parent) {
-      const auto it = e->values.find(name);
-      if (it != e->values.end()) return &it->second;
+      if (const auto it = e->values.find(name); it != e->values.end()) return &it->second;
+      if (e->constants == nullptr) continue;
+      if (const auto it = e->constants->find(name); it != e->constants->end()) return &it->second;
     }
     return nullptr;
   }
@@ -34,6 +37,7 @@ struct PreparedGraph {
   std::vector<KernelFn> kernels;                     // one per node, in node order
   std::vector<const ExecutionProvider*> providers;   // the provider that runs each node
   std::vector<std::vector<std::string>> free_after;  // values dead after node i
+  std::unordered_map<std::string, Value> constants;  // views of the initializers
 };
 
 std::string describe(const Node& node, size_t index) {
@@ -43,27 +47,7 @@ std::string describe(const Node& node, size_t index) {
 bool is_absent(const Value& v) { return v.kind == ValueKind::kTensor && !v.tensor.defined(); }
 
 std::string type_to_string(const TypeInfo& t) {
-  switch (t.kind) {
-    case ValueKind::kTensor:
-      return std::string(dtype_name(t.elem_type));
-    case ValueKind::kSequence:
-      return "sequence";
-    case ValueKind::kOptional:
-      return "optional";
-  }
-  return "?";
-}
-
-std::string kind_name(ValueKind k) {
-  switch (k) {
-    case ValueKind::kTensor:
-      return "tensor";
-    case ValueKind::kSequence:
-      return "sequence";
-    case ValueKind::kOptional:
-      return "optional";
-  }
-  return "?";
+  return t.kind == ValueKind::kTensor ? std::string(dtype_name(t.elem_type)) : kind_name(t.kind);
 }
 
 }  // namespace
@@ -165,6 +149,9 @@ struct Session::Impl {
 
   void prepare_graph(const Graph& graph) {
     PreparedGraph pg;
+    for (const auto& [name, tensor] : graph.initializers) {
+      pg.constants.emplace(name, Value::from_tensor(tensor.view(tensor.shape())));
+    }
     const size_t n = graph.nodes.size();
     std::map<std::string, size_t> last_use;
     for (size_t i = 0; i < n; ++i) {
@@ -227,10 +214,7 @@ struct Session::Impl {
   // Runs `graph` in `env` (inputs already bound) and returns its outputs in order.
   std::vector<Value> execute(const Graph& graph, Env& env, bool top_level) {
     const PreparedGraph& pg = prepared.at(&graph);
-    for (const auto& [name, tensor] : graph.initializers) {
-      if (!env.values.count(name))
-        env.values.emplace(name, Value::from_tensor(tensor.view(tensor.shape())));
-    }
+    env.constants = &pg.constants;
     KernelContext::SubgraphRunner runner = [this, &env](const Graph& sub,
                                                         std::vector<Value> inputs) {
       return run_subgraph(sub, std::move(inputs), env);

@@ -10,12 +10,25 @@ namespace bog::runtime {
 
 enum class ValueKind { kTensor, kSequence, kOptional };
 
+// "tensor", "sequence" or "optional", for messages.
+constexpr const char* kind_name(ValueKind k) {
+  switch (k) {
+    case ValueKind::kTensor:
+      return "tensor";
+    case ValueKind::kSequence:
+      return "sequence";
+    case ValueKind::kOptional:
+      return "optional";
+  }
+  return "?";
+}
+
 struct Value {
   ValueKind kind = ValueKind::kTensor;
-  Tensor tensor;                    // kTensor
-  std::vector<Tensor> sequence;     // kSequence
+  Tensor tensor;                             // kTensor
+  std::vector<Tensor> sequence;              // kSequence
   DType sequence_dtype = DType::kUndefined;  // element type, meaningful for an empty sequence
-  std::unique_ptr<Value> optional;  // kOptional: nullptr means "no value"
+  std::unique_ptr<Value> optional;           // kOptional: nullptr means "no value"
 
   static Value from_tensor(Tensor t) {
     Value v;

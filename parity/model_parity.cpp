@@ -179,17 +179,18 @@ ParityReport run_model_parity(const ParityRequest& req) {
       ProviderParity& r = report.results[p];
       if (!r.error.empty()) continue;
       try {
-        runtime::Tensor logits;
+        runtime::Tensor interpreted;
+        const runtime::Tensor* logits = &interpreted;
         if (req.providers[p] == "ort") {
-          logits = ort_logits.at(bi).clone();
+          logits = &ort_logits.at(bi);
         } else {
           std::map<std::string, runtime::Value> feeds;
           feeds["input_ids"] = runtime::Value::from_tensor(b.ids.clone());
           feeds["attention_mask"] = runtime::Value::from_tensor(b.mask.clone());
           auto out = sessions[p]->run(std::move(feeds));
-          logits = std::move(out.at("logits").tensor);
+          interpreted = std::move(out.at("logits").tensor);
         }
-        const Comparison c = compare(logits.span<float>(), want, rows, cols, tol);
+        const Comparison c = compare(logits->span<float>(), want, rows, cols, tol);
         if (!started[p]) {
           r.comparison = c;
           started[p] = true;
