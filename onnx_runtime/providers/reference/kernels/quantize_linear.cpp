@@ -1,7 +1,7 @@
 // QuantizeLinear (10+), DequantizeLinear (10+) and DynamicQuantizeLinear (11+). Scale and zero
 // point are per tensor (one element), per axis (1-D along `axis`) or blocked (same rank as x,
 // `block_size` elements of x per scale along `axis`). Integer outputs round half to even and
-// saturate; float8/float4 outputs go through minifloat.h.
+// saturate; float8/float4 outputs use Cast's encoders (cast_formats.h).
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -10,12 +10,17 @@
 
 #include "common/error.h"
 #include "onnx_runtime/providers/reference/kernels/advanced_ops.h"
+#include "onnx_runtime/providers/reference/kernels/cast_formats.h"
 #include "onnx_runtime/providers/reference/kernels/float_io.h"
 #include "onnx_runtime/providers/reference/kernels/kernel_util.h"
-#include "onnx_runtime/providers/reference/kernels/minifloat.h"
 
 namespace bog::runtime::ref {
 namespace {
+
+// The 8- and 4-bit float formats (float8 variants, float4e2m1): one code per byte.
+bool is_minifloat_dtype(DType dtype) {
+  return is_cast_small_float(dtype) && dtype != DType::kFloat16 && dtype != DType::kBFloat16;
+}
 
 [[noreturn]] void bad(const Node& node, const std::string& what) {
   throw Error(ErrorCategory::kInvalidModel,
@@ -84,7 +89,7 @@ double quantized_value(const Tensor& t, int64_t i) {
     case DType::kInt32:
       return t.data<int32_t>()[i];
     default:
-      return minifloat_to_float(t.dtype(), t.data<uint8_t>()[i]);
+      return decode_small_float(t.data<uint8_t>()[i], t.dtype());
   }
 }
 
@@ -194,7 +199,7 @@ void quantize_linear(KernelContext& ctx) {
   }
   int64_t lo = 0, hi = 0;
   const bool is_int = int_range(out_dtype, lo, hi) && out_dtype != DType::kInt32;
-  if (!is_int && !is_minifloat(out_dtype)) unsupported_dtype(node, out_dtype);
+  if (!is_int && !is_minifloat_dtype(out_dtype)) unsupported_dtype(node, out_dtype);
   // The division happens in the scale's precision unless `precision` names another type.
   const int64_t precision_attr = node.attr_int("precision", 0);
   const DType precision = precision_attr != 0 ? static_cast<DType>(precision_attr) : scale.dtype();
@@ -215,7 +220,8 @@ void quantize_linear(KernelContext& ctx) {
       const double c = std::isnan(r) ? 0.0 : std::clamp(r, double(lo), double(hi));
       store_integer(y, i, static_cast<int64_t>(c));
     } else {
-      y.data<uint8_t>()[i] = float_to_minifloat(out_dtype, static_cast<float>(q + z), saturate);
+      y.data<uint8_t>()[i] =
+          static_cast<uint8_t>(encode_small_float(static_cast<float>(q + z), out_dtype, saturate));
     }
   }
   ctx.set_output(0, std::move(y));
@@ -226,7 +232,7 @@ void dequantize_linear(KernelContext& ctx) {
   const Tensor& x = ctx.input(0);
   const Tensor& scale = ctx.input(1);
   int64_t lo = 0, hi = 0;
-  if (!int_range(x.dtype(), lo, hi) && !is_minifloat(x.dtype())) {
+  if (!int_range(x.dtype(), lo, hi) && !is_minifloat_dtype(x.dtype())) {
     unsupported_dtype(node, x.dtype());
   }
   if (!is_float_family(scale.dtype())) unsupported_dtype(node, scale.dtype());
