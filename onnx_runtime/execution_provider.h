@@ -34,6 +34,12 @@ class ExecutionProvider {
 
   // The provider's own graph passes (fusions) over the nodes placed on it. (optional)
   virtual void optimize(Graph& /*graph*/) {}
+  // What the last optimize() did: one entry per pass, e.g. {"fuse_attention", 2}. (optional)
+  struct PassCount {
+    std::string pass;
+    int rewrites = 0;
+  };
+  virtual std::vector<PassCount> pass_counts() const { return {}; }
 
   // Kernel for a claimed node; called once per node at session creation.
   virtual KernelFn create_kernel(const Node& node) const = 0;

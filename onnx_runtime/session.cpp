@@ -61,6 +61,7 @@ struct Session::Impl {
   NodeObserver observer;
   bool profiling = false;
   std::vector<NodeProfile> node_profile;  // top-level nodes, graph order
+  OptimizationReport optimization;
 
   Impl(Model m, std::vector<std::shared_ptr<ExecutionProvider>> p, bool s, bool optimize)
       : model(std::move(m)), providers(std::move(p)), strict(s) {
@@ -71,11 +72,15 @@ struct Session::Impl {
       if (!p) throw Error(ErrorCategory::kInvalidArgument, "null execution provider");
     }
     place_graph(model.graph, "", nullptr);
+    optimization.nodes_before = static_cast<int>(model.graph.nodes.size());
     if (optimize) {
       for (const auto& p : providers) {
-        if (p->available()) p->optimize(model.graph);
+        if (!p->available()) continue;
+        p->optimize(model.graph);
+        for (const auto& pc : p->pass_counts()) optimization.passes.emplace_back(p->name(), pc);
       }
     }
+    optimization.nodes_after = static_cast<int>(model.graph.nodes.size());
     // Passes may add or replace nodes: place again so the report shows the final graph.
     report = PlacementReport{};
     for (const auto& p : providers) report.requested.push_back(p->name());
@@ -401,6 +406,8 @@ void Session::set_profiling(bool on) {
 }
 
 std::vector<Session::NodeProfile> Session::profile() const { return impl_->node_profile; }
+
+Session::OptimizationReport Session::optimization_report() const { return impl_->optimization; }
 
 const Model& Session::model() const { return impl_->model; }
 const PlacementReport& Session::placement() const { return impl_->report; }

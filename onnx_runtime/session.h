@@ -55,6 +55,15 @@ class Session {
   void set_profiling(bool on);
   [[nodiscard]] std::vector<NodeProfile> profile() const;  // in graph order
 
+  // What the provider passes did to the graph, and the memory plan's size (`bog inspect`).
+  struct OptimizationReport {
+    int nodes_before = 0;  // top-level nodes as loaded
+    int nodes_after = 0;   // after every provider's passes
+    std::vector<std::pair<std::string, ExecutionProvider::PassCount>> passes;  // provider, pass
+    int64_t planned_peak_bytes = 0;  // arena size of the latest memory plan; 0 before a run
+  };
+  OptimizationReport optimization_report() const;
+
   const Model& model() const;
   const PlacementReport& placement() const;
   // Graph inputs the caller must feed (inputs that are not initializers).

@@ -70,6 +70,10 @@ void CpuProvider::optimize(Graph& graph) {
   const int rms = cpu::fuse_rms_norm(graph);
   const int gelu = cpu::fuse_gelu(graph);
   const int mm = cpu::fuse_matmul_add(graph);
+  pass_counts_ = {{"fold_constants", folded},
+                  {"fuse_rms_norm", rms},
+                  {"fuse_gelu", gelu},
+                  {"fuse_matmul_add", mm}};
   spdlog::debug("cpu passes: folded {} constant nodes, fused {} RmsNorm, {} Gelu, {} MatMul+Add",
                 folded, rms, gelu, mm);
 }

@@ -18,11 +18,13 @@ class CpuProvider : public ExecutionProvider {
   std::string name() const override { return "cpu"; }
   Claim claims(const Node& node) const override;
   void optimize(Graph& graph) override;
+  std::vector<PassCount> pass_counts() const override { return pass_counts_; }
   KernelFn create_kernel(const Node& node) const override;
   int threads() const { return threads_; }
 
  private:
   int threads_;
+  std::vector<PassCount> pass_counts_;
   KernelRegistry optimized_;
   ReferenceProvider reference_;
 };
