@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstring>
 #include <set>
 
 #include "common/error.h"
@@ -11,7 +12,22 @@ namespace bog::runtime {
 
 KernelContext::KernelContext(const Node& node, std::vector<const Value*> inputs,
                              size_t num_outputs, SubgraphRunner runner)
-    : node_(node), inputs_(std::move(inputs)), outputs_(num_outputs), runner_(std::move(runner)) {}
+    : node_(node), inputs_(std::move(inputs)), owned_(num_outputs), runner_(std::move(runner)) {
+  outputs_.reserve(num_outputs);
+  for (Value& v : owned_) outputs_.push_back(&v);
+}
+
+KernelContext::KernelContext(const Node& node, std::vector<const Value*> inputs,
+                             std::vector<Value*> outputs, SubgraphRunner runner)
+    : node_(node),
+      inputs_(std::move(inputs)),
+      owned_(outputs.size()),
+      outputs_(std::move(outputs)),
+      runner_(std::move(runner)) {
+  for (size_t i = 0; i < outputs_.size(); ++i) {
+    if (outputs_[i] == nullptr) outputs_[i] = &owned_[i];
+  }
+}
 
 const Value& KernelContext::input_value(size_t i) const {
   if (!has_input(i)) {
@@ -35,20 +51,54 @@ bool KernelContext::has_output(size_t i) const {
   return i < node_.outputs.size() && !node_.outputs[i].empty();
 }
 
-Tensor& KernelContext::allocate_output(size_t i, DType dtype, Shape shape) {
-  set_output(i, Tensor(dtype, std::move(shape)));
-  return outputs_[i].tensor;
-}
-
-void KernelContext::set_output(size_t i, Tensor t) { set_output_value(i, Value::from_tensor(std::move(t))); }
-
-void KernelContext::set_output_value(size_t i, Value v) {
+void KernelContext::check_output_index(size_t i) const {
   if (i >= outputs_.size()) {
     throw Error(ErrorCategory::kInvalidModel,
                 fmt::format("{} node '{}': output {} does not exist (node has {})", node_.op_type,
                             node_.name, i, outputs_.size()));
   }
-  outputs_[i] = std::move(v);
+}
+
+Tensor& KernelContext::place_output(size_t i, DType dtype, std::span<const int64_t> shape,
+                                    bool zero) {
+  check_output_index(i);
+  Value& v = *outputs_[i];
+  if (i < 64) placed_ |= uint64_t{1} << i;
+  const Tensor* plan = planned_ != nullptr ? planned_[i] : nullptr;
+  if (plan != nullptr && plan->same_layout(dtype, shape)) {
+    if (v.kind != ValueKind::kTensor) v = Value();
+    if (v.tensor.raw() != plan->raw() || !v.tensor.same_layout(dtype, shape)) {
+      v.tensor.assign_view_of(*plan);
+    }
+    if (zero && v.tensor.nbytes() > 0) std::memset(v.tensor.raw(), 0, v.tensor.nbytes());
+    return v.tensor;
+  }
+  v = Value::from_tensor(zero ? Tensor(dtype, Shape(shape.begin(), shape.end()))
+                              : Tensor::uninitialized(dtype, shape));
+  return v.tensor;
+}
+
+Tensor& KernelContext::allocate_output(size_t i, DType dtype, Shape shape) {
+  return place_output(i, dtype, shape, true);
+}
+
+Tensor& KernelContext::allocate_output(size_t i, DType dtype,
+                                       std::initializer_list<int64_t> shape) {
+  return place_output(i, dtype, std::span<const int64_t>(shape.begin(), shape.size()), true);
+}
+
+Tensor& KernelContext::output_uninit(size_t i, DType dtype, std::span<const int64_t> shape) {
+  return place_output(i, dtype, shape, false);
+}
+
+void KernelContext::set_output(size_t i, Tensor t) {
+  set_output_value(i, Value::from_tensor(std::move(t)));
+}
+
+void KernelContext::set_output_value(size_t i, Value v) {
+  check_output_index(i);
+  if (i < 64) placed_ &= ~(uint64_t{1} << i);
+  *outputs_[i] = std::move(v);
 }
 
 std::vector<Value> KernelContext::run_subgraph(const Graph& graph, std::vector<Value> inputs) const {

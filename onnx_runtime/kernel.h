@@ -3,6 +3,8 @@
 #pragma once
 
 #include <functional>
+#include <initializer_list>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -18,8 +20,15 @@ class KernelContext {
   // define are read from the enclosing scope. Returns the subgraph's outputs in order.
   using SubgraphRunner = std::function<std::vector<Value>(const Graph&, std::vector<Value>)>;
 
+  // Outputs are kept in the context (outputs()).
   KernelContext(const Node& node, std::vector<const Value*> inputs, size_t num_outputs,
                 SubgraphRunner runner = {});
+  // Outputs are written straight into the caller's values (the session's value slots);
+  // a null entry is an output nobody reads, kept in the context.
+  KernelContext(const Node& node, std::vector<const Value*> inputs, std::vector<Value*> outputs,
+                SubgraphRunner runner = {});
+  KernelContext(const KernelContext&) = delete;
+  KernelContext& operator=(const KernelContext&) = delete;
 
   const Node& node() const { return node_; }
   int opset() const { return node_.opset; }
@@ -34,21 +43,42 @@ class KernelContext {
   size_t num_outputs() const { return outputs_.size(); }
   // False when the node leaves output i unnamed (an optional output nobody asked for).
   bool has_output(size_t i) const;
-  // Allocates output i (zeroed) and returns it for the kernel to fill.
+  // Output i, zero-filled, for the kernel to fill.
   Tensor& allocate_output(size_t i, DType dtype, Shape shape);
+  Tensor& allocate_output(size_t i, DType dtype, std::initializer_list<int64_t> shape);
+  // Output i with unspecified contents, for kernels that write every element. Under a memory
+  // plan this is the planned buffer and nothing is allocated.
+  Tensor& output_uninit(size_t i, DType dtype, std::span<const int64_t> shape);
+  Tensor& output_uninit(size_t i, DType dtype, std::initializer_list<int64_t> shape) {
+    return output_uninit(i, dtype, std::span<const int64_t>(shape.begin(), shape.size()));
+  }
   void set_output(size_t i, Tensor t);
   void set_output_value(size_t i, Value v);
 
   std::vector<Value> run_subgraph(const Graph& graph, std::vector<Value> inputs) const;
 
-  // For the session: takes the produced outputs.
-  std::vector<Value>& outputs() { return outputs_; }
+  // For the session ---------------------------------------------------------------------
+  // Outputs kept in the context (the first constructor, or unread outputs of the second).
+  std::vector<Value>& outputs() { return owned_; }
+  Value& output_value(size_t i) { return *outputs_[i]; }
+  // Planned buffers, one per output (null: none); allocate_output/output_uninit hand them out
+  // when the dtype and shape match. The array must outlive the next kernel call.
+  void set_planned(const Tensor* const* planned) { planned_ = planned; }
+  // Whether output i came from allocate_output/output_uninit in the last call (plannable).
+  bool output_was_placed(size_t i) const { return i < 64 && ((placed_ >> i) & 1u); }
+  void clear_placed() { placed_ = 0; }
 
  private:
+  Tensor& place_output(size_t i, DType dtype, std::span<const int64_t> shape, bool zero);
+  void check_output_index(size_t i) const;
+
   const Node& node_;
   std::vector<const Value*> inputs_;
-  std::vector<Value> outputs_;
+  std::vector<Value> owned_;
+  std::vector<Value*> outputs_;
   SubgraphRunner runner_;
+  const Tensor* const* planned_ = nullptr;
+  uint64_t placed_ = 0;
 };
 
 using KernelFn = std::function<void(KernelContext&)>;

@@ -1,44 +1,28 @@
-// Session: placement -> provider passes -> kernels -> plan (last use of every value) -> run.
-// Subgraphs (If/Loop/Scan bodies) are placed on the same providers and run by the same loop,
-// reading names they do not define from the enclosing scopes.
+// Session: placement -> provider passes -> kernels -> value slots -> run.
+//
+// The top-level graph runs over value slots indexed at session creation (no name lookups, no
+// per-node allocation in the loop). The first run of each input shape records every value's
+// size, lifetime and aliasing and turns them into that shape's memory plan (memory_plan.h);
+// later runs of the shape hand the planned arena buffers to the kernels, keep the values that
+// depend only on shapes, and skip pure view nodes. Subgraphs (If/Loop/Scan bodies) run through
+// a name-keyed environment that reads the enclosing graphs' values.
 #include "onnx_runtime/session.h"
 
 #include <fmt/format.h>
 
 #include <chrono>
+#include <cstring>
+#include <mutex>
+#include <set>
 #include <unordered_map>
 
 #include "common/error.h"
 #include "onnx_runtime/graph_scope.h"
 #include "onnx_runtime/loader.h"
+#include "onnx_runtime/memory_plan.h"
 
 namespace bog::runtime {
 namespace {
-
-// Values visible while one graph runs: its own, then those of the graphs around it.
-struct Env {
-  std::unordered_map<std::string, Value> values;
-  // The graph's initializers (views made once at session creation); values shadow them.
-  const std::unordered_map<std::string, Value>* constants = nullptr;
-  const Env* parent = nullptr;
-
-  const Value* find(const std::string& name) const {
-    for (const Env* e = this; e != nullptr; e = e->parent) {
-      if (const auto it = e->values.find(name); it != e->values.end()) return &it->second;
-      if (e->constants == nullptr) continue;
-      if (const auto it = e->constants->find(name); it != e->constants->end()) return &it->second;
-    }
-    return nullptr;
-  }
-};
-
-// What the run loop needs per graph, computed once at session creation.
-struct PreparedGraph {
-  std::vector<KernelFn> kernels;                     // one per node, in node order
-  std::vector<const ExecutionProvider*> providers;   // the provider that runs each node
-  std::vector<std::vector<std::string>> free_after;  // values dead after node i
-  std::unordered_map<std::string, Value> constants;  // views of the initializers
-};
 
 std::string describe(const Node& node, size_t index) {
   return fmt::format("node '{}' ({})", node_label(node, index), node.op_type);
@@ -50,6 +34,117 @@ std::string type_to_string(const TypeInfo& t) {
   return t.kind == ValueKind::kTensor ? std::string(dtype_name(t.elem_type)) : kind_name(t.kind);
 }
 
+// Ops whose output is a view of input 0: under a plan they are not run at all.
+bool is_view_op(const Node& node) {
+  static const std::set<std::string> kViews = {"Reshape", "Flatten", "Squeeze", "Unsqueeze",
+                                               "Identity"};
+  return node.domain.empty() && kViews.count(node.op_type) > 0;
+}
+
+// Ops that may not be evaluated once and reused, even when their inputs are fixed.
+bool is_nondeterministic(const Node& node) {
+  static const std::set<std::string> kRandom = {
+      "RandomNormal", "RandomUniform", "RandomNormalLike", "RandomUniformLike", "Bernoulli",
+      "Multinomial", "Dropout"};
+  if (kRandom.count(node.op_type)) return true;
+  for (const Attribute& a : node.attributes) {
+    if (a.g || !a.graphs.empty()) return true;
+  }
+  return false;
+}
+
+// Thrown inside a planned run when a kernel's output did not land in its planned buffer
+// (a data-dependent shape): the run is repeated without the plan.
+struct PlanMismatch {};
+
+struct TopLevel;
+
+// Values visible while a subgraph runs: its own, then those of the graphs around it.
+struct Env {
+  std::unordered_map<std::string, Value> values;
+  // The graph's initializers (views made once at session creation); values shadow them.
+  const std::unordered_map<std::string, Value>* constants = nullptr;
+  const Env* parent = nullptr;
+  const TopLevel* top = nullptr;  // the top-level graph's slots, for the outermost scope
+
+  const Value* find(const std::string& name) const;
+};
+
+// What the run loop needs per subgraph, computed once at session creation.
+struct PreparedGraph {
+  std::vector<KernelFn> kernels;                     // one per node, in node order
+  std::vector<const ExecutionProvider*> providers;   // the provider that runs each node
+  std::vector<std::vector<std::string>> free_after;  // values dead after node i
+  std::unordered_map<std::string, Value> constants;  // views of the initializers
+};
+
+// One top-level node, ready to run: its kernel, its slots and its context.
+struct Step {
+  size_t node_index = 0;
+  KernelFn kernel;
+  const ExecutionProvider* provider = nullptr;
+  std::vector<int> in_slots;    // -1: omitted input
+  std::vector<int> out_slots;   // -1: unnamed output
+  std::vector<int> free_after;  // slots dead after this step (unplanned runs)
+  std::unique_ptr<KernelContext> ctx;
+};
+
+// The memory plan of one input signature.
+struct Plan {
+  std::vector<DType> input_dtypes;
+  std::vector<Shape> input_shapes;
+  bool disabled = false;                         // the graph's shapes depend on data
+  Arena arena;
+  std::vector<Tensor> planned;                   // per slot: its arena buffer, if planned
+  std::vector<std::vector<const Tensor*>> step_planned;  // per step, per output
+  std::vector<char> skip;                        // per step: shape-only or view, not run
+  std::vector<std::pair<int, Tensor>> installed;  // slot -> fixed value (shape-only or view)
+};
+
+// What one recorded (unplanned) run saw, per slot.
+struct SlotRecord {
+  bool produced = false;
+  bool placed = false;  // came from allocate_output/output_uninit: plannable
+  DType dtype = DType::kUndefined;
+  Shape shape;
+  size_t bytes = 0;
+  int alias_root = -1;     // slot whose buffer this value lies in
+  size_t alias_offset = 0;
+  bool is_static = false;  // depends only on the input shapes
+  Tensor static_value;
+};
+
+struct TopLevel {
+  std::vector<std::string> slot_names;
+  std::unordered_map<std::string, int> slot_of;
+  std::vector<Value> slots;
+  std::vector<char> is_constant;
+  std::vector<char> is_graph_input;
+  std::vector<int> input_slots;   // per graph input that is not an initializer
+  std::vector<int> output_slots;  // per graph output
+  std::vector<int> last_read;     // per slot: last step that reads it (steps.size() = output)
+  std::vector<Step> steps;
+  std::vector<std::unique_ptr<Plan>> plans;
+  const Plan* installed_plan = nullptr;
+  bool planning = true;  // false when a node runs on another device
+};
+
+const Value* Env::find(const std::string& name) const {
+  for (const Env* e = this; e != nullptr; e = e->parent) {
+    if (const auto it = e->values.find(name); it != e->values.end()) return &it->second;
+    if (e->constants != nullptr) {
+      if (const auto it = e->constants->find(name); it != e->constants->end()) return &it->second;
+    }
+    if (e->top != nullptr) {
+      if (const auto it = e->top->slot_of.find(name); it != e->top->slot_of.end()) {
+        const Value& v = e->top->slots[static_cast<size_t>(it->second)];
+        if (!is_absent(v)) return &v;
+      }
+    }
+  }
+  return nullptr;
+}
+
 }  // namespace
 
 struct Session::Impl {
@@ -57,11 +152,14 @@ struct Session::Impl {
   std::vector<std::shared_ptr<ExecutionProvider>> providers;
   bool strict = false;
   PlacementReport report;
-  std::map<const Graph*, PreparedGraph> prepared;
+  std::map<const Graph*, PreparedGraph> prepared;  // subgraphs
+  TopLevel top;
+  Env top_env;  // the outermost scope seen by subgraphs of top-level nodes
   NodeObserver observer;
   bool profiling = false;
   std::vector<NodeProfile> node_profile;  // top-level nodes, graph order
   OptimizationReport optimization;
+  std::mutex run_mutex;
 
   Impl(Model m, std::vector<std::shared_ptr<ExecutionProvider>> p, bool s, bool optimize)
       : model(std::move(m)), providers(std::move(p)), strict(s) {
@@ -88,7 +186,7 @@ struct Session::Impl {
     for (const auto& p : providers) {
       if (report.nodes_per_provider.count(p->name())) report.used.push_back(p->name());
     }
-    prepare_graph(model.graph);
+    prepare_top_level();
   }
 
   // Assigns every node (subgraphs included) to the first available provider that claims it.
@@ -152,6 +250,113 @@ struct Session::Impl {
                 fmt::format("node placed on unknown provider '{}'", name));
   }
 
+  KernelFn make_kernel(const ExecutionProvider& p, const Node& node, size_t i) {
+    try {
+      return p.create_kernel(node);
+    } catch (const Error& e) {
+      throw Error(e.category(), fmt::format("{}: {}", describe(node, i), e.what()));
+    }
+  }
+
+  void prepare_subgraphs(const Node& node) {
+    for (const Attribute& a : node.attributes) {
+      if (a.g) prepare_graph(*a.g);
+      for (const auto& g : a.graphs) {
+        if (g) prepare_graph(*g);
+      }
+    }
+  }
+
+  int slot(const std::string& name) {
+    const auto [it, inserted] = top.slot_of.emplace(name, static_cast<int>(top.slot_names.size()));
+    if (inserted) top.slot_names.push_back(name);
+    return it->second;
+  }
+
+  void prepare_top_level() {
+    const Graph& graph = model.graph;
+    for (const auto& [name, tensor] : graph.initializers) slot(name);
+    for (const ValueInfo& in : graph.inputs) slot(in.name);
+    for (size_t i = 0; i < graph.nodes.size(); ++i) {
+      const Node& node = graph.nodes[i];
+      for (const std::string& in : node.inputs) {
+        if (!in.empty()) slot(in);
+      }
+      for (const std::string& in : implicit_inputs(node)) slot(in);
+      for (const std::string& o : node.outputs) {
+        if (!o.empty()) slot(o);
+      }
+    }
+    for (const ValueInfo& o : graph.outputs) slot(o.name);
+    const size_t n_slots = top.slot_names.size();
+    top.slots.resize(n_slots);  // never resized again: contexts point into it
+    top.is_constant.assign(n_slots, 0);
+    top.is_graph_input.assign(n_slots, 0);
+    for (const auto& [name, tensor] : graph.initializers) {
+      const int s = top.slot_of.at(name);
+      top.slots[static_cast<size_t>(s)] = Value::from_tensor(tensor.view(tensor.shape()));
+      top.is_constant[static_cast<size_t>(s)] = 1;
+    }
+    for (const ValueInfo& in : graph.inputs) {
+      if (graph.is_initializer(in.name)) continue;  // a default the caller may override
+      const int s = top.slot_of.at(in.name);
+      top.input_slots.push_back(s);
+      top.is_graph_input[static_cast<size_t>(s)] = 1;
+    }
+    for (const ValueInfo& o : graph.outputs) top.output_slots.push_back(top.slot_of.at(o.name));
+
+    const size_t n = graph.nodes.size();
+    top.last_read.assign(n_slots, -1);
+    top_env.top = &top;
+    KernelContext::SubgraphRunner runner = [this](const Graph& sub, std::vector<Value> inputs) {
+      return run_subgraph(sub, std::move(inputs), top_env);
+    };
+    for (size_t i = 0; i < n; ++i) {
+      const Node& node = graph.nodes[i];
+      Step st;
+      st.node_index = i;
+      st.provider = provider_named(node.provider);
+      if (st.provider->device() != Device::kCpu) top.planning = false;
+      st.kernel = make_kernel(*st.provider, node, i);
+      std::vector<const Value*> in_ptrs;
+      for (const std::string& in : node.inputs) {
+        const int s = in.empty() ? -1 : top.slot_of.at(in);
+        st.in_slots.push_back(s);
+        in_ptrs.push_back(s < 0 ? nullptr : &top.slots[static_cast<size_t>(s)]);
+        if (s >= 0) top.last_read[static_cast<size_t>(s)] = static_cast<int>(i);
+      }
+      for (const std::string& in : implicit_inputs(node)) {
+        top.last_read[static_cast<size_t>(top.slot_of.at(in))] = static_cast<int>(i);
+      }
+      std::vector<Value*> out_ptrs;
+      for (const std::string& o : node.outputs) {
+        const int s = o.empty() ? -1 : top.slot_of.at(o);
+        st.out_slots.push_back(s);
+        out_ptrs.push_back(s < 0 ? nullptr : &top.slots[static_cast<size_t>(s)]);
+      }
+      st.ctx = std::make_unique<KernelContext>(node, std::move(in_ptrs), std::move(out_ptrs),
+                                               runner);
+      prepare_subgraphs(node);
+      top.steps.push_back(std::move(st));
+    }
+    for (const int s : top.output_slots) top.last_read[static_cast<size_t>(s)] = static_cast<int>(n);
+    // Outputs nobody reads die right after their node; graph inputs and outputs and constants
+    // are never freed by the loop.
+    for (size_t i = 0; i < n; ++i) {
+      Step& st = top.steps[i];
+      for (const int s : st.out_slots) {
+        if (s >= 0 && top.last_read[static_cast<size_t>(s)] < static_cast<int>(i)) {
+          top.last_read[static_cast<size_t>(s)] = static_cast<int>(i);
+        }
+      }
+    }
+    for (size_t s = 0; s < n_slots; ++s) {
+      const int last = top.last_read[s];
+      if (top.is_constant[s] || last < 0 || last >= static_cast<int>(n)) continue;
+      top.steps[static_cast<size_t>(last)].free_after.push_back(static_cast<int>(s));
+    }
+  }
+
   void prepare_graph(const Graph& graph) {
     PreparedGraph pg;
     for (const auto& [name, tensor] : graph.initializers) {
@@ -163,25 +368,15 @@ struct Session::Impl {
       const Node& node = graph.nodes[i];
       const ExecutionProvider* p = provider_named(node.provider);
       pg.providers.push_back(p);
-      try {
-        pg.kernels.push_back(p->create_kernel(node));
-      } catch (const Error& e) {
-        throw Error(e.category(), fmt::format("{}: {}", describe(node, i), e.what()));
-      }
+      pg.kernels.push_back(make_kernel(*p, node, i));
       for (const std::string& in : node.inputs) {
         if (!in.empty()) last_use[in] = i;
       }
       for (const std::string& in : implicit_inputs(node)) last_use[in] = i;
-      // Outputs nobody reads die right after their node.
       for (const std::string& o : node.outputs) {
         if (!o.empty() && !last_use.count(o)) last_use[o] = i;
       }
-      for (const Attribute& a : node.attributes) {
-        if (a.g) prepare_graph(*a.g);
-        for (const auto& g : a.graphs) {
-          if (g) prepare_graph(*g);
-        }
-      }
+      prepare_subgraphs(node);
     }
     for (const ValueInfo& v : graph.outputs) last_use.erase(v.name);
     pg.free_after.resize(n);
@@ -216,8 +411,320 @@ struct Session::Impl {
     return !v.optional || on_device(p, *v.optional);
   }
 
-  // Runs `graph` in `env` (inputs already bound) and returns its outputs in order.
-  std::vector<Value> execute(const Graph& graph, Env& env, bool top_level) {
+  // Calls one kernel with the errors every caller reports the same way.
+  static void call_kernel(const KernelFn& kernel, KernelContext& ctx, const Node& node,
+                          size_t i) {
+    try {
+      kernel(ctx);
+    } catch (const PlanMismatch&) {
+      throw;
+    } catch (const Error& e) {
+      throw Error(e.category(), fmt::format("{}: {}", describe(node, i), e.what()));
+    } catch (const std::bad_alloc&) {
+      throw Error(ErrorCategory::kIo, fmt::format("{}: out of memory", describe(node, i)));
+    } catch (const std::exception& e) {
+      throw Error(ErrorCategory::kInternal, fmt::format("{}: {}", describe(node, i), e.what()));
+    }
+  }
+
+  void record_profile(size_t i, const Node& node, const ExecutionProvider& provider,
+                      std::chrono::steady_clock::time_point t0) {
+    if (node_profile.size() != model.graph.nodes.size()) {
+      node_profile.assign(model.graph.nodes.size(), NodeProfile{});
+    }
+    NodeProfile& np = node_profile[i];
+    if (np.calls == 0) {
+      np.node_name = node.name;
+      np.op_type = node.op_type;
+      np.provider = provider.name();
+    }
+    ++np.calls;
+    np.total_ms +=
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  }
+
+  // Runs one top-level step. A step whose inputs are on another device gets a one-off context
+  // over device copies; every other step uses its prepared context.
+  void run_step(Step& st, const Plan* plan, size_t step_index) {
+    const Node& node = model.graph.nodes[st.node_index];
+    bool copies_needed = false;
+    for (const int s : st.in_slots) {
+      if (s >= 0 && !on_device(*st.provider, top.slots[static_cast<size_t>(s)])) {
+        copies_needed = true;
+      }
+    }
+    const auto t0 = profiling ? std::chrono::steady_clock::now()
+                              : std::chrono::steady_clock::time_point{};
+    if (copies_needed) {
+      std::vector<Value> copies;
+      copies.reserve(st.in_slots.size());
+      std::vector<const Value*> inputs;
+      for (const int s : st.in_slots) {
+        if (s < 0 || is_absent(top.slots[static_cast<size_t>(s)])) {
+          inputs.push_back(nullptr);
+          continue;
+        }
+        const Value& v = top.slots[static_cast<size_t>(s)];
+        if (on_device(*st.provider, v)) {
+          inputs.push_back(&v);
+        } else {
+          copies.push_back(to_device_of(*st.provider, v));
+          inputs.push_back(&copies.back());
+        }
+      }
+      std::vector<Value*> outputs;
+      for (const int s : st.out_slots) {
+        outputs.push_back(s < 0 ? nullptr : &top.slots[static_cast<size_t>(s)]);
+      }
+      KernelContext ctx(node, std::move(inputs), std::move(outputs),
+                        [this](const Graph& sub, std::vector<Value> in) {
+                          return run_subgraph(sub, std::move(in), top_env);
+                        });
+      call_kernel(st.kernel, ctx, node, st.node_index);
+    } else {
+      KernelContext& ctx = *st.ctx;
+      ctx.set_planned(plan != nullptr ? plan->step_planned[step_index].data() : nullptr);
+      ctx.clear_placed();
+      call_kernel(st.kernel, ctx, node, st.node_index);
+    }
+    if (profiling) record_profile(st.node_index, node, *st.provider, t0);
+    if (observer) {
+      std::vector<Value> outs;
+      for (const int s : st.out_slots) {
+        outs.push_back(s < 0 ? Value() : top.slots[static_cast<size_t>(s)].clone());
+      }
+      observer(node, outs);
+    }
+  }
+
+  // An unplanned run (the first of a shape, or a graph whose shapes depend on data): fresh
+  // buffers, values freed after their last use. With `record`, fills what the plan needs.
+  void run_unplanned(std::vector<SlotRecord>* record) {
+    const size_t n = top.steps.size();
+    for (size_t i = 0; i < n; ++i) {
+      Step& st = top.steps[i];
+      for (const int s : st.out_slots) {
+        if (s >= 0) top.slots[static_cast<size_t>(s)] = Value();
+      }
+      run_step(st, nullptr, i);
+      if (record != nullptr) record_step(st, *record);
+      for (const int s : st.free_after) {
+        if (!top.is_graph_input[static_cast<size_t>(s)]) {
+          top.slots[static_cast<size_t>(s)] = Value();
+        }
+      }
+    }
+  }
+
+  // Notes sizes, placement and aliasing of the step's outputs, and whether they depend only on
+  // the input shapes (then their values are kept for the plan).
+  void record_step(const Step& st, std::vector<SlotRecord>& rec) {
+    const Node& node = model.graph.nodes[st.node_index];
+    bool fixed = !is_nondeterministic(node);
+    const bool shape_only_op = node.domain.empty() && (node.op_type == "Shape" ||
+                                                       node.op_type == "Size");
+    for (const int s : st.in_slots) {
+      if (s < 0) continue;
+      const auto u = static_cast<size_t>(s);
+      const bool known = top.is_constant[u] || rec[u].is_static;
+      const bool shape_known = known || top.is_graph_input[u] || rec[u].placed;
+      if (!(shape_only_op ? shape_known : known)) fixed = false;
+    }
+    for (size_t o = 0; o < st.out_slots.size(); ++o) {
+      const int s = st.out_slots[o];
+      if (s < 0) continue;
+      SlotRecord& r = rec[static_cast<size_t>(s)];
+      const Value& v = top.slots[static_cast<size_t>(s)];
+      r.produced = true;
+      if (v.kind != ValueKind::kTensor || !v.tensor.defined() || v.tensor.dtype() == DType::kString) {
+        fixed = false;
+        continue;
+      }
+      r.dtype = v.tensor.dtype();
+      r.shape = v.tensor.shape();
+      r.bytes = v.tensor.nbytes();
+      r.placed = st.ctx->output_was_placed(o);
+      // Does the output lie inside one of the inputs' buffers (a view)?
+      const auto* p = static_cast<const std::byte*>(v.tensor.raw());
+      for (const int in : st.in_slots) {
+        if (in < 0 || p == nullptr) continue;
+        const Value& iv = top.slots[static_cast<size_t>(in)];
+        if (iv.kind != ValueKind::kTensor || !iv.tensor.defined()) continue;
+        const auto* b = static_cast<const std::byte*>(iv.tensor.raw());
+        if (b != nullptr && p >= b && p < b + std::max<size_t>(iv.tensor.nbytes(), 1)) {
+          const SlotRecord& ir = rec[static_cast<size_t>(in)];
+          r.alias_root = ir.alias_root >= 0 ? ir.alias_root : in;
+          r.alias_offset = (ir.alias_root >= 0 ? ir.alias_offset : 0) + static_cast<size_t>(p - b);
+          r.placed = false;
+          break;
+        }
+      }
+    }
+    if (!fixed) return;
+    for (const int s : st.out_slots) {
+      if (s < 0) continue;
+      SlotRecord& r = rec[static_cast<size_t>(s)];
+      r.is_static = true;
+      r.placed = false;
+      r.alias_root = -1;
+      r.static_value = top.slots[static_cast<size_t>(s)].tensor.clone();
+    }
+  }
+
+  std::unique_ptr<Plan> build_plan(std::vector<SlotRecord>& rec) {
+    auto plan = std::make_unique<Plan>();
+    for (const int s : top.input_slots) {
+      const Tensor& t = top.slots[static_cast<size_t>(s)].tensor;
+      plan->input_dtypes.push_back(t.dtype());
+      plan->input_shapes.push_back(t.shape());
+    }
+    const size_t n = top.steps.size();
+    const size_t n_slots = top.slots.size();
+    plan->skip.assign(n, 0);
+    plan->planned.resize(n_slots);
+    // Lifetimes: a buffer lives from its producer to the last read of it or of any view of it.
+    std::vector<int> first(n_slots, -1), last(n_slots, -1);
+    for (size_t i = 0; i < n; ++i) {
+      for (const int s : top.steps[i].out_slots) {
+        if (s < 0) continue;
+        const auto u = static_cast<size_t>(s);
+        first[u] = static_cast<int>(i);
+        last[u] = std::max(top.last_read[u], static_cast<int>(i));
+        const int root = rec[u].alias_root;
+        if (root >= 0) {
+          const auto r = static_cast<size_t>(root);
+          last[r] = std::max(last[r], last[u]);
+        }
+      }
+    }
+    std::vector<BufferRequest> requests;
+    std::vector<int> request_slot;
+    for (size_t u = 0; u < n_slots; ++u) {
+      if (!rec[u].placed || rec[u].is_static || first[u] < 0) continue;
+      requests.push_back({rec[u].bytes, first[u], last[u]});
+      request_slot.push_back(static_cast<int>(u));
+    }
+    const MemoryPlan mp = plan_memory(requests);
+    plan->arena = Arena(mp.arena_bytes);
+    std::vector<std::byte*> base(n_slots, nullptr);
+    for (size_t r = 0; r < requests.size(); ++r) {
+      const auto u = static_cast<size_t>(request_slot[r]);
+      base[u] = plan->arena.data() + mp.offsets[r];
+      plan->planned[u] = Tensor::borrow(rec[u].dtype, rec[u].shape, base[u]);
+    }
+    for (size_t i = 0; i < n; ++i) {
+      const Step& st = top.steps[i];
+      const Node& node = model.graph.nodes[st.node_index];
+      bool all_static = !st.out_slots.empty();
+      for (const int s : st.out_slots) {
+        if (s >= 0 && !rec[static_cast<size_t>(s)].is_static) all_static = false;
+      }
+      if (all_static) {
+        plan->skip[i] = 1;
+        for (const int s : st.out_slots) {
+          if (s < 0) continue;
+          Tensor& v = rec[static_cast<size_t>(s)].static_value;
+          plan->installed.emplace_back(s, std::move(v));
+        }
+        continue;
+      }
+      // A view of a planned buffer: the view is fixed too, so the node need not run.
+      if (is_view_op(node) && st.out_slots.size() == 1 && st.out_slots[0] >= 0) {
+        const auto u = static_cast<size_t>(st.out_slots[0]);
+        const int root = rec[u].alias_root;
+        if (root >= 0 && base[static_cast<size_t>(root)] != nullptr) {
+          plan->skip[i] = 1;
+          plan->installed.emplace_back(
+              st.out_slots[0], Tensor::borrow(rec[u].dtype, rec[u].shape,
+                                              base[static_cast<size_t>(root)] + rec[u].alias_offset));
+        }
+      }
+    }
+    plan->step_planned.resize(n);
+    for (size_t i = 0; i < n; ++i) {
+      for (const int s : top.steps[i].out_slots) {
+        const Tensor* t = s >= 0 && plan->planned[static_cast<size_t>(s)].defined()
+                              ? &plan->planned[static_cast<size_t>(s)]
+                              : nullptr;
+        plan->step_planned[i].push_back(t);
+      }
+    }
+    optimization.planned_peak_bytes = static_cast<int64_t>(mp.arena_bytes);
+    return plan;
+  }
+
+  Plan* find_plan() {
+    for (auto& p : top.plans) {
+      if (p->input_shapes.size() != top.input_slots.size()) continue;
+      bool same = true;
+      for (size_t k = 0; k < top.input_slots.size() && same; ++k) {
+        const Tensor& t = top.slots[static_cast<size_t>(top.input_slots[k])].tensor;
+        same = t.same_layout(p->input_dtypes[k], p->input_shapes[k]);
+      }
+      if (same) return p.get();
+    }
+    return nullptr;
+  }
+
+  void run_planned(Plan& plan) {
+    if (top.installed_plan != &plan) {
+      for (const auto& [s, t] : plan.installed) {
+        Value& v = top.slots[static_cast<size_t>(s)];
+        if (v.kind != ValueKind::kTensor) v = Value();
+        v.tensor.assign_view_of(t);
+      }
+      top.installed_plan = &plan;
+    }
+    const size_t n = top.steps.size();
+    for (size_t i = 0; i < n; ++i) {
+      if (plan.skip[i]) continue;
+      Step& st = top.steps[i];
+      run_step(st, &plan, i);
+      const std::vector<const Tensor*>& want = plan.step_planned[i];
+      for (size_t o = 0; o < st.out_slots.size(); ++o) {
+        if (want[o] != nullptr &&
+            top.slots[static_cast<size_t>(st.out_slots[o])].tensor.raw() != want[o]->raw()) {
+          throw PlanMismatch{};
+        }
+      }
+    }
+  }
+
+  // Runs the top-level graph with its inputs already bound to their slots.
+  void execute_top_level() {
+    Plan* plan = top.planning ? find_plan() : nullptr;
+    if (plan != nullptr && !plan->disabled) {
+      try {
+        run_planned(*plan);
+        return;
+      } catch (const PlanMismatch&) {
+        plan->disabled = true;  // shapes depend on data: run unplanned from now on
+      }
+    }
+    top.installed_plan = nullptr;
+    if (plan != nullptr || !top.planning) {
+      run_unplanned(nullptr);
+      return;
+    }
+    std::vector<SlotRecord> rec(top.slots.size());
+    run_unplanned(&rec);
+    constexpr size_t kMaxPlans = 8;  // distinct input shapes kept
+    if (top.plans.size() >= kMaxPlans) top.plans.erase(top.plans.begin());
+    top.plans.push_back(build_plan(rec));
+  }
+
+  const Value& output_value(size_t k) const {
+    const Value& v = top.slots[static_cast<size_t>(top.output_slots[k])];
+    if (is_absent(v) && v.kind == ValueKind::kTensor && !model.graph.is_initializer(model.graph.outputs[k].name)) {
+      throw Error(ErrorCategory::kInvalidModel,
+                  fmt::format("graph '{}': output '{}' was not produced", model.graph.name,
+                              model.graph.outputs[k].name));
+    }
+    return v;
+  }
+
+  // Runs `graph` (a subgraph) in `env` (inputs already bound) and returns its outputs in order.
+  std::vector<Value> execute(const Graph& graph, Env& env) {
     const PreparedGraph& pg = prepared.at(&graph);
     env.constants = &pg.constants;
     KernelContext::SubgraphRunner runner = [this, &env](const Graph& sub,
@@ -247,35 +754,8 @@ struct Session::Impl {
         inputs.push_back(v);
       }
       KernelContext ctx(node, std::move(inputs), node.outputs.size(), runner);
-      const bool timed = top_level && profiling;
-      const auto t0 =
-          timed ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
-      try {
-        pg.kernels[i](ctx);
-        if (timed) {
-          if (node_profile.size() != graph.nodes.size()) {
-            node_profile.assign(graph.nodes.size(), NodeProfile{});
-          }
-          NodeProfile& np = node_profile[i];
-          if (np.calls == 0) {
-            np.node_name = node.name;
-            np.op_type = node.op_type;
-            np.provider = provider.name();
-          }
-          ++np.calls;
-          np.total_ms +=
-              std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0)
-                  .count();
-        }
-      } catch (const Error& e) {
-        throw Error(e.category(), fmt::format("{}: {}", describe(node, i), e.what()));
-      } catch (const std::bad_alloc&) {
-        throw Error(ErrorCategory::kIo, fmt::format("{}: out of memory", describe(node, i)));
-      } catch (const std::exception& e) {
-        throw Error(ErrorCategory::kInternal, fmt::format("{}: {}", describe(node, i), e.what()));
-      }
+      call_kernel(pg.kernels[i], ctx, node, i);
       std::vector<Value>& outputs = ctx.outputs();
-      if (top_level && observer) observer(node, outputs);
       for (size_t o = 0; o < node.outputs.size() && o < outputs.size(); ++o) {
         if (!node.outputs[o].empty()) env.values[node.outputs[o]] = std::move(outputs[o]);
       }
@@ -312,7 +792,7 @@ struct Session::Impl {
     env.parent = &outer;
     for (size_t i = 0; i < inputs.size(); ++i)
       env.values[graph.inputs[i].name] = std::move(inputs[i]);
-    return execute(graph, env, false);
+    return execute(graph, env);
   }
 
   void check_feed(const ValueInfo& info, const Value& v) const {
@@ -339,9 +819,25 @@ struct Session::Impl {
     }
   }
 
-  std::map<std::string, Value> run(std::map<std::string, Value> feeds) {
+  // Graph-input slots start empty (or as the initializer default) for every run.
+  void reset_inputs() {
     const Graph& graph = model.graph;
-    Env env;
+    for (const ValueInfo& in : graph.inputs) {
+      const auto s = static_cast<size_t>(top.slot_of.at(in.name));
+      if (graph.is_initializer(in.name)) {
+        const Tensor& t = graph.initializers.at(in.name);
+        top.slots[s] = Value::from_tensor(t.view(t.shape()));
+      } else {
+        top.slots[s] = Value();
+      }
+    }
+  }
+
+  std::map<std::string, Value> run(std::map<std::string, Value> feeds) {
+    const std::lock_guard<std::mutex> lock(run_mutex);
+    const Graph& graph = model.graph;
+    reset_inputs();
+    std::set<std::string> fed;
     for (auto& [name, value] : feeds) {
       const ValueInfo* info = graph.find_input(name);
       if (info == nullptr) {
@@ -352,24 +848,76 @@ struct Session::Impl {
                                 fmt::join(names, ", ")));
       }
       check_feed(*info, value);
-      env.values.emplace(name, std::move(value));
+      top.slots[static_cast<size_t>(top.slot_of.at(name))] = std::move(value);
+      fed.insert(name);
     }
     for (const ValueInfo& in : graph.inputs) {
-      if (!env.values.count(in.name) && !graph.is_initializer(in.name)) {
+      if (!fed.count(in.name) && !graph.is_initializer(in.name)) {
         // An optional-typed input may be left out: it reads as "no value".
         if (in.type.kind == ValueKind::kOptional) {
-          env.values.emplace(in.name, Value::none());
+          top.slots[static_cast<size_t>(top.slot_of.at(in.name))] = Value::none();
           continue;
         }
         throw Error(ErrorCategory::kInvalidArgument,
                     fmt::format("missing input '{}' ({})", in.name, type_to_string(in.type)));
       }
     }
-    std::vector<Value> outs = execute(graph, env, true);
+    execute_top_level();
     std::map<std::string, Value> result;
-    for (size_t i = 0; i < outs.size(); ++i)
-      result.emplace(graph.outputs[i].name, std::move(outs[i]));
+    for (size_t k = 0; k < graph.outputs.size(); ++k) {
+      result.emplace(graph.outputs[k].name, output_value(k).clone());
+    }
+    release_inputs();
     return result;
+  }
+
+  // The caller's input buffers are only borrowed for the run.
+  void release_inputs() {
+    for (const int s : top.input_slots) {
+      Value& v = top.slots[static_cast<size_t>(s)];
+      if (v.kind == ValueKind::kTensor) {
+        v.tensor.assign_view_of(Tensor());
+      } else {
+        v = Value();
+      }
+    }
+  }
+
+  void run(std::span<const Tensor> inputs, std::vector<Tensor>& outputs) {
+    const std::lock_guard<std::mutex> lock(run_mutex);
+    const Graph& graph = model.graph;
+    if (inputs.size() != top.input_slots.size()) {
+      throw Error(ErrorCategory::kInvalidArgument,
+                  fmt::format("the model takes {} inputs, given {}", top.input_slots.size(),
+                              inputs.size()));
+    }
+    for (size_t k = 0; k < inputs.size(); ++k) {
+      const auto s = static_cast<size_t>(top.input_slots[k]);
+      const ValueInfo& info = *graph.find_input(top.slot_names[s]);
+      Value& v = top.slots[s];
+      if (v.kind != ValueKind::kTensor) v = Value();
+      v.tensor.assign_view_of(inputs[k]);
+      check_feed(info, v);
+    }
+    execute_top_level();
+    outputs.resize(graph.outputs.size());
+    for (size_t k = 0; k < graph.outputs.size(); ++k) {
+      const Value& v = output_value(k);
+      if (v.kind != ValueKind::kTensor) {
+        throw Error(ErrorCategory::kInvalidArgument,
+                    fmt::format("output '{}' is a {}; use run(feeds) for non-tensor outputs",
+                                graph.outputs[k].name, kind_name(v.kind)));
+      }
+      const Tensor& t = v.tensor;
+      Tensor& out = outputs[k];
+      if (out.defined() && out.same_layout(t.dtype(), t.shape()) && t.dtype() != DType::kString &&
+          out.device() == t.device() && out.raw() != nullptr && t.nbytes() > 0) {
+        std::memcpy(out.raw(), t.raw(), t.nbytes());
+      } else {
+        out = t.clone();
+      }
+    }
+    release_inputs();
   }
 };
 
@@ -396,6 +944,10 @@ Session& Session::operator=(Session&&) noexcept = default;
 
 std::map<std::string, Value> Session::run(std::map<std::string, Value> feeds) {
   return impl_->run(std::move(feeds));
+}
+
+void Session::run(std::span<const Tensor> inputs, std::vector<Tensor>& outputs) {
+  impl_->run(inputs, outputs);
 }
 
 void Session::set_node_observer(NodeObserver observer) { impl_->observer = std::move(observer); }

@@ -1,11 +1,15 @@
 // Session: a loaded model, placed on providers, ready to run with named inputs.
-//   load -> IR -> placement -> provider passes -> plan (last use of each value) -> run
+//   load -> IR -> placement -> provider passes -> value slots -> run
+//   (the first run of an input shape records sizes and lifetimes and makes that shape's memory
+//   plan; later runs of the shape reuse one arena and skip the shape-only and view nodes).
+// One run at a time: concurrent run() calls on one Session are serialised.
 #pragma once
 
 #include <filesystem>
 #include <functional>
 #include <map>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -38,6 +42,12 @@ class Session {
   // computed at run time, so dynamic axes take whatever the feeds carry. Intermediates are
   // freed after their last use.
   std::map<std::string, Value> run(std::map<std::string, Value> feeds);
+
+  // The same run without maps: inputs in input_infos() order, graph outputs written into
+  // `outputs` (output_infos() order), reusing each output tensor's storage when its dtype and
+  // shape already match (ORT's IoBinding, in small). Each input shape gets a memory plan at its
+  // first run; from then on a run whose kernels honour the plan makes no heap allocation.
+  void run(std::span<const Tensor> inputs, std::vector<Tensor>& outputs);
 
   // Called after each node with its outputs (parity's first-divergence uses it). (optional)
   using NodeObserver = std::function<void(const Node&, const std::vector<Value>& outputs)>;

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <cstdlib>
+#include <algorithm>
 #include <cstring>
 
 #include "common/checked_math.h"
@@ -43,6 +44,41 @@ Tensor::Tensor(DType dtype, Shape shape) : dtype_(dtype), shape_(std::move(shape
   std::memset(p, 0, padded);
   storage_->block.reset(p);
   data_ = p;
+}
+
+Tensor Tensor::uninitialized(DType dtype, std::span<const int64_t> shape) {
+  if (dtype == DType::kString) return Tensor(dtype, Shape(shape.begin(), shape.end()));
+  Tensor t;
+  t.dtype_ = dtype;
+  t.shape_.assign(shape.begin(), shape.end());
+  t.numel_ = checked_numel(t.shape_);
+  const size_t bytes = checked_mul_size(static_cast<size_t>(t.numel_), dtype_size(dtype));
+  const size_t padded = (bytes + kAlignment - 1) / kAlignment * kAlignment + kAlignment;
+  void* p = std::aligned_alloc(kAlignment, padded);
+  if (p == nullptr) {
+    throw Error(ErrorCategory::kIo,
+                fmt::format("out of memory allocating {} bytes for {} tensor {}", bytes,
+                            dtype_name(dtype), shape_to_string(shape)));
+  }
+  t.storage_ = std::make_shared<Storage>();
+  t.storage_->block.reset(p);
+  t.data_ = p;
+  return t;
+}
+
+void Tensor::assign_view_of(const Tensor& src) {
+  if (this == &src) return;
+  dtype_ = src.dtype_;
+  shape_.assign(src.shape_.begin(), src.shape_.end());
+  numel_ = src.numel_;
+  device_ = src.device_;
+  storage_ = src.storage_;
+  data_ = src.data_;
+}
+
+bool Tensor::same_layout(DType dtype, std::span<const int64_t> shape) const {
+  return dtype_ == dtype && shape_.size() == shape.size() &&
+         std::equal(shape_.begin(), shape_.end(), shape.begin());
 }
 
 Tensor Tensor::borrow(DType dtype, Shape shape, void* data) {

@@ -22,6 +22,8 @@ class Tensor {
   // Allocates zero-initialised storage. Throws Error(kInvalidModel) on a negative dim/overflow.
   Tensor(DType dtype, Shape shape);
 
+  // Owned storage left uninitialised, for kernels that write every element.
+  static Tensor uninitialized(DType dtype, std::span<const int64_t> shape);
   // Wraps memory the caller keeps alive for the tensor's lifetime (no copy, no ownership).
   static Tensor borrow(DType dtype, Shape shape, void* data);
   // Shorthand for tests and kernels: a float/int tensor filled from values (size must match).
@@ -37,6 +39,12 @@ class Tensor {
   [[nodiscard]] Tensor clone() const;  // deep copy into new owned storage
   // Same storage, new shape (numel must match). Cheap: used by Reshape/Flatten/Squeeze.
   [[nodiscard]] Tensor view(Shape shape) const;
+
+  // Makes this tensor a view of `src` (same storage, dtype and shape). Reuses this tensor's
+  // shape capacity, so re-pointing a tensor of the same rank allocates nothing.
+  void assign_view_of(const Tensor& src);
+  // Same dtype and dims.
+  bool same_layout(DType dtype, std::span<const int64_t> shape) const;
 
   bool defined() const { return dtype_ != DType::kUndefined; }
   DType dtype() const { return dtype_; }

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "onnx_runtime/session.h"
@@ -238,7 +239,7 @@ TEST(CpuFusion, ErfGeluBecomesOneNode) {
   EXPECT_EQ(run_both_and_compare(b, {3, 5}, 9), std::vector<std::string>{"Gelu"});
 }
 
-TEST(CpuFusion, MatMulWithBiasBecomesFusedMatMulAdd) {
+TEST(CpuFusion, MatMulWithBiasBecomesFusedMatMul) {
   GraphBuilder b;
   b.input("x", {2, 5, 6});
   b.init("w", random_tensor({6, 4}, 11));
@@ -246,7 +247,7 @@ TEST(CpuFusion, MatMulWithBiasBecomesFusedMatMulAdd) {
   b.node("MatMul", {"x", "w"}, "mm");
   b.node("Add", {"bias", "mm"}, "y");
   b.output("y");
-  EXPECT_EQ(run_both_and_compare(b, {2, 5, 6}, 13), std::vector<std::string>{"FusedMatMulAdd"});
+  EXPECT_EQ(run_both_and_compare(b, {2, 5, 6}, 13), std::vector<std::string>{"FusedMatMul"});
 }
 
 TEST(CpuFusion, ConstantSubgraphsAreFolded) {
@@ -258,6 +259,179 @@ TEST(CpuFusion, ConstantSubgraphsAreFolded) {
   b.node("Mul", {"x", "enw"}, "y");
   b.output("y");
   EXPECT_EQ(run_both_and_compare(b, {3, 4}, 15), std::vector<std::string>{"Mul"});
+}
+
+Tensor ints(std::vector<int64_t> v) {
+  const int64_t n = static_cast<int64_t>(v.size());
+  return Tensor::from_vector<int64_t>({n}, v);
+}
+
+// q/k/v projections, head split, optional RoPE and grouped-KV expand, scaled scores with a
+// causal bias, softmax, context, head merge: the exporter's attention block.
+GraphBuilder attention_block(int64_t t, int64_t heads, int64_t kv_heads, bool rope) {
+  const int64_t d = 4, c = heads * d;
+  GraphBuilder b;
+  b.input("x", {2, t, c});
+  b.init("wq", random_tensor({c, heads * d}, 21));
+  b.init("wk", random_tensor({c, kv_heads * d}, 22));
+  b.init("wv", random_tensor({c, kv_heads * d}, 23));
+  b.init("q_shape", ints({0, 0, heads, d}));
+  b.init("kv_shape", ints({0, 0, kv_heads, d}));
+  b.init("merge", ints({0, 0, heads * d}));
+  b.scalar("scale", 0.5f);
+  Tensor causal(DType::kFloat32, {t, t});
+  for (int64_t i = 0; i < t; ++i) {
+    for (int64_t j = i + 1; j < t; ++j) causal.data<float>()[i * t + j] = -1e9f;
+  }
+  b.init("causal", std::move(causal));
+  for (const char* p : {"q", "k", "v"}) {
+    const std::string n = p;
+    b.node("MatMul", {"x", "w" + n}, n + "_proj");
+    b.node("Reshape", {n + "_proj", n == "q" ? "q_shape" : "kv_shape"}, n + "_split");
+    b.node("Transpose", {n + "_split"}, n + "4", {testing::ints_attr("perm", {0, 2, 1, 3})});
+  }
+  std::string q = "q4", k = "k4", v = "v4";
+  if (rope) {
+    b.init("cos", random_tensor({t, d}, 24));
+    b.init("sin", random_tensor({t, d}, 25));
+    b.init("zero", ints({0}));
+    b.init("half", ints({d / 2}));
+    b.init("full", ints({d}));
+    b.init("last", ints({-1}));
+    for (const std::string x : {"q4", "k4"}) {
+      b.node("Slice", {x, "zero", "half", "last"}, x + "_x1");
+      b.node("Slice", {x, "half", "full", "last"}, x + "_x2");
+      b.node("Neg", {x + "_x2"}, x + "_neg");
+      b.node("Concat", {x + "_neg", x + "_x1"}, x + "_rot", {testing::int_attr("axis", -1)});
+      b.node("Mul", {x, "cos"}, x + "_c");
+      b.node("Mul", {x + "_rot", "sin"}, x + "_s");
+      b.node("Add", {x + "_c", x + "_s"}, x + "_r");
+    }
+    q = "q4_r";
+    k = "k4_r";
+  }
+  if (kv_heads != heads) {
+    b.init("two", ints({2}));
+    b.init("expand", ints({1, 1, heads / kv_heads, 1, 1}));
+    b.init("rep", ints({0, heads, -1, d}));
+    for (std::string* x : {&k, &v}) {
+      b.node("Unsqueeze", {*x, "two"}, *x + "_u");
+      b.node("Expand", {*x + "_u", "expand"}, *x + "_e");
+      b.node("Reshape", {*x + "_e", "rep"}, *x + "_rep");
+      *x += "_rep";
+    }
+  }
+  b.node("Transpose", {k}, "kt", {testing::ints_attr("perm", {0, 1, 3, 2})});
+  b.node("MatMul", {q, "kt"}, "scores");
+  b.node("Mul", {"scores", "scale"}, "scaled");
+  b.node("Add", {"scaled", "causal"}, "masked");
+  b.node("Softmax", {"masked"}, "probs", {testing::int_attr("axis", -1)});
+  b.node("MatMul", {"probs", v}, "ctx");
+  b.node("Transpose", {"ctx"}, "ctx_t", {testing::ints_attr("perm", {0, 2, 1, 3})});
+  b.node("Reshape", {"ctx_t", "merge"}, "y");
+  b.output("y");
+  return b;
+}
+
+size_t count(const std::vector<std::string>& ops, const std::string& op) {
+  return static_cast<size_t>(std::count(ops.begin(), ops.end(), op));
+}
+
+TEST(CpuFusion, AttentionBlockBecomesOneAttentionNode) {
+  for (const int64_t t : {1, 5, 17}) {
+    const auto ops = run_both_and_compare(attention_block(t, 2, 2, false), {2, t, 8}, 30);
+    EXPECT_EQ(count(ops, "Attention"), 1u);
+    EXPECT_EQ(count(ops, "FusedMatMul"), 3u);
+    EXPECT_EQ(count(ops, "Softmax"), 0u);
+  }
+}
+
+TEST(CpuFusion, RopeAndGroupedKvAttentionMatchTheComposition) {
+  for (const int64_t t : {1, 6, 9}) {
+    const auto ops = run_both_and_compare(attention_block(t, 4, 2, true), {2, t, 16}, 31);
+    EXPECT_EQ(count(ops, "Rope"), 2u);
+    EXPECT_EQ(count(ops, "Attention"), 1u);
+    EXPECT_EQ(count(ops, "Neg"), 0u);
+  }
+}
+
+TEST(CpuFusion, SwiGluAndResidualFoldIntoGemmEpilogues) {
+  GraphBuilder b;
+  b.input("x", {3, 4, 8});
+  b.init("wg", random_tensor({8, 12}, 41));
+  b.init("wu", random_tensor({8, 12}, 42));
+  b.init("wd", random_tensor({12, 8}, 43));
+  b.node("MatMul", {"x", "wg"}, "g");
+  b.node("Sigmoid", {"g"}, "sg");
+  b.node("Mul", {"g", "sg"}, "silu");
+  b.node("MatMul", {"x", "wu"}, "u");
+  b.node("Mul", {"silu", "u"}, "h");
+  b.node("MatMul", {"h", "wd"}, "d");
+  b.node("Add", {"x", "d"}, "y");
+  b.output("y");
+  EXPECT_EQ(run_both_and_compare(b, {3, 4, 8}, 44),
+            (std::vector<std::string>{"FusedMatMul", "FusedMatMul", "FusedMatMul"}));
+}
+
+TEST(CpuFusion, TanhGeluInGpt2OrderBecomesOneNode) {
+  GraphBuilder b;
+  b.input("x", {3, 7});
+  b.scalar("half", 0.5f);
+  b.scalar("three", 3.0f);
+  b.scalar("c", 0.044715f);
+  b.scalar("s", 0.7978845608028654f);
+  b.scalar("one", 1.0f);
+  b.node("Mul", {"x", "half"}, "h");
+  b.node("Pow", {"x", "three"}, "x3");
+  b.node("Mul", {"x3", "c"}, "cx3");
+  b.node("Add", {"x", "cx3"}, "inner");
+  b.node("Mul", {"inner", "s"}, "arg");
+  b.node("Tanh", {"arg"}, "th");
+  b.node("Add", {"th", "one"}, "a");
+  b.node("Mul", {"h", "a"}, "y");
+  b.output("y");
+  EXPECT_EQ(run_both_and_compare(b, {3, 7}, 45), std::vector<std::string>{"Gelu"});
+}
+
+TEST(CpuFusion, TorchRsqrtRmsNormBecomesOneNode) {
+  GraphBuilder b;
+  b.input("x", {2, 3, 8});
+  b.scalar("two", 2.0f);
+  b.scalar("eps", 1e-6f);
+  b.scalar("one", 1.0f);
+  b.init("w", random_tensor({8}, 46));
+  b.node("Pow", {"x", "two"}, "sq");
+  b.node("ReduceMean", {"sq"}, "ms", {testing::ints_attr("axes", {-1})});
+  b.node("Add", {"ms", "eps"}, "mse");
+  b.node("Sqrt", {"mse"}, "rms");
+  b.node("Div", {"one", "rms"}, "inv");
+  b.node("Mul", {"x", "inv"}, "xn");
+  b.node("Mul", {"xn", "w"}, "y");
+  b.output("y");
+  EXPECT_EQ(run_both_and_compare(b, {2, 3, 8}, 47), std::vector<std::string>{"RmsNorm"});
+}
+
+TEST(CpuKernels, DataMovementKernelsMatchReference) {
+  uint32_t seed = 200;
+  for (const Shape& s : std::vector<Shape>{{2, 3, 4, 5}, {1, 1}, {3, 1, 7}, {0, 4}}) {
+    for (const std::vector<int64_t>& perm :
+         std::vector<std::vector<int64_t>>{{}, {0, 2, 1, 3}, {0, 1, 3, 2}, {3, 2, 1, 0}}) {
+      if (!perm.empty() && perm.size() != s.size()) continue;
+      std::vector<Attribute> attrs;
+      if (!perm.empty()) attrs.push_back(testing::ints_attr("perm", perm));
+      expect_same_as_reference(make_node("Transpose", 1, 1, 13, attrs), {s}, seed++, 0, 0);
+    }
+  }
+  for (const int64_t axis : {0, 1, -1}) {
+    expect_same_as_reference(make_node("Concat", 3, 1, 13, {testing::int_attr("axis", axis)}),
+                             {{2, 3, 4}, {2, 3, 4}, {2, 3, 4}}, seed++, 0, 0);
+  }
+  for (const auto& [axes, keep] : std::vector<std::pair<std::vector<int64_t>, int64_t>>{
+           {{1}, 0}, {{-1}, 1}, {{0, 1}, 1}, {{2}, 0}}) {
+    expect_same_as_reference(make_node("ReduceMean", 1, 1, 17, {testing::ints_attr("axes", axes),
+                                                                testing::int_attr("keepdims", keep)}),
+                             {{3, 5, 7}}, seed++, 1e-5f, 1e-5f);
+  }
 }
 
 TEST(CpuPlacement, FusedOpsAreNotClaimedByReference) {

@@ -3,37 +3,26 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include <algorithm>
+#include <set>
 
 #include "common/error.h"
 #include "onnx_runtime/providers/cpu/kernels/cpu_kernels.h"
 #include "onnx_runtime/providers/cpu/passes/passes.h"
+#include "onnx_runtime/providers/cpu/thread_pool.h"
 
 namespace bog::runtime {
-namespace {
 
-// Ops with an optimized float32 kernel; the reference kernel serves the other dtypes/forms.
-const std::vector<std::string>& optimized_ops() {
-  static const std::vector<std::string> kOps = {
-      "MatMul", "Gemm", "Add", "Sub", "Mul", "Div", "Softmax", "LogSoftmax", "LayerNormalization",
-      "Sigmoid"};
-  return kOps;
-}
-
-}  // namespace
-
-CpuProvider::CpuProvider(int threads) : threads_(std::max(1, threads)) {
-  const auto fused = [this](const char* op, KernelFn fn) {
-    optimized_.add(KernelDef{op, kCpuFusedDomain, 1, 1 << 20, std::move(fn)});
+CpuProvider::CpuProvider(int threads)
+    : threads_(std::max(1, threads)), pool_(std::make_shared<cpu::ThreadPool>(threads_)) {
+  const auto fused = [this](const char* op) {
+    fused_.add(KernelDef{op, kCpuFusedDomain, 1, 1 << 20, {}});
   };
-  fused("FusedMatMulAdd", cpu::make_fused_matmul_add(threads_));
-  fused("RmsNorm", cpu::make_rms_norm_fused());
-  fused("Gelu", cpu::make_gelu_fused());
+  for (const char* op : {"FusedMatMul", "Attention", "Rope", "RmsNorm", "Gelu", "Silu"}) fused(op);
 }
 
 Claim CpuProvider::claims(const Node& node) const {
   if (node.domain == kCpuFusedDomain) {
-    if (optimized_.find(node.op_type, node.domain, node.opset)) return Claim::yes();
+    if (fused_.find(node.op_type, node.domain, node.opset)) return Claim::yes();
     return Claim::no(fmt::format("fused op {} unknown", node.op_type));
   }
   const Claim ref = reference_.claims(node);
@@ -43,39 +32,51 @@ Claim CpuProvider::claims(const Node& node) const {
 
 KernelFn CpuProvider::create_kernel(const Node& node) const {
   if (node.domain == kCpuFusedDomain) {
-    const KernelDef* def = optimized_.find(node.op_type, node.domain, node.opset);
-    if (!def) {
-      throw Error(ErrorCategory::kUnsupported,
-                  fmt::format("cpu: fused op {} unknown", node.op_type));
-    }
-    return def->compute;
+    const std::string& op = node.op_type;
+    if (op == "FusedMatMul") return cpu::make_fused_matmul(node, pool_);
+    if (op == "Attention") return cpu::make_attention_fused(node, pool_);
+    if (op == "Rope") return cpu::make_rope_fused();
+    if (op == "RmsNorm") return cpu::make_rms_norm_fused();
+    if (op == "Gelu") return cpu::make_gelu_fused();
+    if (op == "Silu") return cpu::make_silu_fused();
+    throw Error(ErrorCategory::kUnsupported, fmt::format("cpu: fused op {} unknown", op));
   }
   KernelFn ref = reference_.create_kernel(node);
-  const auto& ops = optimized_ops();
-  if (!node.domain.empty() || std::find(ops.begin(), ops.end(), node.op_type) == ops.end()) {
-    return ref;
+  if (!node.domain.empty()) return ref;
+  const std::string& op = node.op_type;
+  if (op == "MatMul") return cpu::make_matmul(threads_, std::move(ref));
+  if (op == "Gemm") return cpu::make_gemm(threads_, std::move(ref));
+  if (op == "Softmax" || op == "LogSoftmax") return cpu::make_softmax(std::move(ref));
+  if (op == "LayerNormalization") return cpu::make_layer_normalization(std::move(ref));
+  if (op == "Sigmoid") return cpu::make_sigmoid(std::move(ref));
+  if (op == "Add" || op == "Sub" || op == "Mul" || op == "Div") {
+    return cpu::make_binary(op, std::move(ref));
   }
-  if (node.op_type == "MatMul") return cpu::make_matmul(threads_, std::move(ref));
-  if (node.op_type == "Gemm") return cpu::make_gemm(threads_, std::move(ref));
-  if (node.op_type == "Softmax" || node.op_type == "LogSoftmax") {
-    return cpu::make_softmax(std::move(ref));
-  }
-  if (node.op_type == "LayerNormalization") return cpu::make_layer_normalization(std::move(ref));
-  if (node.op_type == "Sigmoid") return cpu::make_sigmoid(std::move(ref));
-  return cpu::make_binary(node.op_type, std::move(ref));
+  if (op == "Gather") return cpu::make_gather(std::move(ref));
+  if (op == "Transpose") return cpu::make_transpose(std::move(ref));
+  if (op == "Cast") return cpu::make_cast(std::move(ref));
+  if (op == "Concat") return cpu::make_concat(std::move(ref));
+  if (op == "ReduceSum" || op == "ReduceMean") return cpu::make_reduce(std::move(ref));
+  static const std::set<std::string> kViews = {"Reshape", "Flatten", "Squeeze", "Unsqueeze",
+                                               "Identity"};
+  if (kViews.count(op)) return cpu::make_view(std::move(ref));
+  return ref;
 }
 
 void CpuProvider::optimize(Graph& graph) {
-  const int folded = cpu::fold_constants(graph, reference_);
-  const int rms = cpu::fuse_rms_norm(graph);
-  const int gelu = cpu::fuse_gelu(graph);
-  const int mm = cpu::fuse_matmul_add(graph);
-  pass_counts_ = {{"fold_constants", folded},
-                  {"fuse_rms_norm", rms},
-                  {"fuse_gelu", gelu},
-                  {"fuse_matmul_add", mm}};
-  spdlog::debug("cpu passes: folded {} constant nodes, fused {} RmsNorm, {} Gelu, {} MatMul+Add",
-                folded, rms, gelu, mm);
+  pass_counts_.clear();
+  const auto run = [&](const char* name, int rewrites) {
+    pass_counts_.push_back({name, rewrites});
+    spdlog::debug("cpu pass {}: {} rewrites", name, rewrites);
+  };
+  run("fold_constants", cpu::fold_constants(graph, reference_));
+  run("fuse_rms_norm", cpu::fuse_rms_norm(graph));
+  run("fuse_gelu", cpu::fuse_gelu(graph));
+  run("fuse_silu", cpu::fuse_silu(graph));
+  run("fuse_rope", cpu::fuse_rope(graph));
+  run("fuse_attention", cpu::fuse_attention(graph));
+  run("fuse_matmul", cpu::fuse_matmul(graph));
+  run("remove_dead_nodes", cpu::remove_dead_nodes(graph));
 }
 
 }  // namespace bog::runtime

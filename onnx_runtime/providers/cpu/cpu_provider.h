@@ -1,8 +1,11 @@
 // The fused CPU provider: every op the reference provider has, with optimized float32 kernels
-// (Eigen GEMM, threads) for the hot ones, plus graph passes that fold constants and fuse
-// MatMul+Add, RMSNorm and GELU subgraphs into single session-internal ops (domain "bog.cpu",
-// never written to an exported file). Non-float32 inputs run the reference kernel.
+// for the hot ones (packed GEMM with AVX-512/AVX2 micro-kernels, fused attention, norms, RoPE,
+// allocation-free data movement), its own intra-op thread pool, and graph passes (passes/)
+// that fold constants and fuse subgraphs into session-internal ops (domain "bog.cpu", never
+// written to an exported file). Non-float32 inputs run the reference kernel.
 #pragma once
+
+#include <memory>
 
 #include "onnx_runtime/execution_provider.h"
 #include "onnx_runtime/kernel.h"
@@ -11,6 +14,10 @@
 namespace bog::runtime {
 
 inline constexpr const char* kCpuFusedDomain = "bog.cpu";
+
+namespace cpu {
+class ThreadPool;
+}
 
 class CpuProvider : public ExecutionProvider {
  public:
@@ -24,8 +31,9 @@ class CpuProvider : public ExecutionProvider {
 
  private:
   int threads_;
+  std::shared_ptr<cpu::ThreadPool> pool_;
   std::vector<PassCount> pass_counts_;
-  KernelRegistry optimized_;
+  KernelRegistry fused_;
   ReferenceProvider reference_;
 };
 

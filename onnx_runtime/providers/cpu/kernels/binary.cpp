@@ -2,6 +2,8 @@
 // so every inner loop is contiguous or a broadcast scalar (attention masks, biases, scales).
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "onnx_runtime/providers/cpu/kernels/cpu_kernels.h"
 #include "onnx_runtime/providers/reference/kernels/kernel_util.h"
 
@@ -18,10 +20,12 @@ inline float apply(float a, float b) {
   return a / b;
 }
 
+constexpr size_t kMaxRank = 8;  // deeper broadcasts take the reference kernel
+
 // Element strides of `s` aligned right against an output of rank `rank`: 0 along every axis the
 // operand broadcasts (size 1 or missing).
-std::vector<int64_t> aligned_strides(const Shape& s, size_t rank) {
-  std::vector<int64_t> st(rank, 0);
+void aligned_strides(const Shape& s, size_t rank, int64_t* st) {
+  std::fill(st, st + rank, 0);
   int64_t acc = 1;
   for (size_t i = 0; i < s.size(); ++i) {
     const size_t from_end = i + 1;
@@ -29,7 +33,17 @@ std::vector<int64_t> aligned_strides(const Shape& s, size_t rank) {
     if (d != 1) st[rank - from_end] = acc;
     acc *= d;
   }
-  return st;
+}
+
+// numpy broadcast of two shapes into `out`; false when they do not broadcast.
+bool broadcast(const Shape& a, const Shape& b, int64_t* out, size_t rank) {
+  for (size_t i = 0; i < rank; ++i) {
+    const int64_t da = i < a.size() ? a[a.size() - 1 - i] : 1;
+    const int64_t db = i < b.size() ? b[b.size() - 1 - i] : 1;
+    if (da != db && da != 1 && db != 1) return false;
+    out[rank - 1 - i] = da == 1 ? db : da;
+  }
+  return true;
 }
 
 template <BinaryOp op>
@@ -51,42 +65,55 @@ void row(const float* pa, int64_t sa, const float* pb, int64_t sb, float* po, in
 // Any numpy broadcast: axes where both operands are contiguous together are merged, then the
 // output is walked row by row (the merged last axis) with running offsets into a and b.
 template <BinaryOp op>
-void run(KernelContext& ctx) {
+void run(KernelContext& ctx, const KernelFn& fallback) {
   const Tensor& a = ctx.input(0);
   const Tensor& b = ctx.input(1);
-  const Shape out_shape = ref::broadcast_shapes({&a.shape(), &b.shape()}, ctx.node());
-  Tensor& out = ctx.allocate_output(0, DType::kFloat32, out_shape);
+  const size_t out_rank = std::max(a.shape().size(), b.shape().size());
+  int64_t out_shape[kMaxRank];
+  // Allocation-free: shapes and strides live on the stack (the memory plan's zero-allocation
+  // runs go through here for masks, residuals and pooling).
+  if (out_rank > kMaxRank || !broadcast(a.shape(), b.shape(), out_shape, out_rank)) {
+    return fallback(ctx);  // reports the broadcast error, or handles the deep shape
+  }
+  Tensor& out = ctx.output_uninit(0, DType::kFloat32, std::span<const int64_t>(out_shape, out_rank));
   const int64_t n = out.numel();
   if (n == 0) return;
   const float* pa = a.data<float>();
   const float* pb = b.data<float>();
   float* po = out.data<float>();
-  if (out_shape.empty()) {
+  if (out_rank == 0) {
     po[0] = apply<op>(pa[0], pb[0]);
     return;
   }
-  const std::vector<int64_t> sa_full = aligned_strides(a.shape(), out_shape.size());
-  const std::vector<int64_t> sb_full = aligned_strides(b.shape(), out_shape.size());
+  int64_t sa_full[kMaxRank], sb_full[kMaxRank];
+  aligned_strides(a.shape(), out_rank, sa_full);
+  aligned_strides(b.shape(), out_rank, sb_full);
   // Merge axis k into the axis after it while both operands stay contiguous across them.
-  std::vector<int64_t> dims = {out_shape.back()}, sa = {sa_full.back()}, sb = {sb_full.back()};
-  for (size_t k = out_shape.size() - 1; k-- > 0;) {
+  // Merged axes are kept outermost-first at the end of the arrays.
+  int64_t dims[kMaxRank], sa[kMaxRank], sb[kMaxRank];
+  size_t first = kMaxRank - 1;
+  dims[first] = out_shape[out_rank - 1];
+  sa[first] = sa_full[out_rank - 1];
+  sb[first] = sb_full[out_rank - 1];
+  for (size_t k = out_rank - 1; k-- > 0;) {
     const int64_t d = out_shape[k];
     if (d == 1) continue;
-    if (sa_full[k] == sa.front() * dims.front() && sb_full[k] == sb.front() * dims.front()) {
-      dims.front() *= d;
+    if (sa_full[k] == sa[first] * dims[first] && sb_full[k] == sb[first] * dims[first]) {
+      dims[first] *= d;
     } else {
-      dims.insert(dims.begin(), d);
-      sa.insert(sa.begin(), sa_full[k]);
-      sb.insert(sb.begin(), sb_full[k]);
+      --first;
+      dims[first] = d;
+      sa[first] = sa_full[k];
+      sb[first] = sb_full[k];
     }
   }
-  const size_t rank = dims.size();
-  const int64_t w = dims.back();
-  std::vector<int64_t> idx(rank - 1, 0);
+  const size_t last = kMaxRank - 1;
+  const int64_t w = dims[last];
+  int64_t idx[kMaxRank] = {};
   int64_t oa = 0, ob = 0;
   for (int64_t r = 0, rows = n / w; r < rows; ++r) {
-    row<op>(pa + oa, sa.back(), pb + ob, sb.back(), po + r * w, w);
-    for (size_t k = rank - 1; k-- > 0;) {
+    row<op>(pa + oa, sa[last], pb + ob, sb[last], po + r * w, w);
+    for (size_t k = last; k-- > first;) {
       oa += sa[k];
       ob += sb[k];
       if (++idx[k] < dims[k]) break;
@@ -100,14 +127,14 @@ void run(KernelContext& ctx) {
 }  // namespace
 
 KernelFn make_binary(const std::string& op_type, KernelFn fallback) {
-  void (*fn)(KernelContext&) = nullptr;
+  void (*fn)(KernelContext&, const KernelFn&) = nullptr;
   if (op_type == "Add") fn = run<BinaryOp::kAdd>;
   if (op_type == "Sub") fn = run<BinaryOp::kSub>;
   if (op_type == "Mul") fn = run<BinaryOp::kMul>;
   if (op_type == "Div") fn = run<BinaryOp::kDiv>;
   return [fn, fallback](KernelContext& ctx) {
     if (fn == nullptr || !all_float32(ctx)) return fallback(ctx);
-    fn(ctx);
+    fn(ctx, fallback);
   };
 }
 

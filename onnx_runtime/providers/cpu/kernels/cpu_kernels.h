@@ -1,20 +1,41 @@
 // Optimized float32 kernels of the cpu provider. Each takes a `fallback` (the reference
-// kernel of the same op) for the dtypes or forms it does not specialise.
+// kernel of the same op) for the dtypes or forms it does not specialise. Fused kernels (domain
+// bog.cpu) are made by the passes in ../passes; each names the subgraph it replaces.
 #pragma once
 
+#include <memory>
+#include <string>
+
 #include "onnx_runtime/kernel.h"
+#include "onnx_runtime/providers/cpu/gemm/packed_gemm.h"
 
 namespace bog::runtime::cpu {
 
+class ThreadPool;
+
 KernelFn make_matmul(int threads, KernelFn fallback);
 KernelFn make_gemm(int threads, KernelFn fallback);
-KernelFn make_fused_matmul_add(int threads);
 KernelFn make_binary(const std::string& op_type, KernelFn fallback);
 KernelFn make_softmax(KernelFn fallback);
 KernelFn make_sigmoid(KernelFn fallback);
 KernelFn make_layer_normalization(KernelFn fallback);
+KernelFn make_gather(KernelFn fallback);
+KernelFn make_transpose(KernelFn fallback);
+KernelFn make_cast(KernelFn fallback);
+KernelFn make_concat(KernelFn fallback);
+KernelFn make_reduce(KernelFn fallback);
+KernelFn make_view(KernelFn reference);
+
+// Fused (bog.cpu) kernels.
+KernelFn make_fused_matmul(const Node& node, std::shared_ptr<ThreadPool> pool);
+KernelFn make_attention_fused(const Node& node, std::shared_ptr<ThreadPool> pool);
+KernelFn make_rope_fused();
 KernelFn make_rms_norm_fused();
 KernelFn make_gelu_fused();
+KernelFn make_silu_fused();
+
+// "" | "relu" | "gelu_erf" | "gelu_tanh" | "silu"; Error(kInvalidModel) otherwise.
+Activation parse_activation(const std::string& name);
 
 // True when every present input is a float32 tensor (the optimized kernels' precondition).
 bool all_float32(const KernelContext& ctx);

@@ -1,4 +1,4 @@
-// MatMul / FusedMatMulAdd / Gemm for float32 on Eigen's GEMM. Batched operands broadcast as in
+// MatMul / Gemm for float32 on Eigen's GEMM. Batched operands broadcast as in
 // numpy; the work is split into (batch, row-block) chunks across OpenMP threads, each chunk an
 // independent Eigen product, so results do not depend on the thread count.
 #include <fmt/format.h>
@@ -132,19 +132,6 @@ KernelFn make_matmul(int threads, KernelFn fallback) {
   return [threads, fallback](KernelContext& ctx) {
     if (!all_float32(ctx)) return fallback(ctx);
     matmul_float(ctx, nullptr, threads);
-  };
-}
-
-KernelFn make_fused_matmul_add(int threads) {
-  return [threads](KernelContext& ctx) {
-    const Tensor& bias = ctx.input(2);
-    const Tensor& b = ctx.input(1);
-    if (bias.rank() != 1 || b.rank() < 1 || bias.dim(0) != b.shape().back()) {
-      throw Error(ErrorCategory::kInvalidModel,
-                  fmt::format("FusedMatMulAdd node '{}': bias must be 1-D of the output width",
-                              ctx.node().name));
-    }
-    matmul_float(ctx, bias.data<float>(), threads);
   };
 }
 

@@ -1,149 +1,124 @@
-// Pattern fusions of the cpu provider. Every matched intermediate value must have exactly one
-// reader and must not be a graph output, so removing it changes nothing observable.
+// Elementwise-pattern fusions of the cpu provider: RMSNorm, GELU (erf and tanh forms) and SiLU,
+// as this project exports them and as torch.onnx.export (opset 14-17) writes them. Every
+// matched intermediate value has exactly one reader and is not a graph output, so removing it
+// changes nothing observable.
 #include <cmath>
 #include <set>
 
-#include "onnx_runtime/providers/cpu/cpu_provider.h"
-#include "onnx_runtime/providers/cpu/passes/graph_index.h"
+#include "onnx_runtime/providers/cpu/passes/pass_util.h"
 #include "onnx_runtime/providers/cpu/passes/passes.h"
 
 namespace bog::runtime::cpu {
 namespace {
 
-bool near(std::optional<double> v, double want, double tol = 1e-4) {
-  return v && std::fabs(*v - want) <= tol * std::max(1.0, std::fabs(want));
-}
-
-// The node producing `value` if it has the given op type, is on cpu, and `value` has one use.
-const Node* single_use_producer(const Graph& g, const GraphIndex& idx, const std::string& value,
-                                const char* op_type, size_t* index = nullptr) {
-  const auto p = idx.producer(value);
-  if (!p || !idx.single_use(value)) return nullptr;
-  const Node& n = g.nodes[*p];
-  if (n.op_type != op_type || !n.domain.empty() || n.provider != "cpu") return nullptr;
-  if (index) *index = *p;
-  return &n;
-}
-
-// The one node reading `value`, if it has the given op type and is on cpu.
-const Node* sole_consumer(const Graph& g, const GraphIndex& idx, const std::string& value,
-                          const char* op_type, size_t* index) {
-  if (!idx.single_use(value)) return nullptr;
-  const size_t c = idx.consumers(value)[0];
-  const Node& n = g.nodes[c];
-  if (n.op_type != op_type || !n.domain.empty() || n.provider != "cpu") return nullptr;
-  *index = c;
-  return &n;
-}
-
-// The input of a binary node that is not `known`, or "" if `known` is not one of its inputs.
-std::string other_input(const Node& n, const std::string& known) {
-  if (n.inputs.size() != 2) return "";
-  if (n.inputs[0] == known) return n.inputs[1];
-  if (n.inputs[1] == known) return n.inputs[0];
-  return "";
-}
-
-Node fused_node(std::string op_type, const Node& last, std::vector<std::string> inputs) {
-  Node n;
-  n.op_type = std::move(op_type);
-  n.domain = kCpuFusedDomain;
-  n.opset = 1;
-  n.name = last.name.empty() ? n.op_type : last.name + "/" + n.op_type;
-  n.inputs = std::move(inputs);
-  n.outputs = {last.outputs[0]};
-  n.provider = "cpu";
-  return n;
-}
-
-// Replaces the nodes in `dead` by `fused`, which takes the slot of the last of them.
-void apply(Graph& g, const std::set<size_t>& dead, Node fused) {
-  const size_t slot = *dead.rbegin();
-  std::vector<Node> out;
-  out.reserve(g.nodes.size());
-  for (size_t i = 0; i < g.nodes.size(); ++i) {
-    if (i == slot) {
-      out.push_back(std::move(fused));
-    } else if (!dead.count(i)) {
-      out.push_back(std::move(g.nodes[i]));
+// The scalar-initializer operand of a binary node and its other input.
+bool split_scalar(const Graph& g, const Node& n, std::optional<double>* c, std::string* other) {
+  if (n.inputs.size() != 2) return false;
+  for (int k = 0; k < 2; ++k) {
+    const auto v = scalar_initializer(g, n.inputs[static_cast<size_t>(k)]);
+    if (v) {
+      *c = v;
+      *other = n.inputs[static_cast<size_t>(1 - k)];
+      return true;
     }
   }
-  g.nodes = std::move(out);
+  return false;
+}
+
+// After `one_plus` (= 1 + f(x)), the GELU tail 0.5 * x * one_plus in either order:
+//   Mul(x, one_plus) -> Mul(., 0.5)      or      Mul(Mul(x, 0.5), one_plus)
+// Returns the last node's index and adds the matched nodes to `dead`.
+std::optional<size_t> gelu_tail(const Graph& g, const GraphIndex& idx, const Node& one_plus,
+                                size_t one_plus_i, const std::string& x, std::set<size_t>* dead) {
+  size_t mul_i = 0;
+  const Node* mul = sole_consumer(g, idx, one_plus.outputs[0], "Mul", &mul_i);
+  if (!mul) return std::nullopt;
+  const std::string partner = other_input(*mul, one_plus.outputs[0]);
+  if (partner == x) {
+    size_t half_i = 0;
+    const Node* half = sole_consumer(g, idx, mul->outputs[0], "Mul", &half_i);
+    if (!half || !near(scalar_initializer(g, other_input(*half, mul->outputs[0])), 0.5)) {
+      return std::nullopt;
+    }
+    dead->insert({one_plus_i, mul_i, half_i});
+    return half_i;
+  }
+  size_t pre_i = 0;
+  const Node* pre = single_use_producer(g, idx, partner, "Mul", &pre_i);
+  std::optional<double> c;
+  std::string px;
+  if (!pre || !split_scalar(g, *pre, &c, &px) || px != x || !near(c, 0.5)) return std::nullopt;
+  dead->insert({one_plus_i, mul_i, pre_i});
+  return mul_i;
+}
+
+// The value cubed by Pow(x, 3) or Mul(Mul(x, x), x) producing `value`.
+std::optional<std::string> cube_of(const Graph& g, const GraphIndex& idx, const std::string& value,
+                                   std::set<size_t>* dead) {
+  size_t i = 0;
+  if (const Node* p = single_use_producer(g, idx, value, "Pow", &i)) {
+    if (!near(scalar_initializer(g, p->inputs[1]), 3.0)) return std::nullopt;
+    dead->insert(i);
+    return p->inputs[0];
+  }
+  if (const Node* m = single_use_producer(g, idx, value, "Mul", &i)) {
+    for (int k = 0; k < 2; ++k) {
+      size_t j = 0;
+      const Node* sq = single_use_producer(g, idx, m->inputs[static_cast<size_t>(k)], "Mul", &j);
+      const std::string& x = m->inputs[static_cast<size_t>(1 - k)];
+      if (sq && sq->inputs[0] == x && sq->inputs[1] == x) {
+        dead->insert({i, j});
+        return x;
+      }
+    }
+  }
+  return std::nullopt;
 }
 
 }  // namespace
 
-// Fuses
-//   Y = MatMul(A, W) -> Add(Y, b)     (W: 2-D initializer [K, N], b: 1-D initializer [N])
-// into FusedMatMulAdd(A, W, b): the bias is added while the GEMM's output block is hot.
-int fuse_matmul_add(Graph& g) {
-  int fused = 0;
-  for (bool changed = true; changed;) {
-    changed = false;
-    const GraphIndex idx(g);
-    for (size_t i = 0; i < g.nodes.size() && !changed; ++i) {
-      const Node& mm = g.nodes[i];
-      if (mm.op_type != "MatMul" || !mm.domain.empty() || mm.provider != "cpu") continue;
-      const auto w = g.initializers.find(mm.inputs[1]);
-      if (w == g.initializers.end() || w->second.rank() != 2 ||
-          w->second.dtype() != DType::kFloat32) {
-        continue;
-      }
-      size_t add_i = 0;
-      const Node* add = sole_consumer(g, idx, mm.outputs[0], "Add", &add_i);
-      if (!add) continue;
-      const std::string bias = other_input(*add, mm.outputs[0]);
-      const auto b = g.initializers.find(bias);
-      if (b == g.initializers.end() || b->second.rank() != 1 ||
-          b->second.dtype() != DType::kFloat32 || b->second.dim(0) != w->second.dim(1)) {
-        continue;
-      }
-      apply(g, {i, add_i}, fused_node("FusedMatMulAdd", *add, {mm.inputs[0], mm.inputs[1], bias}));
-      ++fused;
-      changed = true;
-    }
-  }
-  return fused;
-}
-
 // Fuses RMSNorm written as
-//   X -> Pow(2) -> ReduceMean(axes=[-1]) -> Add(eps) -> Sqrt -> Div(X, .) -> Mul(scale)?
-// into one RmsNorm(X, scale) node. Both X inputs must be the same value; scale is an
-// initializer. (PyTorch's Div(1, Sqrt(.)) * X form is not matched.)
+//   X -> Pow(2) -> ReduceMean(axes=[-1]) -> Add(eps) -> Sqrt -> Div(X, .)        -> Mul(scale)?
+//   X -> Pow(2) -> ReduceMean(axes=[-1]) -> Add(eps) -> Sqrt -> Div(1, .) -> Mul(X, .) -> Mul(scale)?
+// (the second is torch's x * rsqrt(mean(x^2) + eps)) into RmsNorm(X, scale) (bog.cpu).
 int fuse_rms_norm(Graph& g) {
   int fused = 0;
   for (bool changed = true; changed;) {
     changed = false;
     const GraphIndex idx(g);
     for (size_t i = 0; i < g.nodes.size() && !changed; ++i) {
-      const Node& div = g.nodes[i];
-      if (div.op_type != "Div" || !div.domain.empty() || div.provider != "cpu") continue;
-      const std::string& x = div.inputs[0];
-      size_t sqrt_i = 0, add_i = 0, mean_i = 0, pow_i = 0;
-      const Node* sq = single_use_producer(g, idx, div.inputs[1], "Sqrt", &sqrt_i);
-      if (!sq) continue;
-      const Node* add = single_use_producer(g, idx, sq->inputs[0], "Add", &add_i);
+      const Node& sqrt = g.nodes[i];
+      if (sqrt.op_type != "Sqrt" || !sqrt.domain.empty() || sqrt.provider != "cpu") continue;
+      size_t add_i = 0, mean_i = 0, pow_i = 0, div_i = 0;
+      const Node* add = single_use_producer(g, idx, sqrt.inputs[0], "Add", &add_i);
       if (!add) continue;
-      std::string reduced;
       std::optional<double> eps;
-      for (int k = 0; k < 2 && !eps; ++k) {
-        eps = scalar_initializer(g, add->inputs[static_cast<size_t>(k)]);
-        reduced = add->inputs[static_cast<size_t>(1 - k)];
-      }
-      if (!eps) continue;
+      std::string reduced;
+      if (!split_scalar(g, *add, &eps, &reduced)) continue;
       const Node* mean = single_use_producer(g, idx, reduced, "ReduceMean", &mean_i);
       if (!mean || mean->attr_int("keepdims", 1) != 1) continue;
       const auto axes = reduce_axes(g, *mean);
-      if (!axes || *axes != std::vector<int64_t>{-1}) continue;
+      if (!axes || axes->size() != 1 || (*axes)[0] != -1) continue;
       const Node* pw = single_use_producer(g, idx, mean->inputs[0], "Pow", &pow_i);
-      if (!pw || pw->inputs[0] != x || !near(scalar_initializer(g, pw->inputs[1]), 2.0)) continue;
-
-      std::set<size_t> dead = {pow_i, mean_i, add_i, sqrt_i, i};
+      if (!pw || !near(scalar_initializer(g, pw->inputs[1]), 2.0)) continue;
+      const std::string& x = pw->inputs[0];
+      const Node* div = sole_consumer(g, idx, sqrt.outputs[0], "Div", &div_i);
+      if (!div || div->inputs[1] != sqrt.outputs[0]) continue;
+      std::set<size_t> dead = {pow_i, mean_i, add_i, i, div_i};
+      const Node* last = div;
+      if (div->inputs[0] != x) {
+        // torch form: Div(1, sqrt) then Mul(x, .)
+        size_t mx_i = 0;
+        if (!near(scalar_initializer(g, div->inputs[0]), 1.0)) continue;
+        const Node* mx = sole_consumer(g, idx, div->outputs[0], "Mul", &mx_i);
+        if (!mx || other_input(*mx, div->outputs[0]) != x) continue;
+        dead.insert(mx_i);
+        last = mx;
+      }
       std::vector<std::string> inputs = {x};
-      const Node* last = &div;
       size_t mul_i = 0;
-      if (const Node* mul = sole_consumer(g, idx, div.outputs[0], "Mul", &mul_i)) {
-        const std::string scale = other_input(*mul, div.outputs[0]);
+      if (const Node* mul = sole_consumer(g, idx, last->outputs[0], "Mul", &mul_i)) {
+        const std::string scale = other_input(*mul, last->outputs[0]);
         const auto s = g.initializers.find(scale);
         if (s != g.initializers.end() && s->second.rank() == 1 &&
             s->second.dtype() == DType::kFloat32) {
@@ -153,11 +128,7 @@ int fuse_rms_norm(Graph& g) {
         }
       }
       Node rms = fused_node("RmsNorm", *last, inputs);
-      Attribute e;
-      e.name = "epsilon";
-      e.type = Attribute::Type::kFloat;
-      e.f = static_cast<float>(*eps);
-      rms.attributes.push_back(e);
+      rms.attributes.push_back(float_attr("epsilon", static_cast<float>(*eps)));
       apply(g, dead, std::move(rms));
       ++fused;
       changed = true;
@@ -166,36 +137,88 @@ int fuse_rms_norm(Graph& g) {
   return fused;
 }
 
-// Fuses the exact-erf GELU written as
-//   X -> Div(sqrt(2)) | Mul(1/sqrt(2)) -> Erf -> Add(1) -> Mul(X, .) -> Mul(0.5)
-// into one Gelu(X) node.
+// Fuses GELU into Gelu(X) (bog.cpu), both forms, with the 0.5 * X * (.) tail in either order:
+//   erf:  X -> Div(sqrt 2) | Mul(1/sqrt 2) -> Erf -> Add(1) -> tail
+//   tanh: X -> Pow(3) | Mul(Mul(X,X),X) -> Mul(0.044715) -> Add(X, .) -> Mul(sqrt(2/pi)) -> Tanh
+//           -> Add(1) -> tail                                       (approximate="tanh")
 int fuse_gelu(Graph& g) {
   int fused = 0;
   for (bool changed = true; changed;) {
     changed = false;
     const GraphIndex idx(g);
     for (size_t i = 0; i < g.nodes.size() && !changed; ++i) {
-      const Node& erf = g.nodes[i];
-      if (erf.op_type != "Erf" || !erf.domain.empty() || erf.provider != "cpu") continue;
-      size_t scale_i = 0, add_i = 0, mul_i = 0, half_i = 0;
+      const Node& f = g.nodes[i];
+      const bool is_erf = f.op_type == "Erf";
+      if ((!is_erf && f.op_type != "Tanh") || !f.domain.empty() || f.provider != "cpu") continue;
+      std::set<size_t> dead = {i};
       std::string x;
-      if (const Node* d = single_use_producer(g, idx, erf.inputs[0], "Div", &scale_i)) {
-        if (near(scalar_initializer(g, d->inputs[1]), std::sqrt(2.0))) x = d->inputs[0];
-      } else if (const Node* m = single_use_producer(g, idx, erf.inputs[0], "Mul", &scale_i)) {
-        for (int k = 0; k < 2 && x.empty(); ++k) {
-          if (near(scalar_initializer(g, m->inputs[static_cast<size_t>(k)]), std::sqrt(0.5))) {
-            x = m->inputs[static_cast<size_t>(1 - k)];
-          }
+      size_t j = 0;
+      if (is_erf) {
+        if (const Node* d = single_use_producer(g, idx, f.inputs[0], "Div", &j)) {
+          if (near(scalar_initializer(g, d->inputs[1]), std::sqrt(2.0))) x = d->inputs[0];
+        } else if (const Node* m = single_use_producer(g, idx, f.inputs[0], "Mul", &j)) {
+          std::optional<double> c;
+          std::string other;
+          if (split_scalar(g, *m, &c, &other) && near(c, std::sqrt(0.5))) x = other;
         }
+        if (x.empty()) continue;
+        dead.insert(j);
+      } else {
+        const Node* sc = single_use_producer(g, idx, f.inputs[0], "Mul", &j);
+        std::optional<double> c;
+        std::string inner_v;
+        if (!sc || !split_scalar(g, *sc, &c, &inner_v) || !near(c, std::sqrt(2.0 / M_PI))) continue;
+        dead.insert(j);
+        const Node* inner = single_use_producer(g, idx, inner_v, "Add", &j);
+        if (!inner) continue;
+        dead.insert(j);
+        bool ok = false;
+        for (int k = 0; k < 2 && !ok; ++k) {
+          const std::string& cand_x = inner->inputs[static_cast<size_t>(k)];
+          size_t c3_i = 0;
+          const Node* c3 =
+              single_use_producer(g, idx, inner->inputs[static_cast<size_t>(1 - k)], "Mul", &c3_i);
+          std::optional<double> a;
+          std::string cube_v;
+          if (!c3 || !split_scalar(g, *c3, &a, &cube_v) || !near(a, 0.044715)) continue;
+          std::set<size_t> cube_dead;
+          const auto cx = cube_of(g, idx, cube_v, &cube_dead);
+          if (!cx || *cx != cand_x) continue;
+          dead.insert(c3_i);
+          dead.insert(cube_dead.begin(), cube_dead.end());
+          x = cand_x;
+          ok = true;
+        }
+        if (!ok) continue;
       }
-      if (x.empty()) continue;
-      const Node* add = sole_consumer(g, idx, erf.outputs[0], "Add", &add_i);
-      if (!add || !near(scalar_initializer(g, other_input(*add, erf.outputs[0])), 1.0)) continue;
-      const Node* mul = sole_consumer(g, idx, add->outputs[0], "Mul", &mul_i);
-      if (!mul || other_input(*mul, add->outputs[0]) != x) continue;
-      const Node* half = sole_consumer(g, idx, mul->outputs[0], "Mul", &half_i);
-      if (!half || !near(scalar_initializer(g, other_input(*half, mul->outputs[0])), 0.5)) continue;
-      apply(g, {scale_i, i, add_i, mul_i, half_i}, fused_node("Gelu", *half, {x}));
+      size_t one_i = 0;
+      const Node* one = sole_consumer(g, idx, f.outputs[0], "Add", &one_i);
+      if (!one || !near(scalar_initializer(g, other_input(*one, f.outputs[0])), 1.0)) continue;
+      const auto last_i = gelu_tail(g, idx, *one, one_i, x, &dead);
+      if (!last_i) continue;
+      Node gelu = fused_node("Gelu", g.nodes[*last_i], {x});
+      if (!is_erf) gelu.attributes.push_back(string_attr("approximate", "tanh"));
+      apply(g, dead, std::move(gelu));
+      ++fused;
+      changed = true;
+    }
+  }
+  return fused;
+}
+
+// Fuses SiLU, X -> Sigmoid -> Mul(X, .), into Silu(X) (bog.cpu).
+int fuse_silu(Graph& g) {
+  int fused = 0;
+  for (bool changed = true; changed;) {
+    changed = false;
+    const GraphIndex idx(g);
+    for (size_t i = 0; i < g.nodes.size() && !changed; ++i) {
+      const Node& sig = g.nodes[i];
+      if (sig.op_type != "Sigmoid" || !sig.domain.empty() || sig.provider != "cpu") continue;
+      size_t mul_i = 0;
+      const Node* mul = sole_consumer(g, idx, sig.outputs[0], "Mul", &mul_i);
+      if (!mul || other_input(*mul, sig.outputs[0]) != sig.inputs[0]) continue;
+      apply(g, {i, mul_i}, fused_node("Silu", *mul, {sig.inputs[0]}));
       ++fused;
       changed = true;
     }

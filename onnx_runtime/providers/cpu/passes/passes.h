@@ -1,5 +1,6 @@
-// The cpu provider's graph passes. Each rewrites only nodes placed on "cpu" and keeps the
-// graph topologically sorted: a fused node takes the slot of the last node it replaces.
+// The cpu provider's graph passes, run in this order by CpuProvider::optimize. Each rewrites
+// only nodes placed on "cpu", returns its number of rewrites, and keeps the graph
+// topologically sorted: a fused node takes the slot of the last node it replaces.
 #pragma once
 
 #include "onnx_runtime/execution_provider.h"
@@ -10,8 +11,12 @@ namespace bog::runtime::cpu {
 // Evaluates nodes whose inputs are all initializers with `evaluator`'s kernels and turns their
 // outputs into initializers. Returns the number of nodes folded.
 int fold_constants(Graph& graph, const ExecutionProvider& evaluator);
-int fuse_matmul_add(Graph& graph);
-int fuse_rms_norm(Graph& graph);
-int fuse_gelu(Graph& graph);
+int fuse_rms_norm(Graph& graph);   // fusions.cpp
+int fuse_gelu(Graph& graph);       // fusions.cpp
+int fuse_silu(Graph& graph);       // fusions.cpp
+int fuse_rope(Graph& graph);       // fuse_rope.cpp
+int fuse_attention(Graph& graph);  // fuse_attention.cpp
+int fuse_matmul(Graph& graph);     // fuse_matmul.cpp
+int remove_dead_nodes(Graph& graph);
 
 }  // namespace bog::runtime::cpu

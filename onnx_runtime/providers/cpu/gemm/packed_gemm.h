@@ -1,0 +1,69 @@
+// The cpu provider's float32 GEMM: C = act(A·B + bias) * multiplier + residual, with B packed once into
+// column panels of the micro-kernel's width (constant weights are packed at session creation).
+// Micro-kernels: AVX-512 (8x32 tile), AVX2+FMA (6x16), portable C++ (4x16); the widest the
+// CPU supports is picked at run time, so one binary runs anywhere. The epilogue (bias,
+// activation, residual) is applied while the output tile is in registers or L1.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string_view>
+
+namespace bog::runtime::cpu {
+
+class ThreadPool;
+
+enum class GemmIsa { kPortable, kAvx2, kAvx512 };
+GemmIsa best_gemm_isa();  // BOG_GEMM_ISA=portable|avx2|avx512 lowers it (for tests, bench)
+bool gemm_isa_supported(GemmIsa isa);
+std::string_view gemm_isa_name(GemmIsa isa);
+
+enum class Activation { kNone, kRelu, kGeluErf, kGeluTanh, kSilu };
+
+struct Epilogue {
+  const float* bias = nullptr;      // [N], added to every row
+  Activation activation = Activation::kNone;
+  const float* multiplier = nullptr;  // [M, N] with row stride ldm, multiplied after act
+  int64_t ldm = 0;
+  const float* residual = nullptr;  // [M, N] with row stride ldr, added last
+  int64_t ldr = 0;
+};
+
+// Row panel width of an ISA's micro-kernel.
+int64_t gemm_panel_width(GemmIsa isa);
+// Floats needed to pack a K x N operand for `isa`.
+int64_t packed_size(GemmIsa isa, int64_t k, int64_t n);
+
+// Packs B[K,N] (row stride ldb) into `dst` (packed_size floats, 64-byte aligned). With
+// `transposed`, the source is Bᵀ stored as [N,K] (row stride ldb): Kᵀ in attention, Gemm transB.
+void pack_b(GemmIsa isa, const float* b, int64_t k, int64_t n, int64_t ldb, bool transposed,
+            float* dst);
+
+// A packed B that owns its panels (weights).
+class PackedMatrix {
+ public:
+  PackedMatrix(GemmIsa isa, const float* b, int64_t k, int64_t n, int64_t ldb, bool transposed);
+  GemmIsa isa() const { return isa_; }
+  int64_t k() const { return k_; }
+  int64_t n() const { return n_; }
+  const float* data() const { return data_.get(); }
+
+ private:
+  struct Free {
+    void operator()(float* p) const;
+  };
+  GemmIsa isa_;
+  int64_t k_, n_;
+  std::unique_ptr<float, Free> data_;
+};
+
+// C[M,N] (row stride ldc) = epilogue(A[M,K] (row stride lda) · packed B). Rows are split over
+// `pool` (may be null) in tiles, so the result does not depend on the thread count.
+void gemm_packed(GemmIsa isa, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda,
+                 const float* packed_b, float* c, int64_t ldc, const Epilogue& epilogue,
+                 ThreadPool* pool);
+
+// Applies act() in place to n floats (the vectorised GELU/SiLU the epilogue uses).
+void apply_activation(Activation act, float* x, int64_t n);
+
+}  // namespace bog::runtime::cpu

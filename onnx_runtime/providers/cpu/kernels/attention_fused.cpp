@@ -1,0 +1,222 @@
+// Attention (domain bog.cpu): the fused multi-head attention the fuse_attention pass makes of
+//   Softmax(Q·Kᵀ · scale + bias) · V   (+ grouped KV heads, + the output's head merge)
+// One (batch, head) at a time per thread: Kᵀ and V are packed into the GEMM's panels, the
+// scores of that one head ([Tq, Tk], in L2) get scale, bias and a vectorised softmax row by row
+// in place, and P·V is written straight into the output's layout. The full [B, H, Tq, Tk]
+// score tensor never exists.
+//
+// Inputs: q [B, H, Tq, D]; k [B, Hkv, Tk, D] (or Kᵀ [B, Hkv, D, Tk] with k_transposed=1);
+//         v [B, Hkv, Tk, D]; bias (optional, broadcastable to [B, H, Tq, Tk]);
+//         out_shape (optional int64: the merged output is reshaped to it, ONNX Reshape rules).
+// Attributes: scale (float), k_transposed (int), merged (int: output [B, Tq, H*D] instead of
+//         [B, H, Tq, D]). H must be a multiple of Hkv: query head h reads KV head h / (H/Hkv).
+#include <fmt/format.h>
+
+#include <Eigen/Core>
+#include <algorithm>
+#include <cstdlib>
+#include <memory>
+
+#include "common/error.h"
+#include "onnx_runtime/providers/cpu/gemm/packed_gemm.h"
+#include "onnx_runtime/providers/cpu/kernels/cpu_kernels.h"
+#include "onnx_runtime/providers/cpu/thread_pool.h"
+
+namespace bog::runtime::cpu {
+namespace {
+
+[[noreturn]] void fail(const Node& node, const std::string& what) {
+  throw Error(ErrorCategory::kInvalidModel, fmt::format("Attention node '{}': {}", node.name, what));
+}
+
+// Per-thread scratch (packed Kᵀ, packed V, one head's scores), grown on demand and kept, so
+// steady-state runs allocate nothing.
+class Scratch {
+ public:
+  float* get(size_t floats) {
+    if (floats > size_) {
+      void* p = std::aligned_alloc(64, (floats * sizeof(float) + 63) / 64 * 64);
+      if (p == nullptr) throw Error(ErrorCategory::kIo, "out of memory for attention scratch");
+      data_.reset(static_cast<float*>(p));
+      size_ = floats;
+    }
+    return data_.get();
+  }
+
+ private:
+  struct Free {
+    void operator()(float* p) const { std::free(p); }
+  };
+  std::unique_ptr<float, Free> data_;
+  size_t size_ = 0;
+};
+
+thread_local Scratch t_scratch;
+
+size_t round64(size_t floats) { return (floats + 15) / 16 * 16; }
+
+// Strides (in elements) of a bias broadcast to [B, H, Tq, Tk]; 0 along broadcast axes.
+struct BiasView {
+  const float* data = nullptr;
+  int64_t sb = 0, sh = 0, sq = 0, sk = 0;
+};
+
+BiasView bias_view(const Node& node, const Tensor& bias, int64_t b, int64_t h, int64_t tq,
+                   int64_t tk) {
+  if (bias.dtype() != DType::kFloat32 || bias.rank() > 4) fail(node, "bias must be float32, rank <= 4");
+  const int64_t want[4] = {b, h, tq, tk};
+  int64_t dims[4] = {1, 1, 1, 1};
+  const int64_t r = bias.rank();
+  for (int64_t i = 0; i < r; ++i) dims[4 - r + i] = bias.dim(i);
+  int64_t strides[4];
+  int64_t acc = 1;
+  for (int i = 3; i >= 0; --i) {
+    if (dims[i] != 1 && dims[i] != want[i]) {
+      fail(node, fmt::format("bias {} does not broadcast to [{},{},{},{}]",
+                             shape_to_string(bias.shape()), b, h, tq, tk));
+    }
+    strides[i] = dims[i] == 1 ? 0 : acc;
+    acc *= dims[i];
+  }
+  return {bias.data<float>(), strides[0], strides[1], strides[2], strides[3]};
+}
+
+// ONNX Reshape of `from` by `spec` (0 copies a dim, -1 is inferred) into `out`; false if invalid.
+bool reshape_target(std::span<const int64_t> from, const Tensor& spec, int64_t* out,
+                    size_t* rank) {
+  if (spec.dtype() != DType::kInt64 || spec.rank() != 1 || spec.numel() > 8) return false;
+  int64_t total = 1;
+  for (const int64_t d : from) total *= d;
+  const int64_t* s = spec.data<int64_t>();
+  int64_t known = 1;
+  int infer = -1;
+  for (int64_t i = 0; i < spec.numel(); ++i) {
+    int64_t d = s[i];
+    if (d == 0) {
+      if (i >= static_cast<int64_t>(from.size())) return false;
+      d = from[static_cast<size_t>(i)];
+    }
+    if (d == -1) {
+      if (infer >= 0) return false;
+      infer = static_cast<int>(i);
+      out[i] = 1;
+      continue;
+    }
+    if (d < 0) return false;
+    out[i] = d;
+    known *= d;
+  }
+  if (infer >= 0) {
+    if (known == 0 || total % known != 0) return false;
+    out[infer] = total / known;
+  } else if (known != total) {
+    return false;
+  }
+  *rank = static_cast<size_t>(spec.numel());
+  return true;
+}
+
+}  // namespace
+
+KernelFn make_attention_fused(const Node& node, std::shared_ptr<ThreadPool> pool) {
+  const float scale = node.attr_float("scale", 1.0f);
+  const bool k_transposed = node.attr_int("k_transposed", 0) != 0;
+  const bool merged = node.attr_int("merged", 0) != 0;
+  return [pool, scale, k_transposed, merged](KernelContext& ctx) {
+    const Node& n = ctx.node();
+    const Tensor& q = ctx.input(0);
+    const Tensor& k = ctx.input(1);
+    const Tensor& v = ctx.input(2);
+    for (const Tensor* t : {&q, &k, &v}) {
+      if (t->dtype() != DType::kFloat32 || t->rank() != 4) fail(n, "q, k, v must be 4-D float32");
+    }
+    const int64_t batch = q.dim(0), heads = q.dim(1), tq = q.dim(2), d = q.dim(3);
+    const int64_t kv_heads = k.dim(1);
+    const int64_t tk = k_transposed ? k.dim(3) : k.dim(2);
+    const int64_t k_d = k_transposed ? k.dim(2) : k.dim(3);
+    const int64_t dv = v.dim(3);
+    if (k.dim(0) != batch || v.dim(0) != batch || k_d != d || v.dim(1) != kv_heads ||
+        v.dim(2) != tk || kv_heads <= 0 || heads % kv_heads != 0) {
+      fail(n, fmt::format("shapes q {} k {} v {} do not form attention", shape_to_string(q.shape()),
+                          shape_to_string(k.shape()), shape_to_string(v.shape())));
+    }
+    const int64_t group = heads / kv_heads;
+    BiasView bias;
+    if (ctx.has_input(3)) bias = bias_view(n, ctx.input(3), batch, heads, tq, tk);
+
+    int64_t shape[8];
+    size_t rank = 4;
+    if (merged) {
+      const int64_t natural[4] = {batch, tq, heads, dv};
+      if (ctx.has_input(4)) {
+        if (!reshape_target(natural, ctx.input(4), shape, &rank)) {
+          fail(n, "output shape does not match the attention output");
+        }
+      } else {
+        shape[0] = batch;
+        shape[1] = tq;
+        shape[2] = heads * dv;
+        rank = 3;
+      }
+    } else {
+      shape[0] = batch;
+      shape[1] = heads;
+      shape[2] = tq;
+      shape[3] = dv;
+    }
+    Tensor& out = ctx.output_uninit(0, DType::kFloat32, std::span<const int64_t>(shape, rank));
+    if (out.numel() == 0) return;
+    const GemmIsa isa = best_gemm_isa();
+    const float* pq = q.data<float>();
+    const float* pk = k.data<float>();
+    const float* pv = v.data<float>();
+    float* po = out.data<float>();
+    const size_t kt_size = round64(static_cast<size_t>(packed_size(isa, d, tk)));
+    const size_t v_size = round64(static_cast<size_t>(packed_size(isa, tk, dv)));
+    const size_t s_size = round64(static_cast<size_t>(tq * tk));
+    auto task = [&](int64_t t) {
+      const int64_t b = t / heads;
+      const int64_t h = t % heads;
+      const int64_t kvh = h / group;
+      float* kt_packed = t_scratch.get(kt_size + v_size + s_size);
+      float* v_packed = kt_packed + kt_size;
+      float* scores = v_packed + v_size;
+      const float* kh = pk + (b * kv_heads + kvh) * tk * d;
+      if (k_transposed) {
+        pack_b(isa, kh, d, tk, tk, false, kt_packed);  // already [D, Tk]
+      } else {
+        pack_b(isa, kh, d, tk, d, true, kt_packed);  // Kᵀ from [Tk, D]
+      }
+      pack_b(isa, pv + (b * kv_heads + kvh) * tk * dv, tk, dv, dv, false, v_packed);
+      const float* qh = pq + (b * heads + h) * tq * d;
+      gemm_packed(isa, tq, tk, d, qh, d, kt_packed, scores, tk, Epilogue{}, nullptr);
+      for (int64_t i = 0; i < tq; ++i) {
+        Eigen::Map<Eigen::ArrayXf> row(scores + i * tk, tk);
+        if (bias.data != nullptr) {
+          const float* br = bias.data + b * bias.sb + h * bias.sh + i * bias.sq;
+          if (bias.sk == 1) {
+            row = row * scale + Eigen::Map<const Eigen::ArrayXf>(br, tk);
+          } else {
+            row = row * scale + br[0];
+          }
+        } else if (scale != 1.0f) {
+          row *= scale;
+        }
+        const float mx = row.maxCoeff();
+        row = (row - mx).exp();
+        row *= 1.0f / row.sum();
+      }
+      float* oh = merged ? po + (b * tq * heads + h) * dv : po + (b * heads + h) * tq * dv;
+      const int64_t ldo = merged ? heads * dv : dv;
+      gemm_packed(isa, tq, dv, tk, scores, tk, v_packed, oh, ldo, Epilogue{}, nullptr);
+    };
+    const int64_t tasks = batch * heads;
+    if (pool && pool->threads() > 1 && tasks > 1) {
+      pool->parallel_for(tasks, task);
+    } else {
+      for (int64_t t = 0; t < tasks; ++t) task(t);
+    }
+  };
+}
+
+}  // namespace bog::runtime::cpu

@@ -1,0 +1,142 @@
+// FusedMatMul (domain bog.cpu): Y = act(A · W + bias) * multiplier + residual, the form the
+// fuse_matmul pass gives MatMul [+ Add(bias)] [+ activation] [+ Mul] [+ Add(residual)].
+// W is a constant 2-D initializer, packed into the GEMM's panels at the first run and reused.
+// Inputs: A [..., K], W [K, N] ([N, K] with trans_w=1), bias [N]?, residual [..., N]?,
+// multiplier [..., N]?
+// Attribute activation: "" | "relu" | "gelu_erf" | "gelu_tanh" | "silu".
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <memory>
+
+#include "common/error.h"
+#include "onnx_runtime/providers/cpu/gemm/packed_gemm.h"
+#include "onnx_runtime/providers/cpu/kernels/cpu_kernels.h"
+#include "onnx_runtime/providers/cpu/thread_pool.h"
+
+namespace bog::runtime::cpu {
+namespace {
+
+constexpr size_t kMaxRank = 8;
+
+[[noreturn]] void fail(const Node& node, const std::string& what) {
+  throw Error(ErrorCategory::kInvalidModel,
+              fmt::format("FusedMatMul node '{}': {}", node.name, what));
+}
+
+// The optional [..., N] operand at input i, checked against the output shape.
+const float* same_shape_operand(KernelContext& ctx, size_t i, std::span<const int64_t> shape) {
+  if (!ctx.has_input(i)) return nullptr;
+  const Tensor& t = ctx.input(i);
+  if (!t.same_layout(DType::kFloat32, shape)) {
+    fail(ctx.node(), fmt::format("input {} has shape {}, expected {}", i,
+                                 shape_to_string(t.shape()), shape_to_string(shape)));
+  }
+  return t.data<float>();
+}
+
+// out += r, r broadcasting into out's shape (numpy rules); anything else is an error.
+void add_broadcast(const KernelContext& ctx, const Tensor& r, Tensor& out) {
+  const size_t rank = out.shape().size();
+  if (r.dtype() != DType::kFloat32 || r.shape().size() > rank) {
+    fail(ctx.node(), fmt::format("residual {} does not broadcast into the output {}",
+                                 shape_to_string(r.shape()), shape_to_string(out.shape())));
+  }
+  int64_t strides[kMaxRank] = {};
+  int64_t acc = 1;
+  for (size_t i = 0; i < r.shape().size(); ++i) {
+    const size_t ri = r.shape().size() - 1 - i;
+    const size_t oi = rank - 1 - i;
+    const int64_t d = r.shape()[ri];
+    if (d != 1 && d != out.shape()[oi]) {
+      fail(ctx.node(), fmt::format("residual {} does not broadcast into the output {}",
+                                   shape_to_string(r.shape()), shape_to_string(out.shape())));
+    }
+    strides[oi] = d == 1 ? 0 : acc;
+    acc *= d;
+  }
+  int64_t idx[kMaxRank] = {};
+  const float* pr = r.data<float>();
+  float* po = out.data<float>();
+  int64_t off = 0;
+  for (int64_t e = 0; e < out.numel(); ++e) {
+    po[e] += pr[off];
+    for (size_t k = rank; k-- > 0;) {
+      off += strides[k];
+      if (++idx[k] < out.shape()[k]) break;
+      off -= strides[k] * out.shape()[k];
+      idx[k] = 0;
+    }
+  }
+}
+
+}  // namespace
+
+Activation parse_activation(const std::string& name) {
+  if (name.empty() || name == "none") return Activation::kNone;
+  if (name == "relu") return Activation::kRelu;
+  if (name == "gelu_erf") return Activation::kGeluErf;
+  if (name == "gelu_tanh") return Activation::kGeluTanh;
+  if (name == "silu") return Activation::kSilu;
+  throw Error(ErrorCategory::kInvalidModel, fmt::format("unknown fused activation '{}'", name));
+}
+
+KernelFn make_fused_matmul(const Node& node, std::shared_ptr<ThreadPool> pool) {
+  struct Packed {
+    std::unique_ptr<PackedMatrix> matrix;
+    const void* source = nullptr;
+  };
+  auto packed = std::make_shared<Packed>();
+  const Activation act = parse_activation(node.attr_string("activation", ""));
+  const bool trans_w = node.attr_int("trans_w", 0) != 0;
+  return [pool, packed, act, trans_w](KernelContext& ctx) {
+    const Node& n = ctx.node();
+    const Tensor& a = ctx.input(0);
+    const Tensor& w = ctx.input(1);
+    if (a.dtype() != DType::kFloat32 || w.dtype() != DType::kFloat32 || w.rank() != 2 ||
+        a.rank() < 1 || a.rank() > static_cast<int64_t>(kMaxRank)) {
+      fail(n, "expects float32 A of rank 1-8 and a 2-D float32 weight");
+    }
+    const int64_t k = trans_w ? w.dim(1) : w.dim(0);
+    const int64_t cols = trans_w ? w.dim(0) : w.dim(1);
+    if (a.shape().back() != k) {
+      fail(n, fmt::format("A {} does not match weight {}", shape_to_string(a.shape()),
+                          shape_to_string(w.shape())));
+    }
+    int64_t out_shape[kMaxRank];
+    const size_t rank = a.shape().size();
+    std::copy(a.shape().begin(), a.shape().end(), out_shape);
+    out_shape[rank - 1] = cols;
+    const std::span<const int64_t> shape(out_shape, rank);
+    int64_t m = 1;
+    for (size_t i = 0; i + 1 < rank; ++i) m *= a.shape()[i];
+    Epilogue ep;
+    ep.activation = act;
+    if (ctx.has_input(2)) {
+      if (ctx.input(2).numel() != cols || ctx.input(2).dtype() != DType::kFloat32) {
+        fail(n, "bias must hold one float32 per output column");
+      }
+      ep.bias = ctx.input(2).data<float>();
+    }
+    // A residual of another shape (a broadcast Add) is added after the GEMM instead.
+    const bool residual_fused =
+        !ctx.has_input(3) || ctx.input(3).same_layout(DType::kFloat32, shape);
+    if (ctx.has_input(3) && residual_fused) ep.residual = ctx.input(3).data<float>();
+    ep.ldr = cols;
+    ep.multiplier = same_shape_operand(ctx, 4, shape);
+    ep.ldm = cols;
+    Tensor& out = ctx.output_uninit(0, DType::kFloat32, shape);
+    if (out.numel() == 0) return;
+    const GemmIsa isa = best_gemm_isa();
+    if (packed->source != w.raw() || !packed->matrix) {
+      packed->matrix =
+          std::make_unique<PackedMatrix>(isa, w.data<float>(), k, cols, trans_w ? k : cols, trans_w);
+      packed->source = w.raw();
+    }
+    gemm_packed(isa, m, cols, k, a.data<float>(), k, packed->matrix->data(), out.data<float>(),
+                cols, ep, pool.get());
+    if (!residual_fused) add_broadcast(ctx, ctx.input(3), out);
+  };
+}
+
+}  // namespace bog::runtime::cpu

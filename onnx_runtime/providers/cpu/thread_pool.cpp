@@ -1,0 +1,91 @@
+#include "onnx_runtime/providers/cpu/thread_pool.h"
+
+#include <algorithm>
+
+namespace bog::runtime::cpu {
+namespace {
+
+thread_local bool t_inside_pool = false;
+
+void cpu_relax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#endif
+}
+
+}  // namespace
+
+ThreadPool::ThreadPool(int threads) {
+  const int workers = std::max(1, threads) - 1;
+  workers_.reserve(static_cast<size_t>(workers));
+  for (int i = 0; i < workers; ++i) workers_.emplace_back([this] { worker_loop(); });
+}
+
+ThreadPool::~ThreadPool() {
+  {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    stop_ = true;
+    ++generation_;
+  }
+  wake_.notify_all();
+  for (std::thread& t : workers_) t.join();
+}
+
+void ThreadPool::work() {
+  for (int64_t t = next_.fetch_add(1); t < tasks_; t = next_.fetch_add(1)) {
+    call_(fn_, t);
+    finished_.fetch_add(1, std::memory_order_acq_rel);
+  }
+}
+
+void ThreadPool::run(int64_t tasks, Call call, void* fn) {
+  if (tasks <= 0) return;
+  bool expected = false;
+  if (workers_.empty() || tasks == 1 || t_inside_pool ||
+      !busy_.compare_exchange_strong(expected, true)) {
+    for (int64_t t = 0; t < tasks; ++t) call(fn, t);
+    return;
+  }
+  {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    call_ = call;
+    fn_ = fn;
+    tasks_ = tasks;
+    next_.store(0);
+    finished_.store(0);
+    ++generation_;
+  }
+  wake_.notify_all();
+  t_inside_pool = true;
+  work();
+  t_inside_pool = false;
+  // Short spin first: the other tasks are usually microseconds from done.
+  for (int spin = 0; finished_.load(std::memory_order_acquire) < tasks && spin < 20000; ++spin) {
+    cpu_relax();
+  }
+  if (finished_.load(std::memory_order_acquire) < tasks) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    done_.wait(lock, [&] { return finished_.load(std::memory_order_acquire) >= tasks; });
+  }
+  busy_.store(false);
+}
+
+void ThreadPool::worker_loop() {
+  t_inside_pool = true;
+  uint64_t seen = 0;
+  for (;;) {
+    {
+      std::unique_lock<std::mutex> lock(mutex_);
+      wake_.wait(lock, [&] { return generation_ != seen; });
+      seen = generation_;
+      if (stop_) return;
+    }
+    work();
+    if (finished_.load(std::memory_order_acquire) >= tasks_) {
+      const std::lock_guard<std::mutex> lock(mutex_);
+      done_.notify_all();
+    }
+  }
+}
+
+}  // namespace bog::runtime::cpu

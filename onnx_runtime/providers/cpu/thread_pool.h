@@ -1,0 +1,55 @@
+// The cpu provider's intra-op thread pool, owned by the provider and so by the session (ORT's
+// intra-op pool, in small). parallel_for hands out task indices; the calling thread works too.
+// Results never depend on the thread count as long as each task writes its own outputs.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <thread>
+#include <type_traits>
+#include <vector>
+
+namespace bog::runtime::cpu {
+
+class ThreadPool {
+ public:
+  explicit ThreadPool(int threads);  // threads - 1 workers are started
+  ~ThreadPool();
+  ThreadPool(const ThreadPool&) = delete;
+  ThreadPool& operator=(const ThreadPool&) = delete;
+
+  int threads() const { return static_cast<int>(workers_.size()) + 1; }
+
+  // Calls fn(task) for every task in [0, tasks) and returns when all are done. Allocates
+  // nothing. A call from inside a task, or while another thread is inside parallel_for, runs
+  // inline on the calling thread.
+  template <class F>
+  void parallel_for(int64_t tasks, F&& fn) {
+    using Fn = std::remove_reference_t<F>;
+    auto call = [](void* f, int64_t task) { (*static_cast<Fn*>(f))(task); };
+    run(tasks, call, const_cast<void*>(static_cast<const void*>(&fn)));
+  }
+
+ private:
+  using Call = void (*)(void*, int64_t);
+  void run(int64_t tasks, Call call, void* fn);
+  void worker_loop();
+  void work();
+
+  std::vector<std::thread> workers_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::condition_variable done_;
+  uint64_t generation_ = 0;  // bumped for every job; guarded by mutex_
+  bool stop_ = false;
+  Call call_ = nullptr;
+  void* fn_ = nullptr;
+  int64_t tasks_ = 0;
+  std::atomic<int64_t> next_{0};
+  std::atomic<int64_t> finished_{0};
+  std::atomic<bool> busy_{false};
+};
+
+}  // namespace bog::runtime::cpu
