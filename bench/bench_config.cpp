@@ -64,6 +64,8 @@ BenchConfig parse_bench_config(const std::string& text, const std::string& sourc
       c.seq = list<int>(v, source, key);
     } else if (key == "threads") {
       c.threads = list<int>(v, source, key);
+    } else if (key == "optimize") {
+      c.optimize = scalar<bool>(v, source, key);
     } else if (key == "precision") {
       c.precision = scalar<std::string>(v, source, key);
     } else if (key == "warmup") {

@@ -22,6 +22,7 @@ struct BenchConfig {
   std::vector<int> seq = {32, 128};
   std::vector<int> threads = {1};
   std::string precision = "fp32";
+  bool optimize = true;  // the interpreter providers' graph passes (false: --no-optimize)
   int warmup = 1;
   int iterations = 5;
   int rounds = 1;  // iterations are split into this many round-robin passes over backends

@@ -11,6 +11,7 @@
 #include <optional>
 
 #include "bench/bench_stats.h"
+#include "bench/model_feeds.h"
 #include "common/error.h"
 #include "model/bundle.h"
 #include "model/data/sha256.h"
@@ -65,13 +66,6 @@ Inputs synthetic_inputs(int batch, int seq, int vocab, bool prepend_cls) {
     }
   }
   return in;
-}
-
-runtime::Tensor int64_tensor(const std::vector<int>& values, int batch, int seq, bool ones) {
-  runtime::Tensor t(runtime::DType::kInt64, {batch, seq});
-  int64_t* p = t.data<int64_t>();
-  for (size_t i = 0; i < values.size(); ++i) p[i] = ones ? 1 : values[i];
-  return t;
 }
 
 // One backend at one thread count: how it runs once, and what its row says.
@@ -133,6 +127,8 @@ BenchResult run_bench(const BenchConfig& c, const Progress& progress) {
   std::string onnx_error, onnx_sha;
   std::string onnx_model_config;  // the exporter's metadata: FLOPs without the bundle
   bool onnx_has_checkpoint = false;
+  std::vector<runtime::ValueInfo> onnx_inputs;  // what the artifact is fed
+  int64_t onnx_vocab = 0;                       // its embedding table's rows, when it has one
   ParityLookup parity;
   if (!c.onnx.empty()) {
     std::error_code ec;
@@ -147,6 +143,10 @@ BenchResult run_bench(const BenchConfig& c, const Progress& progress) {
           if (k == "bundle_sha256" && !v.empty()) onnx_has_checkpoint = true;
           if (k == "model_config") onnx_model_config = v;
         }
+        for (const runtime::ValueInfo& v : m.graph.inputs) {
+          if (!m.graph.is_initializer(v.name)) onnx_inputs.push_back(v);
+        }
+        onnx_vocab = embedding_vocab(m);
       } catch (const Error& e) {
         onnx_error = e.what();
       }
@@ -167,7 +167,8 @@ BenchResult run_bench(const BenchConfig& c, const Progress& progress) {
   FlopModel fm;
   std::string architecture = "unknown";
   int64_t parameters = 0;
-  int vocab = 64, max_len = 1 << 30;
+  int64_t vocab = onnx_vocab > 0 ? onnx_vocab : 64;  // a foreign model: its Gather table
+  int max_len = 1 << 30;
   bool prepend_cls = false;
   std::string weights_sha;
   std::optional<model::ModelConfig> config;
@@ -238,6 +239,7 @@ BenchResult run_bench(const BenchConfig& c, const Progress& progress) {
       r = context;
       r["threads"] = threads;
       r["precision"] = c.precision;
+      r["optimize"] = c.optimize;
       r["fallback_reason"] = "";
       r["random_init_used"] = false;
       std::string note;
@@ -280,16 +282,18 @@ BenchResult run_bench(const BenchConfig& c, const Progress& progress) {
             if (token == "cuda") o.providers.push_back("cpu");
             if (token != "reference") o.providers.push_back("reference");
             o.threads = threads;
+            o.optimize = c.optimize;
+            if (!c.optimize) note = "provider passes off (--no-optimize)";
             b.session.emplace(runtime::load_model(c.onnx), o);
             const runtime::PlacementReport& pr = b.session->placement();
             const std::string used = join(pr.used, "+");
             r["provider_used"] = used;
             r["fallback_reason"] = join(pr.fallback_reasons(), "; ");
             if (used != token) {
-              note = fmt::format(
-                  "requested provider '{}' did not run every node; the timings "
+              note += fmt::format(
+                  "{}requested provider '{}' did not run every node; the timings "
                   "are of '{}': {}",
-                  token, used, kFallbackCaveat);
+                  note.empty() ? "" : "; ", token, used, kFallbackCaveat);
               // The artifact ran on `used`: those providers' parity is what vouches for it.
               bool all_pass = !pr.used.empty();
               for (const std::string& u : pr.used)
@@ -313,9 +317,19 @@ BenchResult run_bench(const BenchConfig& c, const Progress& progress) {
     for (const int batch : c.batch) {
       for (const int seq : c.seq) {
         say(fmt::format("cell batch={} seq={} threads={}", batch, seq, threads));
-        const Inputs in = synthetic_inputs(batch, seq, vocab, prepend_cls);
-        const runtime::Tensor ort_ids = int64_tensor(in.ids, batch, seq, false);
-        const runtime::Tensor ort_mask = int64_tensor(in.ids, batch, seq, true);
+        const Inputs in = synthetic_inputs(batch, seq, static_cast<int>(vocab), prepend_cls);
+        // The artifact's feeds: token ids and a full mask by name, generic values otherwise.
+        std::map<std::string, runtime::Tensor> onnx_feeds;
+        std::string feeds_error;
+        if (onnx_error.empty()) {
+          try {
+            onnx_feeds = make_model_feeds(onnx_inputs, {batch, seq, vocab, prepend_cls});
+          } catch (const Error& e) {
+            feeds_error = e.what();
+          }
+        }
+        std::vector<std::pair<std::string, const runtime::Tensor*>> ort_feeds;
+        for (const auto& [name, t] : onnx_feeds) ort_feeds.emplace_back(name, &t);
         const bool too_long = seq > max_len;
         std::vector<std::vector<double>> lat(backends.size());
         std::vector<std::string> run_error(backends.size());
@@ -331,11 +345,11 @@ BenchResult run_bench(const BenchConfig& c, const Progress& progress) {
             if (logits.rows() != batch) throw Error(ErrorCategory::kInternal, "eager: bad shape");
             return ms;
           }
+          if (!feeds_error.empty()) throw Error(ErrorCategory::kInvalidArgument, feeds_error);
           std::map<std::string, runtime::Value> feeds;
-          feeds.emplace("input_ids",
-                        runtime::Value::from_tensor(int64_tensor(in.ids, batch, seq, false)));
-          feeds.emplace("attention_mask",
-                        runtime::Value::from_tensor(int64_tensor(in.ids, batch, seq, true)));
+          for (const auto& [name, t] : onnx_feeds) {
+            feeds.emplace(name, runtime::Value::from_tensor(t.clone()));
+          }
           const auto t0 = Clock::now();
           const auto out = b.session->run(std::move(feeds));
           return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
@@ -351,13 +365,14 @@ BenchResult run_bench(const BenchConfig& c, const Progress& progress) {
             if (!b.result || too_long || !run_error[i].empty()) continue;
             try {
               if (b.token == "ort") {
+                if (!feeds_error.empty()) throw Error(ErrorCategory::kInvalidArgument, feeds_error);
                 parity::OrtRunOptions o;
                 o.threads = threads;
                 o.allow_spinning = false;
                 o.warmup = round == 0 ? c.warmup : 0;
                 o.iterations = n;
                 const parity::OrtRunResult r =
-                    ort->run(c.onnx, {{"input_ids", &ort_ids}, {"attention_mask", &ort_mask}}, o);
+                    ort->run(c.onnx, ort_feeds, o);
                 lat[i].insert(lat[i].end(), r.latencies_ms.begin(), r.latencies_ms.end());
                 rss_children = std::max(rss_children, peak_rss_mb(true));
                 if (!r.provider.empty()) b.row_base["provider_used"] = r.provider;

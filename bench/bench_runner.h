@@ -25,6 +25,7 @@ inline const std::vector<std::string>& row_fields() {
                                              "seq_len",
                                              "threads",
                                              "precision",
+                                             "optimize",
                                              "warmup",
                                              "iterations",
                                              "mean_ms",

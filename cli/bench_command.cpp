@@ -47,7 +47,7 @@ void add_bench_command(CLI::App& app) {
   struct Args {
     std::string config, out, backends, batch, seq, threads, onnx, bundle;
     int warmup = -1, iterations = -1, rounds = -1;
-    bool json = false;
+    bool json = false, no_optimize = false;
   };
   auto a = std::make_shared<Args>();
   cmd->add_option("--config", a->config, "Matrix config (YAML)")->check(CLI::ExistingFile);
@@ -61,6 +61,8 @@ void add_bench_command(CLI::App& app) {
   cmd->add_option("--warmup", a->warmup, "Untimed runs per backend and cell");
   cmd->add_option("--iterations", a->iterations, "Timed runs per backend and cell");
   cmd->add_option("--rounds", a->rounds, "Round-robin passes the iterations are split into");
+  cmd->add_flag("--no-optimize", a->no_optimize,
+                "Turn the interpreter providers' graph passes off (rows record \"optimize\": false)");
   cmd->add_flag("--json", a->json, "Print the report as one JSON object");
   cmd->callback([a] {
     bench::BenchConfig c;
@@ -75,6 +77,7 @@ void add_bench_command(CLI::App& app) {
     if (a->warmup >= 0) c.warmup = a->warmup;
     if (a->iterations >= 0) c.iterations = a->iterations;
     if (a->rounds >= 0) c.rounds = a->rounds;
+    if (a->no_optimize) c.optimize = false;
     // Flags that shrink iterations below the config's rounds keep one round per iteration.
     c.rounds = std::min(c.rounds, std::max(1, c.iterations));
     bench::validate(c);

@@ -11,6 +11,7 @@
 
 #include "cli/cli_util.h"
 #include "cli/commands.h"
+#include "cli/optimized_graph.h"
 #include "common/atomic_file.h"
 #include "common/checked_math.h"
 #include "common/error.h"
@@ -28,6 +29,9 @@ struct Options {
   bool json = false;
   bool dot = false;
   std::string dot_file;  // empty: stdout
+  std::string provider;  // set: also show the graph this provider runs after its passes
+  int seq = 128;
+  bool no_optimize = false;
 };
 
 struct Counts {
@@ -224,11 +228,20 @@ void run(const Options& o) {
     write_file_atomic(o.dot_file, dot);
     if (!o.json) std::cerr << fmt::format("wrote {}\n", o.dot_file);
   }
-  const json j = gather(o, m);
+  json j = gather(o, m);
+  if (!o.provider.empty()) {
+    OptimizedGraphRequest req;
+    req.model = o.model;
+    req.provider = o.provider;
+    req.seq = o.seq;
+    req.optimize = !o.no_optimize;
+    j["optimized"] = optimized_graph_report(req);
+  }
   if (o.json) {
     std::cout << j.dump(-1, ' ', false, json::error_handler_t::replace) << "\n";
   } else {
     print_human(j);
+    if (j.contains("optimized")) print_optimized_graph(j["optimized"]);
   }
 }
 
@@ -240,6 +253,15 @@ void add_inspect_command(CLI::App& app) {
       app.add_subcommand("inspect", "Show a model's inputs, outputs, opsets, ops and parameters");
   cmd->add_option("MODEL", o->model, "Model file (.onnx)")->required();
   cmd->add_flag("--json", o->json, "Print one JSON object");
+  auto* provider = cmd->add_option("--provider", o->provider,
+                  "Also show the graph this provider runs: passes fired, nodes before/after, "
+                  "memory plan peak, op types")
+      ->check(CLI::IsMember({"reference", "cpu", "cuda"}));
+  cmd->add_option("--seq", o->seq, "Sequence length of --provider's planning run (batch 1)")
+      ->check(CLI::PositiveNumber)
+      ->needs(provider);
+  cmd->add_flag("--no-optimize", o->no_optimize, "With --provider: turn its graph passes off")
+      ->needs(provider);
   auto* dot =
       cmd->add_option("--dot", o->dot_file, "Write Graphviz: to FILE, or to stdout without one")
           ->expected(0, 1);

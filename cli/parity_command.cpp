@@ -57,9 +57,10 @@ void check_providers(const std::vector<std::string>& providers) {
   }
 }
 
-void print_model_report(const parity::ParityReport& r) {
-  std::cout << fmt::format("parity of {} against Eigen eager on {} ({} texts, batch sizes {})\n",
-                           r.artifact, r.texts, r.samples, fmt::join(r.batch_sizes, ","));
+void print_report(const parity::ParityReport& r, const std::string& reference) {
+  std::cout << fmt::format("parity of {} against {} on {} ({} samples, batch sizes {}{})\n",
+                           r.artifact, reference, r.texts, r.samples, fmt::join(r.batch_sizes, ","),
+                           r.optimize ? "" : ", provider passes off");
   std::cout << fmt::format("tolerance: atol {:g}, rtol {:g}, argmax agreement >= {:g}\n",
                            r.tolerance.atol, r.tolerance.rtol, r.tolerance.min_argmax_agreement);
   std::cout << fmt::format("{:<10} {:<18} {:>12} {:>12} {:>12} {:>10} {:>8}  {}\n", "requested",
@@ -80,6 +81,16 @@ void print_model_report(const parity::ParityReport& r) {
   std::cout << (r.passed ? "parity passed\n" : "parity FAILED\n");
 }
 
+void print_divergence(const nlohmann::json& j) {
+  if (!j.contains("first_divergence") || !j["first_divergence"].is_object()) return;
+  const auto& d = j["first_divergence"];
+  std::cout << (d["found"].get<bool>()
+                    ? fmt::format("first divergence: node '{}' ({}) output '{}', max abs diff {:.3e}\n",
+                                  d["node"].get<std::string>(), d["op_type"].get<std::string>(),
+                                  d["value"].get<std::string>(), d["max_abs_diff"].get<double>())
+                    : std::string("first divergence: no intermediate value differs beyond tolerance\n"));
+}
+
 }  // namespace
 
 void add_parity_command(CLI::App& app) {
@@ -90,12 +101,14 @@ void add_parity_command(CLI::App& app) {
     std::string batch_sizes = "1,8", export_config;
     int samples = 256;
     int threads = 1;
-    bool first_divergence = false, json = false;
+    bool first_divergence = false, json = false, no_optimize = false;
   };
   auto a = std::make_shared<Args>();
   cmd->add_option("--bundle", a->bundle, "Bundle directory (Eigen eager is the reference)");
   cmd->add_option("--onnx", a->onnx, "ONNX file (default: export the bundle into --out)");
-  cmd->add_option("--inputs", a->inputs, "test_data_set folder (input_K.pb, output_K.pb) for any ONNX model");
+  cmd->add_option("--inputs", a->inputs,
+                  "test_data_set folder (input_K.pb, output_K.pb), or a folder of them, for any "
+                  "ONNX model");
   cmd->add_option("--providers", a->providers, "Comma list of reference, cpu, cuda, ort");
   cmd->add_option("--data", a->data, "AG News directory: texts from test.csv (default: synthetic)");
   cmd->add_option("--samples", a->samples, "Number of texts")->check(CLI::PositiveNumber);
@@ -105,6 +118,8 @@ void add_parity_command(CLI::App& app) {
   cmd->add_option("--export-config", a->export_config, "Tolerance policy (default configs/export.yaml)");
   cmd->add_flag("--first-divergence", a->first_divergence,
                 "On disagreement, name the first node whose output differs (interpreter providers)");
+  cmd->add_flag("--no-optimize", a->no_optimize,
+                "Turn the interpreter providers' graph passes off (the report records it)");
   cmd->add_flag("--json", a->json, "Print one JSON object");
   cmd->callback([a] {
     const std::vector<std::string> providers = split_list(a->providers);
@@ -121,36 +136,43 @@ void add_parity_command(CLI::App& app) {
         throw Error(ErrorCategory::kInvalidArgument,
                     "parity needs --bundle DIR, or --onnx FILE with --inputs DIR");
       }
-      nlohmann::json r = parity::run_graph_parity(a->onnx, a->inputs, providers,
-                                                   policy.for_dtype("float32"), a->threads);
-      if (a->first_divergence && !r["passed"].get<bool>()) {
+      parity::GraphParityRequest greq;
+      greq.onnx = a->onnx;
+      greq.inputs = a->inputs;
+      greq.providers = providers;
+      greq.tolerance = policy.for_dtype("float32");
+      greq.threads = a->threads;
+      greq.optimize = !a->no_optimize;
+      const parity::ParityReport report = parity::run_graph_parity(greq);
+      parity::write_parity_report(greq.onnx, report);
+      nlohmann::json j = report.to_json();
+      j["report_file"] = parity::parity_report_path(greq.onnx).filename().string();
+      if (a->first_divergence && !report.passed) {
         std::vector<std::string> interp;
         for (const std::string& p : providers) {
           if (p != "ort") interp.push_back(p);
         }
         if (interp.size() >= 2) {
-          r["first_divergence"] =
-              parity::first_divergence(a->onnx, parity::read_feeds(a->onnx, a->inputs), interp[0],
-                                       interp[1], policy.for_dtype("float32"), a->threads)
+          const fs::path first_set = parity::test_data_sets(greq.inputs).front();
+          j["first_divergence"] =
+              parity::first_divergence(greq.onnx, parity::read_feeds(greq.onnx, first_set),
+                                       interp[0], interp[1], greq.tolerance, a->threads)
                   .to_json();
         } else {
-          r["first_divergence"] = "needs two interpreter providers (reference, cpu, cuda)";
+          j["first_divergence"] = "needs two interpreter providers (reference, cpu, cuda)";
         }
       }
       if (a->json) {
-        std::cout << r.dump() << "\n";
+        std::cout << j.dump() << "\n";
       } else {
-        std::cout << fmt::format("parity of {} (baseline: {})\n", r["artifact"].get<std::string>(),
-                                 r["baseline"].get<std::string>());
-        for (const auto& p : r["results"]) {
-          std::cout << fmt::format("{:<10} {:<18} {}\n", p["provider_requested"].get<std::string>(),
-                                   p.value("provider_used", "-"),
-                                   p.contains("error") ? "error: " + p["error"].get<std::string>()
-                                   : fmt::format("max_abs {:.3e}  {}", p["max_abs_diff"].get<double>(),
-                                                 p["passed"].get<bool>() ? "pass" : "FAIL"));
-        }
+        print_report(report, report.reference);
+        print_divergence(j);
+        std::cout << "report: " << parity::parity_report_path(greq.onnx).string() << "\n";
       }
-      if (!r["passed"].get<bool>()) throw CommandFailed("parity failed");
+      if (!report.passed) {
+        throw Error(ErrorCategory::kParityFailed,
+                    fmt::format("parity failed for {}", greq.onnx.filename().string()));
+      }
       return;
     }
 
@@ -160,6 +182,7 @@ void add_parity_command(CLI::App& app) {
     req.samples = a->samples;
     req.batch_sizes = parse_batch_sizes(a->batch_sizes);
     req.threads = a->threads;
+    req.optimize = !a->no_optimize;
     req.policy = policy;
     if (!a->data.empty()) req.data = fs::path(a->data);
     if (a->onnx.empty()) {
@@ -208,15 +231,8 @@ void add_parity_command(CLI::App& app) {
     if (a->json) {
       std::cout << j.dump() << "\n";
     } else {
-      print_model_report(report);
-      if (j.contains("first_divergence") && j["first_divergence"].is_object()) {
-        const auto& d = j["first_divergence"];
-        std::cout << (d["found"].get<bool>()
-                          ? fmt::format("first divergence: node '{}' ({}) output '{}', max abs diff {:.3e}\n",
-                                        d["node"].get<std::string>(), d["op_type"].get<std::string>(),
-                                        d["value"].get<std::string>(), d["max_abs_diff"].get<double>())
-                          : std::string("first divergence: no intermediate value differs beyond tolerance\n"));
-      }
+      print_report(report, "Eigen eager");
+      print_divergence(j);
       std::cout << "report: " << parity::parity_report_path(req.onnx).string() << "\n";
     }
     if (!report.passed) throw Error(ErrorCategory::kParityFailed, fmt::format("parity failed for {}", req.onnx.filename().string()));

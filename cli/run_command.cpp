@@ -35,6 +35,7 @@ struct Options {
   uint64_t seed = 0;
   std::vector<std::string> providers = {"reference"};
   bool strict = false;
+  bool no_optimize = false;
   bool compare = false;
   Tolerance tolerance;
   bool json = false;
@@ -170,12 +171,14 @@ void run(const Options& o) {
   runtime::SessionOptions options;
   options.providers = o.providers;
   options.strict = o.strict;
+  options.optimize = !o.no_optimize;
   runtime::Session session(runtime::load_model(o.model), options);
   std::vector<Job> jobs = make_jobs(o, session);
 
   if (o.verbose && !o.json) print_placement(session.placement());
   json out = {{"model", o.model},
               {"requested_providers", o.providers},
+              {"optimize", !o.no_optimize},
               {"placement", session.placement().to_json()}};
   json sets = json::array();
   bool all_match = true;
@@ -292,6 +295,8 @@ void add_run_command(CLI::App& app) {
   cmd->add_option("--provider", o->providers,
                   "Providers in order of preference (repeat or comma-separate)")
       ->delimiter(',');
+  cmd->add_flag("--no-optimize", o->no_optimize,
+                "Turn the providers' graph passes off (see what each fusion buys)");
   cmd->add_flag("--strict", o->strict, "Fail instead of falling back to a later provider");
   cmd->add_flag("--compare", o->compare, "Check outputs against output_K.pb; exit 1 on a mismatch");
   cmd->add_option("--rtol", o->tolerance.rtol, "Relative tolerance for --compare (default 1e-3)");

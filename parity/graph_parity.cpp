@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "common/error.h"
+#include "model/data/sha256.h"
 #include "onnx_runtime/loader.h"
 #include "onnx_runtime/proto_io.h"
 #include "onnx_runtime/session.h"
@@ -85,88 +86,153 @@ std::map<std::string, Tensor> read_feeds(const fs::path& onnx, const fs::path& i
   return feeds;
 }
 
-nlohmann::json run_graph_parity(const fs::path& onnx, const fs::path& inputs_dir,
-                                 const std::vector<std::string>& providers,
-                                 const Tolerance& tol, int threads) {
-  runtime::Model model = runtime::load_model(onnx);
+std::vector<fs::path> test_data_sets(const fs::path& inputs) {
+  std::error_code ec;
+  if (fs::is_regular_file(inputs / "input_0.pb", ec)) return {inputs};
+  std::vector<fs::path> sets;
+  if (fs::is_directory(inputs, ec)) {
+    for (const fs::directory_entry& e : fs::directory_iterator(inputs, ec)) {
+      if (e.is_directory(ec) && fs::is_regular_file(e.path() / "input_0.pb", ec)) {
+        sets.push_back(e.path());
+      }
+    }
+  }
+  std::sort(sets.begin(), sets.end());
+  if (sets.empty()) {
+    throw Error(ErrorCategory::kInvalidArgument,
+                fmt::format("--inputs {}: no input_0.pb in it or in any folder inside it",
+                            inputs.string()));
+  }
+  return sets;
+}
+
+ParityReport run_graph_parity(const GraphParityRequest& req) {
+  const runtime::Model model = runtime::load_model(req.onnx);
   std::vector<runtime::ValueInfo> feed_infos;
   for (const runtime::ValueInfo& v : model.graph.inputs) {
     if (!model.graph.is_initializer(v.name)) feed_infos.push_back(v);
   }
-  std::map<std::string, Tensor> feeds = read_feeds(onnx, inputs_dir);
-  std::vector<Tensor> expected;
-  for (size_t k = 0; k < model.graph.outputs.size(); ++k) {
-    const fs::path f = inputs_dir / fmt::format("output_{}.pb", k);
-    std::error_code ec;
-    if (!fs::exists(f, ec)) break;
-    expected.push_back(runtime::read_value_file(f, model.graph.outputs[k].type).tensor);
-  }
-  const bool have_expected = expected.size() == model.graph.outputs.size() && !expected.empty();
+  const std::vector<fs::path> sets = test_data_sets(req.inputs);
+  const Tolerance& tol = req.tolerance;
 
-  nlohmann::json results = nlohmann::json::array();
-  std::vector<std::vector<Tensor>> all_outputs;
-  bool passed = true;
-  for (const std::string& p : providers) {
-    nlohmann::json r = {{"provider_requested", p}};
-    std::vector<Tensor> outs;
+  ParityReport report;
+  report.artifact = req.onnx.filename().string();
+  report.artifact_sha256 = model::sha256_file_hex(req.onnx);
+  for (const auto& [k, v] : model.metadata) {
+    if (k == "bundle_sha256") report.bundle_sha256 = v;
+  }
+  report.tolerance = tol;
+  report.optimize = req.optimize;
+  report.texts = fmt::format("{} test data set(s) from {}", sets.size(),
+                             req.inputs.filename().string());
+
+  // Sessions are made once and reused across the data sets (dynamic axes).
+  std::vector<std::optional<runtime::Session>> sessions(req.providers.size());
+  std::optional<OrtRunner> ort;
+  std::vector<bool> started(req.providers.size(), false);
+  for (size_t p = 0; p < req.providers.size(); ++p) {
+    ProviderParity r;
+    r.provider_requested = req.providers[p];
     try {
-      if (p == "ort") {
-        const auto ort = OrtRunner::find();
-        if (!ort) throw Error(ErrorCategory::kProviderUnavailable, "ONNX Runtime unavailable: " + OrtRunner::why_unavailable());
-        std::vector<std::pair<std::string, const Tensor*>> in;
-        for (const runtime::ValueInfo& v : feed_infos) in.emplace_back(v.name, &feeds.at(v.name));
-        OrtRunResult o = ort->run(onnx, in, {});
-        r["provider_used"] = "ort:" + o.provider;
-        r["ort_version"] = o.version;
-        outs = std::move(o.outputs);
+      if (req.providers[p] == "ort") {
+        ort = OrtRunner::find();
+        if (!ort) {
+          throw Error(ErrorCategory::kProviderUnavailable,
+                      "ONNX Runtime unavailable: " + OrtRunner::why_unavailable());
+        }
+        report.ort_version = ort->version();
       } else {
         runtime::SessionOptions so;
-        so.providers = {p};
-        if (p != "reference") so.providers.push_back("reference");
-        so.threads = threads;
-        runtime::Session s(runtime::load_model(onnx), so);
-        r["provider_used"] = fmt::format("{}", fmt::join(s.placement().used, "+"));
-        r["fallback_reasons"] = s.placement().fallback_reasons();
-        std::map<std::string, runtime::Value> f;
-        for (const auto& [k, t] : feeds) f[k] = runtime::Value::from_tensor(t.clone());
-        auto out = s.run(std::move(f));
-        for (const runtime::ValueInfo& v : model.graph.outputs) outs.push_back(std::move(out.at(v.name).tensor));
+        so.providers = {req.providers[p]};
+        if (req.providers[p] != "reference") so.providers.push_back("reference");
+        so.threads = req.threads;
+        so.optimize = req.optimize;
+        sessions[p].emplace(runtime::load_model(req.onnx), so);
+        r.provider_used = fmt::format("{}", fmt::join(sessions[p]->placement().used, "+"));
+        r.fallback_reasons = sessions[p]->placement().fallback_reasons();
       }
     } catch (const Error& e) {
-      r["error"] = e.what();
-      r["passed"] = false;
-      passed = false;
-      results.push_back(r);
-      all_outputs.emplace_back();
-      continue;
+      r.error = e.what();
     }
-    const std::vector<Tensor>* base = have_expected ? &expected : (all_outputs.empty() ? nullptr : &all_outputs[0]);
-    bool ok = true;
-    double max_abs = 0, agree = 1;
-    nlohmann::json per_output = nlohmann::json::array();
-    if (base != nullptr && !base->empty()) {
-      for (size_t k = 0; k < outs.size() && k < base->size(); ++k) {
-        const Comparison c = compare_tensors(outs[k], (*base)[k], tol);
-        ok = ok && c.passed;
-        max_abs = std::max(max_abs, c.max_abs_diff);
-        agree = std::min(agree, c.argmax_agreement);
-        nlohmann::json cj = c.to_json();
-        cj["name"] = model.graph.outputs[k].name;
-        per_output.push_back(cj);
+    report.results.push_back(std::move(r));
+  }
+
+  bool all_expected = true;
+  for (const fs::path& set : sets) {
+    std::map<std::string, Tensor> feeds = read_feeds(req.onnx, set);
+    std::vector<Tensor> expected;
+    for (size_t k = 0; k < model.graph.outputs.size(); ++k) {
+      const fs::path f = set / fmt::format("output_{}.pb", k);
+      std::error_code ec;
+      if (!fs::exists(f, ec)) break;
+      expected.push_back(runtime::read_value_file(f, model.graph.outputs[k].type).tensor);
+    }
+    const bool have_expected = expected.size() == model.graph.outputs.size() && !expected.empty();
+    all_expected = all_expected && have_expected;
+    int64_t rows = 1;
+    if (!feed_infos.empty() && feeds.count(feed_infos[0].name) &&
+        feeds.at(feed_infos[0].name).rank() > 0) {
+      rows = feeds.at(feed_infos[0].name).dim(0);
+    }
+    report.samples += static_cast<int>(rows);
+    report.batch_sizes.push_back(static_cast<int>(rows));
+
+    std::vector<std::vector<Tensor>> all_outputs(req.providers.size());
+    for (size_t p = 0; p < req.providers.size(); ++p) {
+      ProviderParity& r = report.results[p];
+      if (!r.error.empty()) continue;
+      std::vector<Tensor>& outs = all_outputs[p];
+      try {
+        if (req.providers[p] == "ort") {
+          std::vector<std::pair<std::string, const Tensor*>> in;
+          for (const runtime::ValueInfo& v : feed_infos) in.emplace_back(v.name, &feeds.at(v.name));
+          OrtRunResult o = ort->run(req.onnx, in, {});
+          r.provider_used = "ort:" + o.provider;
+          outs = std::move(o.outputs);
+        } else {
+          std::map<std::string, runtime::Value> f;
+          for (const auto& [k, t] : feeds) f[k] = runtime::Value::from_tensor(t.clone());
+          auto out = sessions[p]->run(std::move(f));
+          for (const runtime::ValueInfo& v : model.graph.outputs) {
+            outs.push_back(std::move(out.at(v.name).tensor));
+          }
+        }
+      } catch (const Error& e) {
+        r.error = fmt::format("{}: {}", set.filename().string(), e.what());
+        continue;
+      }
+      size_t base_index = p;  // without expected outputs, the first provider that ran
+      for (size_t q = 0; q < p && !have_expected; ++q) {
+        if (!all_outputs[q].empty()) {
+          base_index = q;
+          break;
+        }
+      }
+      const std::vector<Tensor>& base = have_expected ? expected : all_outputs[base_index];
+      if (outs.size() < base.size()) {
+        r.error = fmt::format("{}: {} outputs, expected {}", set.filename().string(), outs.size(),
+                              base.size());
+        continue;
+      }
+      for (size_t k = 0; k < base.size(); ++k) {
+        const Comparison c = compare_tensors(outs[k], base[k], tol);
+        if (!started[p]) {
+          r.comparison = c;
+          started[p] = true;
+        } else {
+          merge_into(r.comparison, c, tol);
+        }
       }
     }
-    r["max_abs_diff"] = max_abs;
-    r["argmax_agreement"] = agree;
-    r["passed"] = ok;
-    r["outputs"] = per_output;
-    passed = passed && ok;
-    results.push_back(r);
-    all_outputs.push_back(std::move(outs));
   }
-  return {{"passed", passed},
-          {"artifact", onnx.filename().string()},
-          {"baseline", have_expected ? std::string("expected") : providers.front()},
-          {"results", results}};
+  report.reference = all_expected ? "expected outputs (output_K.pb)" : req.providers.front();
+  report.passed = !report.results.empty();
+  for (size_t p = 0; p < report.results.size(); ++p) {
+    ProviderParity& r = report.results[p];
+    r.passed = r.error.empty() && started[p] && r.comparison.passed;
+    report.passed = report.passed && r.passed;
+  }
+  return report;
 }
 
 nlohmann::json Divergence::to_json() const {

@@ -1,6 +1,7 @@
 // Parity for any ONNX model (not only ours): run it on several providers with inputs from a
-// test_data_set folder, compare each with the expected outputs (output_K.pb) or, without them,
-// with the first provider; and find the first node where two interpreter providers diverge.
+// test_data_set folder (or several), compare each with the expected outputs (output_K.pb) or,
+// without them, with the first provider; and find the first node where two interpreter
+// providers diverge.
 #pragma once
 
 #include <filesystem>
@@ -11,16 +12,29 @@
 #include <nlohmann/json.hpp>
 
 #include "onnx_runtime/tensor.h"
+#include "parity/model_parity.h"
 #include "parity/tolerance.h"
 
 namespace bog::parity {
 
-// {"passed":bool,"baseline":"expected"|provider,"results":[{provider_requested, provider_used,
-//   max_abs_diff, argmax_agreement, passed, outputs:[...]}]}
-[[nodiscard]] nlohmann::json run_graph_parity(const std::filesystem::path& onnx,
-                                              const std::filesystem::path& inputs_dir,
-                                              const std::vector<std::string>& providers,
-                                              const Tolerance& tolerance, int threads);
+struct GraphParityRequest {
+  std::filesystem::path onnx;
+  // One test_data_set folder (input_K.pb, output_K.pb), or a folder of them (test_data_set_*).
+  std::filesystem::path inputs;
+  std::vector<std::string> providers;  // reference, cpu, cuda, ort
+  Tolerance tolerance;
+  int threads = 1;
+  bool optimize = true;  // the interpreter providers' graph passes
+};
+
+// The test_data_set folders under `inputs`: itself when it holds input_0.pb, else its
+// subfolders that do, sorted. Error(kInvalidArgument) when there are none.
+[[nodiscard]] std::vector<std::filesystem::path> test_data_sets(const std::filesystem::path& inputs);
+
+// Runs every data set on every provider and compares each output with the expected outputs
+// (output_K.pb; without them, with the first provider's). The result has the bundle path's
+// report schema (write it with write_parity_report); `reference` names the baseline.
+[[nodiscard]] ParityReport run_graph_parity(const GraphParityRequest& request);
 
 struct Divergence {
   bool found = false;

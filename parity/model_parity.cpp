@@ -89,6 +89,7 @@ ParityReport run_model_parity(const ParityRequest& req) {
   ParityReport report;
   report.artifact = req.onnx.filename().string();
   report.artifact_sha256 = model::sha256_file_hex(req.onnx);
+  report.optimize = req.optimize;
   for (const auto& [k, v] : onnx_model.metadata) {
     if (k == "bundle_sha256") report.bundle_sha256 = v;
   }
@@ -125,6 +126,7 @@ ParityReport run_model_parity(const ParityRequest& req) {
       o.providers = {req.providers[p]};
       if (req.providers[p] != "reference") o.providers.push_back("reference");
       o.threads = req.threads;
+      o.optimize = req.optimize;
       sessions[p].emplace(runtime::load_model(req.onnx), o);
       const runtime::PlacementReport& pr = sessions[p]->placement();
       report.results[p].provider_used = join(pr.used, "+");
@@ -229,7 +231,8 @@ nlohmann::json ParityReport::to_json() const {
           {"artifact", artifact},
           {"artifact_sha256", artifact_sha256},
           {"bundle_sha256", bundle_sha256},
-          {"reference", "eigen eager"},
+          {"reference", reference},
+          {"optimize", optimize},
           {"texts", texts},
           {"samples", samples},
           {"batch_sizes", batch_sizes},

@@ -24,6 +24,7 @@ struct ParityRequest {
   int samples = 256;
   std::vector<int> batch_sizes = {1, 8};
   int threads = 1;
+  bool optimize = true;  // the interpreter providers' graph passes
   TolerancePolicy policy;
 };
 
@@ -41,12 +42,14 @@ struct ParityReport {
   std::string artifact;         // file name of the ONNX artifact
   std::string artifact_sha256;
   std::string bundle_sha256;    // from the artifact's metadata
+  std::string reference = "eigen eager";  // what the providers were compared with
   std::string texts;            // "ag_news test.csv (first N rows)" or "synthetic"
   int samples = 0;
   std::vector<int> batch_sizes;
   Tolerance tolerance;
   std::string ort_version;      // empty when ORT was not requested or not found
   std::vector<ProviderParity> results;
+  bool optimize = true;         // the interpreter providers ran their graph passes
 
   [[nodiscard]] nlohmann::json to_json() const;
 };
