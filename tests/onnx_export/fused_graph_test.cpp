@@ -16,6 +16,12 @@
 #include "onnx_runtime/loader.h"
 #include "onnx_runtime/session.h"
 
+// This file replaces the global operator new/delete (malloc/free underneath); GCC 12 then
+// reports every inlined `delete` of a `new` object as mismatched, a false positive.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+#endif
+
 namespace {
 // Counts operator new while armed (every Tensor, vector, map node or std::function allocates
 // through it).
