@@ -98,7 +98,7 @@ TEST_P(FusedGraph, FusionsFireOnTheExport) {
   EXPECT_EQ(ops["Softmax"], 0) << "attention was not fused";
   EXPECT_EQ(ops["MatMul"], 0) << "a MatMul was left unfused";
   const auto report = s.optimization_report();
-  EXPECT_LT(report.nodes_after * 2, report.nodes_before);
+  EXPECT_LT(report.nodes_after * 10, report.nodes_before * 6);  // at most 60% remain
 }
 
 TEST_P(FusedGraph, MatchesTheUnfusedGraphOnReference) {

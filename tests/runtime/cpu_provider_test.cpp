@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "common/error.h"
 #include "onnx_runtime/session.h"
 #include "tests/runtime/kernel_test_util.h"
 
@@ -432,6 +433,48 @@ TEST(CpuKernels, DataMovementKernelsMatchReference) {
                                                                 testing::int_attr("keepdims", keep)}),
                              {{3, 5, 7}}, seed++, 1e-5f, 1e-5f);
   }
+}
+
+// Runs `node` on cpu and reference with the given (cloned) inputs and expects equal outputs.
+void expect_same_outputs(const Node& node, const std::vector<const Tensor*>& inputs) {
+  std::vector<Tensor> a, b;
+  for (const Tensor* t : inputs) {
+    a.push_back(t->clone());
+    b.push_back(t->clone());
+  }
+  std::vector<Value> got = run_node(CpuProvider(1), node, std::move(a));
+  std::vector<Value> want = run_node(ReferenceProvider(), node, std::move(b));
+  testing::expect_close(got[0].tensor, want[0].tensor, 0.0f, 0.0f);
+}
+
+TEST(CpuKernels, GatherExpandWhereMatchReference) {
+  const Tensor data = random_tensor({4, 5, 6}, 300);
+  const Tensor idx = Tensor::from_vector<int64_t>({2, 3}, {0, 3, -1, 2, 2, -4});
+  const Tensor one = Tensor::from_vector<int64_t>({}, {1});
+  const Tensor none = Tensor::from_vector<int64_t>({0}, {});
+  for (const int64_t axis : {0, 1, 2, -1}) {
+    const Node g = make_node("Gather", 2, 1, 13, {testing::int_attr("axis", axis)});
+    expect_same_outputs(g, {&data, &idx});
+    expect_same_outputs(g, {&data, &one});
+    expect_same_outputs(g, {&data, &none});
+  }
+  const Tensor small = random_tensor({3, 1, 5}, 301);
+  for (const std::vector<int64_t>& spec :
+       std::vector<std::vector<int64_t>>{{3, 4, 5}, {2, 1, 1, 1}, {1}, {2, 3, 0, 5}}) {
+    const Tensor shape = Tensor::from_vector<int64_t>({static_cast<int64_t>(spec.size())}, spec);
+    expect_same_outputs(make_node("Expand", 2, 1, 13), {&small, &shape});
+  }
+  Tensor cond(DType::kBool, {2, 1, 4});
+  for (int64_t i = 0; i < cond.numel(); ++i) cond.data<bool>()[i] = (i % 3) == 0;
+  const Tensor x = random_tensor({2, 3, 4}, 302);
+  const Tensor y = random_tensor({4}, 303);
+  expect_same_outputs(make_node("Where", 3, 1, 16), {&cond, &x, &y});
+  // An out-of-range index is one clear error on cpu too.
+  const Tensor bad = Tensor::from_vector<int64_t>({1}, {9});
+  std::vector<Tensor> in;
+  in.push_back(data.clone());
+  in.push_back(bad.clone());
+  EXPECT_THROW(run_node(CpuProvider(1), make_node("Gather", 2, 1, 13), std::move(in)), Error);
 }
 
 TEST(CpuPlacement, FusedOpsAreNotClaimedByReference) {

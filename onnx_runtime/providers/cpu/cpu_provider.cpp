@@ -57,6 +57,8 @@ KernelFn CpuProvider::create_kernel(const Node& node) const {
   if (op == "Cast") return cpu::make_cast(std::move(ref));
   if (op == "Concat") return cpu::make_concat(std::move(ref));
   if (op == "ReduceSum" || op == "ReduceMean") return cpu::make_reduce(std::move(ref));
+  if (op == "Expand") return cpu::make_expand(std::move(ref));
+  if (op == "Where") return cpu::make_where(std::move(ref));
   static const std::set<std::string> kViews = {"Reshape", "Flatten", "Squeeze", "Unsqueeze",
                                                "Identity"};
   if (kViews.count(op)) return cpu::make_view(std::move(ref));

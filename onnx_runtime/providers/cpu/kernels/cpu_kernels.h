@@ -25,6 +25,8 @@ KernelFn make_cast(KernelFn fallback);
 KernelFn make_concat(KernelFn fallback);
 KernelFn make_reduce(KernelFn fallback);
 KernelFn make_view(KernelFn reference);
+KernelFn make_expand(KernelFn fallback);
+KernelFn make_where(KernelFn fallback);
 
 // Fused (bog.cpu) kernels.
 KernelFn make_fused_matmul(const Node& node, std::shared_ptr<ThreadPool> pool);

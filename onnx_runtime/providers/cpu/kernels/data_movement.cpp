@@ -1,4 +1,4 @@
-// Data movement for the cpu provider, allocation-free: Gather along axis 0 (embedding rows, one
+// Data movement for the cpu provider, allocation-free: Gather (embedding rows, CLS pooling: one
 // memcpy per index), Transpose (the innermost run that stays contiguous is copied whole),
 // Cast int64/int32/bool -> float32, Concat (one memcpy per contiguous run), and zero-copy views
 // for Reshape/Flatten/Squeeze/Unsqueeze/Identity (the reference kernels copy).
@@ -21,20 +21,31 @@ KernelFn make_gather(KernelFn fallback) {
   return [fallback](KernelContext& ctx) {
     const Tensor& data = ctx.input(0);
     const Tensor& idx = ctx.input(1);
-    const int64_t axis = ctx.node().attr_int("axis", 0);
-    const size_t out_rank = data.shape().size() + idx.shape().size() - 1;
-    if (axis != 0 || data.rank() < 1 || data.dtype() == DType::kString ||
+    const size_t rank = data.shape().size();
+    int64_t axis = ctx.node().attr_int("axis", 0);
+    if (axis < 0) axis += static_cast<int64_t>(rank);
+    const size_t out_rank = rank + idx.shape().size() - 1;
+    if (rank < 1 || axis < 0 || axis >= static_cast<int64_t>(rank) ||
+        data.dtype() == DType::kString ||
         (idx.dtype() != DType::kInt64 && idx.dtype() != DType::kInt32) || out_rank > kMaxRank) {
       return fallback(ctx);
     }
+    const auto a = static_cast<size_t>(axis);
     int64_t shape[kMaxRank];
-    std::copy(idx.shape().begin(), idx.shape().end(), shape);
-    std::copy(data.shape().begin() + 1, data.shape().end(), shape + idx.shape().size());
-    const int64_t rows = data.dim(0);
-    const size_t row_bytes = data.numel() == 0 ? 0 : data.nbytes() / static_cast<size_t>(rows);
+    std::copy(data.shape().begin(), data.shape().begin() + axis, shape);
+    std::copy(idx.shape().begin(), idx.shape().end(), shape + a);
+    std::copy(data.shape().begin() + axis + 1, data.shape().end(), shape + a + idx.shape().size());
+    const int64_t rows = data.dim(axis);
+    int64_t outer = 1, inner = 1;
+    for (size_t i = 0; i < a; ++i) outer *= data.shape()[i];
+    for (size_t i = a + 1; i < rank; ++i) inner *= data.shape()[i];
+    const auto index = [&](int64_t i) {
+      return idx.dtype() == DType::kInt64 ? idx.data<int64_t>()[i]
+                                          : static_cast<int64_t>(idx.data<int32_t>()[i]);
+    };
     // Validate every index before writing (a bad id is one clear error, not a wild read).
     for (int64_t i = 0; i < idx.numel(); ++i) {
-      const int64_t j = idx.dtype() == DType::kInt64 ? idx.data<int64_t>()[i] : idx.data<int32_t>()[i];
+      const int64_t j = index(i);
       if (j < -rows || j >= rows) {
         throw Error(ErrorCategory::kInvalidArgument,
                     fmt::format("Gather node '{}': index {} out of range [-{}, {})",
@@ -42,13 +53,19 @@ KernelFn make_gather(KernelFn fallback) {
       }
     }
     Tensor& out = ctx.output_uninit(0, data.dtype(), std::span<const int64_t>(shape, out_rank));
+    if (out.numel() == 0) return;
+    const size_t chunk = static_cast<size_t>(inner) * dtype_size(data.dtype());
     auto* dst = static_cast<std::byte*>(out.raw());
     const auto* src = static_cast<const std::byte*>(data.raw());
-    for (int64_t i = 0; i < idx.numel(); ++i) {
-      int64_t j = idx.dtype() == DType::kInt64 ? idx.data<int64_t>()[i] : idx.data<int32_t>()[i];
-      if (j < 0) j += rows;
-      std::memcpy(dst + static_cast<size_t>(i) * row_bytes, src + static_cast<size_t>(j) * row_bytes,
-                  row_bytes);
+    const int64_t n = idx.numel();
+    for (int64_t o = 0; o < outer; ++o) {
+      const std::byte* block = src + static_cast<size_t>(o * rows) * chunk;
+      for (int64_t i = 0; i < n; ++i) {
+        int64_t j = index(i);
+        if (j < 0) j += rows;
+        std::memcpy(dst, block + static_cast<size_t>(j) * chunk, chunk);
+        dst += chunk;
+      }
     }
   };
 }
