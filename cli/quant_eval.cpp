@@ -12,8 +12,8 @@
 #include "common/error.h"
 #include "model/bundle.h"
 #include "model/data/ag_news.h"
-#include "model/train/batching.h"
 #include "model/tokenizer/tokenizer.h"
+#include "model/train/batching.h"
 #include "model/train/evaluate.h"
 #include "onnx_runtime/session.h"
 #include "parity/ort_runner.h"
@@ -65,8 +65,8 @@ OnnxEval evaluate_onnx(const fs::path& bundle_dir, const fs::path& onnx, const f
     throw Error(ErrorCategory::kIo, fmt::format("ONNX file '{}' not found", onnx.string()));
   }
   const model::LoadedBundle bundle = model::load_bundle(bundle_dir);
-  const model::TokenizedSet set =
-      model::tokenize_examples(split_examples(bundle, data_dir, split), *bundle.tokenizer, bundle.config);
+  const model::TokenizedSet set = model::tokenize_examples(split_examples(bundle, data_dir, split),
+                                                           *bundle.tokenizer, bundle.config);
   const int n = static_cast<int>(set.ids.size());
   const int classes = static_cast<int>(bundle.labels.size());
   // Batches of similar length: padding changes nothing (the mask), but it costs time.
@@ -90,7 +90,8 @@ OnnxEval evaluate_onnx(const fs::path& bundle_dir, const fs::path& onnx, const f
   out.num_classes = classes;
   out.logits.assign(static_cast<size_t>(n) * classes, 0.0f);
   auto store = [&](const B& b, const runtime::Tensor& logits) {
-    if (logits.dtype() != runtime::DType::kFloat32 || logits.numel() != static_cast<int64_t>(b.idx.size()) * classes) {
+    if (logits.dtype() != runtime::DType::kFloat32 ||
+        logits.numel() != static_cast<int64_t>(b.idx.size()) * classes) {
       throw Error(ErrorCategory::kInvalidModel,
                   fmt::format("'{}' returned logits of shape {} for a batch of {} (want [{}, {}])",
                               onnx.filename().string(), runtime::shape_to_string(logits.shape()),
@@ -108,7 +109,8 @@ OnnxEval evaluate_onnx(const fs::path& bundle_dir, const fs::path& onnx, const f
                   "ONNX Runtime unavailable: " + parity::OrtRunner::why_unavailable());
     }
     std::vector<parity::OrtRunner::Feeds> feeds;
-    for (const B& b : batches) feeds.push_back({{"input_ids", &b.ids}, {"attention_mask", &b.mask}});
+    for (const B& b : batches)
+      feeds.push_back({{"input_ids", &b.ids}, {"attention_mask", &b.mask}});
     parity::OrtRunOptions o;
     o.threads = threads;
     const std::vector<parity::OrtRunResult> runs = ort->run_sets(onnx, feeds, o);
@@ -136,7 +138,8 @@ OnnxEval evaluate_onnx(const fs::path& bundle_dir, const fs::path& onnx, const f
     const float mx = *std::max_element(l, l + classes);
     double z = 0;
     for (int c = 0; c < classes; ++c) z += std::exp(static_cast<double>(l[c] - mx));
-    for (int c = 0; c < classes; ++c) p[static_cast<size_t>(c)] = static_cast<float>(std::exp(static_cast<double>(l[c] - mx)) / z);
+    for (int c = 0; c < classes; ++c)
+      p[static_cast<size_t>(c)] = static_cast<float>(std::exp(static_cast<double>(l[c] - mx)) / z);
     acc.add(p, set.labels[static_cast<size_t>(i)]);
   }
   out.metrics = acc.finish();

@@ -29,7 +29,7 @@ struct OnnxEval {
                                      int threads, int batch = 32);
 
 struct SpeedFigures {
-  double p50_ms_b1 = 0;       // batch 1, seq 128
+  double p50_ms_b1 = 0;          // batch 1, seq 128
   double samples_per_s_b32 = 0;  // batch 32, seq 128
 };
 // Times `onnx` on `provider` ("cpu" or "ort") with full-length synthetic ids (seq 128).

@@ -31,7 +31,8 @@ std::pair<double, double> compare(const OnnxEval& a, const OnnxEval& b) {
   for (size_t i = 0; i < n; ++i) {
     same += argmax(a.logits.data() + i * c, c) == argmax(b.logits.data() + i * c, c);
     for (int j = 0; j < c; ++j) {
-      diff = std::max(diff, static_cast<double>(std::fabs(a.logits[i * c + j] - b.logits[i * c + j])));
+      diff =
+          std::max(diff, static_cast<double>(std::fabs(a.logits[i * c + j] - b.logits[i * c + j])));
     }
   }
   return {n ? static_cast<double>(same) / static_cast<double>(n) : 0.0, diff};
@@ -111,19 +112,35 @@ std::string svg_plot(const std::vector<json>& arts) {
   ymin = std::floor(ymin * 100 - 1) / 100;
   ymax = std::ceil(ymax * 100 + 0.5) / 100;
   auto px = [&](double x) { return l + x / (xmax * 1.1) * (w - l - r); };
-  auto py = [&](double y) { return h - b - (y - ymin) / std::max(1e-9, ymax - ymin) * (h - t - b); };
+  auto py = [&](double y) {
+    return h - b - (y - ymin) / std::max(1e-9, ymax - ymin) * (h - t - b);
+  };
   std::ostringstream o;
-  o << fmt::format("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{}\" height=\"{}\" font-family=\"sans-serif\" font-size=\"12\">\n", w, h);
-  o << fmt::format("<text x=\"{}\" y=\"20\" font-size=\"14\">Test accuracy (cpu provider, n = 7600) vs ONNX file size</text>\n", l);
-  o << fmt::format("<line x1=\"{0}\" y1=\"{1}\" x2=\"{2}\" y2=\"{1}\" stroke=\"black\"/>\n", l, h - b, w - r);
-  o << fmt::format("<line x1=\"{0}\" y1=\"{1}\" x2=\"{0}\" y2=\"{2}\" stroke=\"black\"/>\n", l, t, h - b);
+  o << fmt::format(
+      "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{}\" height=\"{}\" "
+      "font-family=\"sans-serif\" font-size=\"12\">\n",
+      w, h);
+  o << fmt::format(
+      "<text x=\"{}\" y=\"20\" font-size=\"14\">Test accuracy (cpu provider, n = 7600) vs ONNX "
+      "file size</text>\n",
+      l);
+  o << fmt::format("<line x1=\"{0}\" y1=\"{1}\" x2=\"{2}\" y2=\"{1}\" stroke=\"black\"/>\n", l,
+                   h - b, w - r);
+  o << fmt::format("<line x1=\"{0}\" y1=\"{1}\" x2=\"{0}\" y2=\"{2}\" stroke=\"black\"/>\n", l, t,
+                   h - b);
   for (int i = 0; i <= 5; ++i) {
     const double x = xmax * 1.1 * i / 5, y = ymin + (ymax - ymin) * i / 5;
-    o << fmt::format("<text x=\"{:.1f}\" y=\"{}\" text-anchor=\"middle\">{:.1f}</text>\n", px(x), h - b + 16, x);
-    o << fmt::format("<text x=\"{}\" y=\"{:.1f}\" text-anchor=\"end\">{:.3f}</text>\n", l - 6, py(y) + 4, y);
+    o << fmt::format("<text x=\"{:.1f}\" y=\"{}\" text-anchor=\"middle\">{:.1f}</text>\n", px(x),
+                     h - b + 16, x);
+    o << fmt::format("<text x=\"{}\" y=\"{:.1f}\" text-anchor=\"end\">{:.3f}</text>\n", l - 6,
+                     py(y) + 4, y);
   }
-  o << fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">file size (MB)</text>\n", (l + w - r) / 2, h - 12);
-  o << fmt::format("<text x=\"16\" y=\"{}\" transform=\"rotate(-90 16 {})\" text-anchor=\"middle\">accuracy</text>\n", (t + h - b) / 2, (t + h - b) / 2);
+  o << fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">file size (MB)</text>\n",
+                   (l + w - r) / 2, h - 12);
+  o << fmt::format(
+      "<text x=\"16\" y=\"{}\" transform=\"rotate(-90 16 {})\" "
+      "text-anchor=\"middle\">accuracy</text>\n",
+      (t + h - b) / 2, (t + h - b) / 2);
   const char* colours[] = {"#1f77b4", "#d62728", "#2ca02c", "#9467bd"};
   std::vector<std::string> bundles;
   for (const json& a : arts) {
@@ -137,11 +154,13 @@ std::string svg_plot(const std::vector<json>& arts) {
     const char* col = colours[(it - bundles.begin()) % 4];
     const double x = px(a.value("size_mb", 0.0)), y = py(a.value("accuracy_cpu", 0.0));
     o << fmt::format("<circle cx=\"{:.1f}\" cy=\"{:.1f}\" r=\"5\" fill=\"{}\"/>\n", x, y, col);
-    o << fmt::format("<text x=\"{:.1f}\" y=\"{:.1f}\" font-size=\"10\">{}</text>\n", x + 7, y - 4, a.value("method", "?"));
+    o << fmt::format("<text x=\"{:.1f}\" y=\"{:.1f}\" font-size=\"10\">{}</text>\n", x + 7, y - 4,
+                     a.value("method", "?"));
   }
   for (size_t i = 0; i < bundles.size(); ++i) {
-    o << fmt::format("<circle cx=\"{}\" cy=\"{}\" r=\"5\" fill=\"{}\"/><text x=\"{}\" y=\"{}\">{}</text>\n",
-                     w - r + 15, t + 20 * i, colours[i % 4], w - r + 25, t + 4 + 20 * i, bundles[i]);
+    o << fmt::format(
+        "<circle cx=\"{}\" cy=\"{}\" r=\"5\" fill=\"{}\"/><text x=\"{}\" y=\"{}\">{}</text>\n",
+        w - r + 15, t + 20 * i, colours[i % 4], w - r + 25, t + 4 + 20 * i, bundles[i]);
   }
   o << "</svg>\n";
   return o.str();
@@ -153,13 +172,15 @@ fs::path write_quant_report(const fs::path& dir, const quant::QuantizeResult& re
                             const fs::path& fp32_onnx, const fs::path& quant_onnx,
                             const std::optional<std::string>& bundle,
                             const std::optional<fs::path>& data_dir, int threads) {
-  const std::string bundle_name = bundle ? fs::path(*bundle).filename().string() : fp32_onnx.stem().string();
+  const std::string bundle_name =
+      bundle ? fs::path(*bundle).filename().string() : fp32_onnx.stem().string();
   json report = {{"schema", kSchema}, {"quantize", result.to_json()}, {"artifacts", json::array()}};
   if (bundle && data_dir) {
     const model::LoadedBundle b = model::load_bundle(*bundle);
     const int64_t vocab = b.config.vocab_size;
     const bool with_ort = parity::OrtRunner::find().has_value();
-    report["ort"] = with_ort ? parity::OrtRunner::find()->version() : "unavailable: " + parity::OrtRunner::why_unavailable();
+    report["ort"] = with_ort ? parity::OrtRunner::find()->version()
+                             : "unavailable: " + parity::OrtRunner::why_unavailable();
     const Measured fp32 = measure(*bundle, fp32_onnx, *data_dir, threads, vocab, with_ort);
     const Measured q = measure(*bundle, quant_onnx, *data_dir, threads, vocab, with_ort);
     report["artifacts"].push_back(artifact_json(bundle_name, "fp32", fp32_onnx, result.input_bytes,
@@ -204,8 +225,10 @@ void write_quant_summary(const fs::path& dir) {
   std::stable_sort(arts.begin(), arts.end(), [](const json& x, const json& y) {
     return x.value("bundle", "") < y.value("bundle", "");
   });
-  json summary = {{"schema", kSchema}, {"state", arts.empty() ? "none" : "present"},
-                  {"onnxruntime", ort_version}, {"artifacts", arts}};
+  json summary = {{"schema", kSchema},
+                  {"state", arts.empty() ? "none" : "present"},
+                  {"onnxruntime", ort_version},
+                  {"artifacts", arts}};
   write_file_atomic(dir / "quantization.json", summary.dump(2) + "\n");
   std::ostringstream md;
   md << "# Quantization\n\n";
@@ -221,17 +244,18 @@ void write_quant_summary(const fs::path& dir) {
         "b32 ORT samples/s | threads |\n";
   md << "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n";
   for (const json& a : arts) {
-    md << fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
-                      a.value("bundle", "?"), a.value("method", "?"), fmt_or_dash(a, "size_mb", "{:.2f}"),
-                      fmt_or_dash(a, "ratio_to_fp32", "{:.3f}"), fmt_or_dash(a, "accuracy_cpu", "{:.4f}"),
-                      fmt_or_dash(a, "accuracy_ort", "{:.4f}"),
-                      fmt_or_dash(a, "argmax_agreement_vs_fp32_cpu", "{:.4f}"),
-                      fmt_or_dash(a, "argmax_agreement_vs_fp32_ort", "{:.4f}"),
-                      fmt_or_dash(a, "max_logit_diff_vs_fp32_cpu", "{:.4f}"),
-                      fmt_or_dash(a, "argmax_agreement_cpu_vs_ort", "{:.4f}"),
-                      fmt_or_dash(a, "p50_ms_b1_cpu", "{:.2f}"), fmt_or_dash(a, "p50_ms_b1_ort", "{:.2f}"),
-                      fmt_or_dash(a, "samples_per_s_b32_cpu", "{:.1f}"),
-                      fmt_or_dash(a, "samples_per_s_b32_ort", "{:.1f}"), a.value("threads", 0));
+    md << fmt::format(
+        "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
+        a.value("bundle", "?"), a.value("method", "?"), fmt_or_dash(a, "size_mb", "{:.2f}"),
+        fmt_or_dash(a, "ratio_to_fp32", "{:.3f}"), fmt_or_dash(a, "accuracy_cpu", "{:.4f}"),
+        fmt_or_dash(a, "accuracy_ort", "{:.4f}"),
+        fmt_or_dash(a, "argmax_agreement_vs_fp32_cpu", "{:.4f}"),
+        fmt_or_dash(a, "argmax_agreement_vs_fp32_ort", "{:.4f}"),
+        fmt_or_dash(a, "max_logit_diff_vs_fp32_cpu", "{:.4f}"),
+        fmt_or_dash(a, "argmax_agreement_cpu_vs_ort", "{:.4f}"),
+        fmt_or_dash(a, "p50_ms_b1_cpu", "{:.2f}"), fmt_or_dash(a, "p50_ms_b1_ort", "{:.2f}"),
+        fmt_or_dash(a, "samples_per_s_b32_cpu", "{:.1f}"),
+        fmt_or_dash(a, "samples_per_s_b32_ort", "{:.1f}"), a.value("threads", 0));
   }
   md << "\n![accuracy vs size](quantization.svg)\n";
   write_file_atomic(dir / "quantization.md", md.str());

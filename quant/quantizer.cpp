@@ -8,6 +8,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstring>
 #include <map>
@@ -62,8 +63,8 @@ onnx::TensorProto make_tensor(const std::string& name, int32_t dtype, std::vecto
   t.set_name(name);
   t.set_data_type(dtype);
   for (int64_t d : dims) t.add_dims(d);
-  t.set_raw_data(std::string(reinterpret_cast<const char*>(values.data()),
-                             values.size() * sizeof(T)));
+  t.set_raw_data(
+      std::string(reinterpret_cast<const char*>(values.data()), values.size() * sizeof(T)));
   return t;
 }
 
@@ -112,17 +113,20 @@ Int8Weights quantize_int8(const std::vector<float>& w, int64_t rows, int64_t col
     for (int64_t c = 0; c < cols; ++c) {
       const float s = out.scale[static_cast<size_t>(per_column ? c : 0)];
       const float q = std::nearbyint(w[static_cast<size_t>(r * cols + c)] / s);
-      out.q[static_cast<size_t>(r * cols + c)] = static_cast<int8_t>(std::clamp(q, -127.0f, 127.0f));
+      out.q[static_cast<size_t>(r * cols + c)] =
+          static_cast<int8_t>(std::clamp(q, -127.0f, 127.0f));
     }
   }
   return out;
 }
 
 // Blocked symmetric codes without zero points (GGUF Q4_0 / Q8_0 style, ORT's default zero
-// point 2^(bits-1)): per block, m = the value of largest magnitude (sign kept), scale = m / -2^(bits-1),
-// code = clamp(round(v / scale) + 2^(bits-1), 0, 2^bits - 1). `get(i)` yields the block's i-th value.
+// point 2^(bits-1)): per block, m = the value of largest magnitude (sign kept), scale = m /
+// -2^(bits-1), code = clamp(round(v / scale) + 2^(bits-1), 0, 2^bits - 1). `get(i)` yields the
+// block's i-th value. Codes past `len` up to `padded` (K padding inside the last block) get the
+// zero point, i.e. 0.0.
 template <typename Get>
-float quantize_block(int64_t len, int bits, const Get& get, uint8_t* out) {
+float quantize_block(int64_t len, int64_t padded, int bits, const Get& get, uint8_t* out) {
   float m = 0.0f;
   for (int64_t i = 0; i < len; ++i) {
     if (std::fabs(get(i)) > std::fabs(m)) m = get(i);
@@ -130,9 +134,9 @@ float quantize_block(int64_t len, int bits, const Get& get, uint8_t* out) {
   const int zp = 1 << (bits - 1);
   const float scale = m / static_cast<float>(-zp);
   const int per_byte = 8 / bits;
-  for (int64_t i = 0; i < len; ++i) {
+  for (int64_t i = 0; i < padded; ++i) {
     int code = zp;
-    if (scale != 0.0f) {
+    if (scale != 0.0f && i < len) {
       code = static_cast<int>(std::clamp(std::nearbyint(get(i) / scale) + zp, 0.0f,
                                          static_cast<float>((1 << bits) - 1)));
     }
@@ -156,7 +160,8 @@ class Rewriter {
 
   void run() {
     onnx::GraphProto& g = *m_.mutable_graph();
-    if (g.node_size() == 0) throw Error(ErrorCategory::kInvalidModel, "quantize: the graph has no nodes");
+    if (g.node_size() == 0)
+      throw Error(ErrorCategory::kInvalidModel, "quantize: the graph has no nodes");
     int64_t opset = 0;
     for (const auto& op : m_.opset_import()) {
       if (op.domain().empty() || op.domain() == "ai.onnx") opset = op.version();
@@ -164,12 +169,15 @@ class Rewriter {
     if (o_.method == Method::kDynamicInt8 && opset < 11) {
       throw Error(ErrorCategory::kUnsupported,
                   fmt::format("quantize: dynamic-int8 needs default-domain opset >= 11 "
-                              "(DynamicQuantizeLinear); the model has {}", opset));
+                              "(DynamicQuantizeLinear); the model has {}",
+                              opset));
     }
     for (int i = 0; i < g.initializer_size(); ++i) init_[g.initializer(i).name()] = i;
     for (const auto& n : g.node()) {
       for (const auto& in : n.input()) ++uses_[in];
+      for (const auto& o : n.output()) names_.insert(o);
     }
+    for (const auto& in : g.input()) names_.insert(in.name());
     for (const auto& out : g.output()) ++uses_[out.name()];
 
     std::vector<onnx::NodeProto> nodes;
@@ -223,7 +231,8 @@ class Rewriter {
 
   std::string fresh(const std::string& base) {
     std::string name = base;
-    for (int i = 1; names_.count(name) || init_.count(name); ++i) name = fmt::format("{}_{}", base, i);
+    for (int i = 1; names_.count(name) || init_.count(name); ++i)
+      name = fmt::format("{}_{}", base, i);
     names_.insert(name);
     return name;
   }
@@ -288,7 +297,8 @@ class Rewriter {
       const std::string acc = fresh(y + "_output_quantized");
       const std::string accf = fresh(y + "_output_quantized_cast");
       const std::string scale = fresh(y + "_scales_mul");
-      nodes.push_back(make_node("MatMulInteger", fresh(n.name() + "_quant"), {aq, wq, az, wz}, {acc}));
+      nodes.push_back(
+          make_node("MatMulInteger", fresh(n.name() + "_quant"), {aq, wq, az, wz}, {acc}));
       nodes.push_back(make_node("Cast", fresh(n.name() + "_cast"), {acc}, {accf},
                                 {int_attr("to", onnx::TensorProto::FLOAT)}));
       nodes.push_back(make_node("Mul", fresh(n.name() + "_scales_mul"), {as, ws}, {scale}));
@@ -308,15 +318,16 @@ class Rewriter {
           const int64_t k0 = kb * block;
           const int64_t len = std::min(block, k - k0);
           scales[static_cast<size_t>(c * k_blocks + kb)] = quantize_block(
-              len, bits,
+              len, block, bits,
               [&](int64_t i) { return wv[static_cast<size_t>((k0 + i) * cols + c)]; },
               packed.data() + (c * k_blocks + kb) * blob);
         }
       }
       const std::string wq = fresh(w->name() + "_Q" + std::to_string(bits));
       const std::string ws = fresh(w->name() + "_scales");
-      d.bytes_after = add(make_tensor(wq, onnx::TensorProto::UINT8, {cols, k_blocks, blob}, packed)) +
-                      add(make_tensor(ws, onnx::TensorProto::FLOAT, {cols, k_blocks}, scales));
+      d.bytes_after =
+          add(make_tensor(wq, onnx::TensorProto::UINT8, {cols, k_blocks, blob}, packed)) +
+          add(make_tensor(ws, onnx::TensorProto::FLOAT, {cols, k_blocks}, scales));
       nodes.push_back(make_node("MatMulNBits", fresh(n.name() + "_Q" + std::to_string(bits)),
                                 {a, wq, ws}, {y},
                                 {int_attr("K", k), int_attr("N", cols), int_attr("bits", bits),
@@ -378,7 +389,8 @@ class Rewriter {
                       add(make_tensor(ez, onnx::TensorProto::INT8, {}, std::vector<int8_t>{0}));
       const std::string gq = fresh(y + "_quantized");
       nodes.push_back(make_node("Gather", n.name(), {eq, ids}, {gq}));
-      nodes.push_back(make_node("DequantizeLinear", fresh(n.name() + "_dequantize"), {gq, es, ez}, {y}));
+      nodes.push_back(
+          make_node("DequantizeLinear", fresh(n.name() + "_dequantize"), {gq, es, ez}, {y}));
       d.form = "Gather on int8 (per tensor) + DequantizeLinear";
     } else {
       const int64_t block = o_.config.block_size;
@@ -391,7 +403,7 @@ class Rewriter {
           const int64_t c0 = b * block;
           // Blocks start on whole bytes: block_size * bits is a multiple of 8 (block >= 16).
           scales[static_cast<size_t>(r * blocks + b)] = quantize_block(
-              std::min(block, cols - c0), bits,
+              std::min(block, cols - c0), std::min(block, cols - c0), bits,
               [&](int64_t i) { return ev[static_cast<size_t>(r * cols + c0 + i)]; },
               packed.data() + r * row_bytes + c0 * bits / 8);
         }
@@ -488,11 +500,13 @@ std::string quantize_bytes(const std::string& model_bytes, const QuantizeOptions
   try {
     onnx::checker::check_model(m);
   } catch (const std::exception& e) {
-    throw Error(ErrorCategory::kInternal,
-                fmt::format("quantize: the ONNX checker rejected the quantized graph: {}", e.what()));
+    throw Error(
+        ErrorCategory::kInternal,
+        fmt::format("quantize: the ONNX checker rejected the quantized graph: {}", e.what()));
   }
   std::string out;
-  if (!m.SerializeToString(&out)) throw Error(ErrorCategory::kInternal, "quantize: serialization failed");
+  if (!m.SerializeToString(&out))
+    throw Error(ErrorCategory::kInternal, "quantize: serialization failed");
   return out;
 }
 
@@ -512,9 +526,15 @@ QuantizeResult quantize_file(const fs::path& in, const fs::path& out,
 nlohmann::json QuantizeResult::to_json() const {
   nlohmann::json ds = nlohmann::json::array();
   for (const Decision& d : decisions) {
-    ds.push_back({{"node", d.node}, {"op", d.op}, {"weight", d.weight}, {"quantized", d.quantized},
-                  {"form", d.form}, {"reason", d.reason}, {"parameters", d.parameters},
-                  {"bytes_before", d.bytes_before}, {"bytes_after", d.bytes_after}});
+    ds.push_back({{"node", d.node},
+                  {"op", d.op},
+                  {"weight", d.weight},
+                  {"quantized", d.quantized},
+                  {"form", d.form},
+                  {"reason", d.reason},
+                  {"parameters", d.parameters},
+                  {"bytes_before", d.bytes_before},
+                  {"bytes_after", d.bytes_after}});
   }
   return {{"method", method},
           {"input", input_file},

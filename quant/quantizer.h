@@ -40,10 +40,10 @@ struct QuantizeOptions {
 struct Decision {
   std::string node;
   std::string op;
-  std::string weight;    // initializer name ("" when the operand is an activation)
+  std::string weight;  // initializer name ("" when the operand is an activation)
   bool quantized = false;
-  std::string form;      // e.g. "MatMulNBits bits=4 block=32"
-  std::string reason;    // why it was or was not quantized
+  std::string form;    // e.g. "MatMulNBits bits=4 block=32"
+  std::string reason;  // why it was or was not quantized
   int64_t parameters = 0;
   int64_t bytes_before = 0;
   int64_t bytes_after = 0;

@@ -5,8 +5,8 @@
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
-#include <unistd.h>
 #include <onnx/onnx_pb.h>
+#include <unistd.h>
 
 #include <cmath>
 #include <filesystem>
@@ -212,7 +212,9 @@ TEST(Quantizer, BadInputFailsWithOneErrorAndWritesNothing) {
                                   options(Method::kDynamicInt8));
             }),
             ErrorCategory::kIo);
-  EXPECT_EQ(category([&] { (void)quantize_file(dir.path() / "absent.onnx", out, options(Method::kWeightInt8)); }),
+  EXPECT_EQ(category([&] {
+              (void)quantize_file(dir.path() / "absent.onnx", out, options(Method::kWeightInt8));
+            }),
             ErrorCategory::kIo);
   EXPECT_FALSE(fs::exists(out));
   EXPECT_FALSE(fs::exists(dir.path() / "missing"));

@@ -46,14 +46,15 @@ TEST(Int8Gemm, EveryIsaPathEqualsNaiveInt32Sums) {
   for (Int8Isa isa : isas_here()) {
     for (const Dims& d : kShapes) {
       const uint32_t seed = static_cast<uint32_t>(d.m * 131 + d.k * 7 + d.n);
-      SCOPED_TRACE(testing::Message() << cpu::int8_isa_name(isa) << " m=" << d.m << " k=" << d.k
+      SCOPED_TRACE(::testing::Message() << cpu::int8_isa_name(isa) << " m=" << d.m << " k=" << d.k
                                       << " n=" << d.n << " seed=" << seed);
       const Tensor a = random_ints<uint8_t>({d.m, d.k}, seed, 0, 255);
       const Tensor b = random_ints<int8_t>({d.k, d.n}, seed + 1, -128, 127);
       const cpu::PackedB8 packed = cpu::pack_b8(b.data<int8_t>(), d.k, d.n);
       std::vector<uint8_t> apad(static_cast<size_t>(std::max<int64_t>(1, d.m) * packed.k4), 0);
       for (int64_t r = 0; r < d.m; ++r) {
-        std::memcpy(apad.data() + r * packed.k4, a.data<uint8_t>() + r * d.k, static_cast<size_t>(d.k));
+        std::memcpy(apad.data() + r * packed.k4, a.data<uint8_t>() + r * d.k,
+                    static_cast<size_t>(d.k));
       }
       std::vector<int32_t> c(static_cast<size_t>(std::max<int64_t>(1, d.m * d.n)), -1);
       cpu::gemm_u8s8(isa, apad.data(), packed.k4, d.m, packed, c.data(), d.n);
@@ -79,14 +80,17 @@ Tensor reference_chain(const Tensor& x, const Tensor& w, const Tensor& ws, const
     return v;
   }());
   const Value wv = Value::from_tensor(w.clone());
-  const Value wzv = wz ? Value::from_tensor(wz->clone()) : Value::from_tensor(Tensor::from_vector<int8_t>({}, {0}));
-  std::vector<Value> acc =
-      run_node(ref, make_node("MatMulInteger", 4, 1, 10), std::vector<const Value*>{&q[0], &wv, &q[2], &wzv});
+  const Value wzv = wz ? Value::from_tensor(wz->clone())
+                       : Value::from_tensor(Tensor::from_vector<int8_t>({}, {0}));
+  std::vector<Value> acc = run_node(ref, make_node("MatMulInteger", 4, 1, 10),
+                                    std::vector<const Value*>{&q[0], &wv, &q[2], &wzv});
   std::vector<Value> f = run_node(ref, make_node("Cast", 1, 1, 13, {int_attr("to", 1)}),
                                   std::vector<const Value*>{&acc[0]});
   const Value wsv = Value::from_tensor(ws.clone());
-  std::vector<Value> s = run_node(ref, make_node("Mul", 2, 1, 14), std::vector<const Value*>{&q[1], &wsv});
-  std::vector<Value> y = run_node(ref, make_node("Mul", 2, 1, 14), std::vector<const Value*>{&f[0], &s[0]});
+  std::vector<Value> s =
+      run_node(ref, make_node("Mul", 2, 1, 14), std::vector<const Value*>{&q[1], &wsv});
+  std::vector<Value> y =
+      run_node(ref, make_node("Mul", 2, 1, 14), std::vector<const Value*>{&f[0], &s[0]});
   return std::move(y[0].tensor);
 }
 
@@ -97,7 +101,7 @@ TEST(DynamicQuantizeMatMulFused, BitExactAgainstReferenceCompositionOnEveryIsa) 
       if (d.m == 0) continue;  // DynamicQuantizeLinear of an empty tensor: nothing to compare
       for (int form = 0; form < 3; ++form) {  // per tensor, per column, per column + zero points
         const uint32_t seed = static_cast<uint32_t>(1000 + case_no++);
-        SCOPED_TRACE(testing::Message() << cpu::int8_isa_name(isa) << " m=" << d.m << " k=" << d.k
+        SCOPED_TRACE(::testing::Message() << cpu::int8_isa_name(isa) << " m=" << d.m << " k=" << d.k
                                         << " n=" << d.n << " form=" << form << " seed=" << seed);
         const Tensor x = random_tensor({1, d.m, d.k}, seed, -3.0f, 2.0f);
         const Tensor w = random_ints<int8_t>({d.k, d.n}, seed + 1, -127, 127);
@@ -160,9 +164,9 @@ NBits random_nbits(int64_t k, int64_t n, int bits, int64_t block, uint32_t seed)
 }
 
 Node nbits_node(int64_t k, int64_t n, int bits, int64_t block, size_t inputs) {
-  Node node = make_node("MatMulNBits", inputs, 1, 1,
-                        {int_attr("K", k), int_attr("N", n), int_attr("bits", bits),
-                         int_attr("block_size", block)});
+  Node node = make_node(
+      "MatMulNBits", inputs, 1, 1,
+      {int_attr("K", k), int_attr("N", n), int_attr("bits", bits), int_attr("block_size", block)});
   node.domain = ref::kMsDomain;
   return node;
 }
@@ -194,9 +198,9 @@ TEST(MatMulNBitsCpu, MatchesReferenceOnOddShapes) {
       for (int64_t block : {16, 32}) {
         for (bool with_zp : {false, true}) {
           const uint32_t seed = static_cast<uint32_t>(500 + case_no++);
-          SCOPED_TRACE(testing::Message() << "bits=" << bits << " m=" << d.m << " k=" << d.k
-                                          << " n=" << d.n << " block=" << block
-                                          << " zp=" << with_zp << " seed=" << seed);
+          SCOPED_TRACE(::testing::Message()
+                       << "bits=" << bits << " m=" << d.m << " k=" << d.k << " n=" << d.n
+                       << " block=" << block << " zp=" << with_zp << " seed=" << seed);
           const NBits q = random_nbits(d.k, d.n, bits, block, seed);
           const Tensor a = random_tensor({d.m, d.k}, seed + 9);
           const Tensor bias = random_tensor({d.n}, seed + 10);
@@ -232,8 +236,8 @@ TEST(GatherBlockQuantizedReference, DequantizesPackedRows) {
   for (int i = 0; i < 8; ++i) data[16 + i] = 0xAA;
   for (int i = 8; i < 16; ++i) data[16 + i] = 0x66;
   ReferenceProvider ref;
-  Node node = make_node("GatherBlockQuantized", 3, 1, 1,
-                        {int_attr("block_size", 16), int_attr("bits", 4)});
+  Node node =
+      make_node("GatherBlockQuantized", 3, 1, 1, {int_attr("block_size", 16), int_attr("bits", 4)});
   node.domain = ref::kMsDomain;
   std::vector<Tensor> in;
   in.push_back(Tensor::from_vector<uint8_t>({2, 16}, data));
@@ -242,9 +246,9 @@ TEST(GatherBlockQuantizedReference, DequantizesPackedRows) {
   const std::vector<Value> y = run_node(ref, node, std::move(in));
   ASSERT_EQ(y[0].tensor.shape(), (Shape{1, 2, 32}));
   const float* v = y[0].tensor.data<float>();
-  EXPECT_FLOAT_EQ(v[0], 0.5f);     // (10 - 8) * 0.25
-  EXPECT_FLOAT_EQ(v[16], 2.0f);    // (6 - 8) * -1
-  EXPECT_FLOAT_EQ(v[32], 0.0f);    // row 0: code 8 = zero
+  EXPECT_FLOAT_EQ(v[0], 0.5f);   // (10 - 8) * 0.25
+  EXPECT_FLOAT_EQ(v[16], 2.0f);  // (6 - 8) * -1
+  EXPECT_FLOAT_EQ(v[32], 0.0f);  // row 0: code 8 = zero
 }
 
 }  // namespace

@@ -34,8 +34,8 @@ void quantize_row_scalar(const float* x, int64_t k, float scale, float zp, uint8
 #if BOG_DQMM_X86
 // Same arithmetic as the scalar loop, 16 lanes at a time: vdivps is correctly rounded like the
 // scalar division, and roundscale(0) is round-half-to-even like nearbyint in the default mode.
-__attribute__((target("avx512f"))) void quantize_row_avx512(const float* x, int64_t k,
-                                                            float scale, float zp, uint8_t* out) {
+__attribute__((target("avx512f"))) void quantize_row_avx512(const float* x, int64_t k, float scale,
+                                                            float zp, uint8_t* out) {
   const __m512 vs = _mm512_set1_ps(scale);
   const __m512 vz = _mm512_set1_ps(zp);
   const __m512 lo = _mm512_setzero_ps();
@@ -60,7 +60,9 @@ struct MinMax {
 MinMax min_max(const float* x, int64_t n, int threads) {
   MinMax r;
   float mn = 0.0f, mx = 0.0f;
-#pragma omp parallel for num_threads(threads) reduction(min : mn) reduction(max : mx) \
+#pragma omp parallel for num_threads(threads) reduction(min                   \
+                                                        : mn) reduction(max   \
+                                                                        : mx) \
     schedule(static) if (n > 65536)
   for (int64_t i = 0; i < n; ++i) {
     mn = std::min(mn, x[i]);
@@ -144,13 +146,15 @@ KernelFn make_dynamic_quantize_matmul(int threads, Int8Isa isa) {
         x_scale == 0.0f ? 0.0f : std::clamp(std::nearbyint(-r.mn / x_scale), 0.0f, 255.0f);
     const int32_t x_zp = static_cast<int32_t>(zp_f);
     std::vector<float> scale(static_cast<size_t>(n));
-    for (int64_t c = 0; c < n; ++c) scale[static_cast<size_t>(c)] = x_scale * w_scale[static_cast<size_t>(c)];
+    for (int64_t c = 0; c < n; ++c)
+      scale[static_cast<size_t>(c)] = x_scale * w_scale[static_cast<size_t>(c)];
     // Per column: -x_zp * sum_k W + K * x_zp * w_zp (the terms of (a - a_zp)(b - b_zp) that do
     // not depend on the row).
     std::vector<int32_t> col_term(static_cast<size_t>(n));
     for (int64_t c = 0; c < n; ++c) {
-      col_term[static_cast<size_t>(c)] = -x_zp * packed->col_sums[static_cast<size_t>(c)] +
-                                         static_cast<int32_t>(k) * x_zp * w_zp[static_cast<size_t>(c)];
+      col_term[static_cast<size_t>(c)] =
+          -x_zp * packed->col_sums[static_cast<size_t>(c)] +
+          static_cast<int32_t>(k) * x_zp * w_zp[static_cast<size_t>(c)];
     }
 
     const float* xv = x.data<float>();

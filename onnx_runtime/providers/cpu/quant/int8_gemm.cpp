@@ -84,9 +84,11 @@ inline int32_t load4(const uint8_t* p) {
 }
 
 template <int kRows>
-__attribute__((target("avx512f,avx512bw,avx512vnni"))) void tile_vnni(
-    const uint8_t* a, int64_t lda, const int8_t* p0, const int8_t* p1, int64_t groups, int32_t* c,
-    int64_t ldc, int64_t cols) {
+__attribute__((target("avx512f,avx512bw,avx512vnni"))) void tile_vnni(const uint8_t* a, int64_t lda,
+                                                                      const int8_t* p0,
+                                                                      const int8_t* p1,
+                                                                      int64_t groups, int32_t* c,
+                                                                      int64_t ldc, int64_t cols) {
   __m512i acc0[kRows], acc1[kRows];
   for (int r = 0; r < kRows; ++r) {
     acc0[r] = _mm512_setzero_si512();
@@ -110,8 +112,9 @@ __attribute__((target("avx512f,avx512bw,avx512vnni"))) void tile_vnni(
   }
 }
 
-__attribute__((target("avx512f,avx512bw,avx512vnni"))) void gemm_vnni(
-    const uint8_t* a, int64_t lda, int64_t m, const PackedB8& b, int32_t* c, int64_t ldc) {
+__attribute__((target("avx512f,avx512bw,avx512vnni"))) void gemm_vnni(const uint8_t* a, int64_t lda,
+                                                                      int64_t m, const PackedB8& b,
+                                                                      int32_t* c, int64_t ldc) {
   const int64_t groups = b.k4 / 4;
   for (int64_t panel = 0; panel < b.panels; panel += 2) {
     const int8_t* p0 = b.data.data() + panel * groups * 64;
@@ -186,7 +189,8 @@ __attribute__((target("avx2"))) void gemm_avx2(const uint8_t* a, int64_t lda, in
     const int64_t col0 = panel * 16;
     const int64_t cols = std::min<int64_t>(16, b.n - col0);
     int64_t r = 0;
-    for (; r + 2 <= m; r += 2) tile_avx2<2>(a + r * lda, lda, p, groups, c + r * ldc + col0, ldc, cols);
+    for (; r + 2 <= m; r += 2)
+      tile_avx2<2>(a + r * lda, lda, p, groups, c + r * ldc + col0, ldc, cols);
     if (r < m) tile_avx2<1>(a + r * lda, lda, p, groups, c + r * ldc + col0, ldc, cols);
   }
 }
@@ -195,8 +199,8 @@ __attribute__((target("avx2"))) void gemm_avx2(const uint8_t* a, int64_t lda, in
 
 }  // namespace
 
-void gemm_u8s8(Int8Isa isa, const uint8_t* a, int64_t lda, int64_t m, const PackedB8& b,
-               int32_t* c, int64_t ldc) {
+void gemm_u8s8(Int8Isa isa, const uint8_t* a, int64_t lda, int64_t m, const PackedB8& b, int32_t* c,
+               int64_t ldc) {
 #if BOG_INT8_X86
   if (isa == Int8Isa::kAvx512Vnni) return gemm_vnni(a, lda, m, b, c, ldc);
   if (isa == Int8Isa::kAvx2) return gemm_avx2(a, lda, m, b, c, ldc);

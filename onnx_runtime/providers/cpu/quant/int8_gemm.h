@@ -30,7 +30,7 @@ PackedB8 pack_b8(const int8_t* b, int64_t k, int64_t n);
 
 // C[m][n] = sum_k A[m][k] * B[k][n] for rows [0, m) of A (uint8, row stride lda >= k4, the
 // bytes in [k, k4) zero). Writes int32 C with row stride ldc.
-void gemm_u8s8(Int8Isa isa, const uint8_t* a, int64_t lda, int64_t m, const PackedB8& b,
-               int32_t* c, int64_t ldc);
+void gemm_u8s8(Int8Isa isa, const uint8_t* a, int64_t lda, int64_t m, const PackedB8& b, int32_t* c,
+               int64_t ldc);
 
 }  // namespace bog::runtime::cpu

@@ -22,16 +22,16 @@ struct NBitsShape {
 };
 
 // Dequantizes columns [c0, c0 + 16) of the logical [K, N] weight into panel[k][16].
-void dequantize_panel(const NBitsShape& s, const uint8_t* b, const float* scales,
-                      const uint8_t* zp, int64_t zp_row, int64_t c0, float* panel) {
+void dequantize_panel(const NBitsShape& s, const uint8_t* b, const float* scales, const uint8_t* zp,
+                      int64_t zp_row, int64_t c0, float* panel) {
   const int64_t cols = std::min(kPanel, s.n - c0);
   std::fill(panel, panel + s.k * kPanel, 0.0f);
   for (int64_t j = 0; j < cols; ++j) {
     const int64_t c = c0 + j;
     for (int64_t kb = 0; kb < s.k_blocks; ++kb) {
       const float scale = scales[c * s.k_blocks + kb];
-      const int32_t z = zp != nullptr ? ref::packed_code(zp + c * zp_row, kb, s.bits)
-                                      : (1 << (s.bits - 1));
+      const int32_t z =
+          zp != nullptr ? ref::packed_code(zp + c * zp_row, kb, s.bits) : (1 << (s.bits - 1));
       const uint8_t* blk = b + (c * s.k_blocks + kb) * s.blob;
       const int64_t k0 = kb * s.block;
       const int64_t len = std::min(s.block, s.k - k0);

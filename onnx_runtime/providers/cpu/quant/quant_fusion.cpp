@@ -55,8 +55,7 @@ struct Index {
 
 bool initializer_of(const Graph& g, const std::string& name, DType dtype, int64_t max_rank) {
   const auto it = g.initializers.find(name);
-  return it != g.initializers.end() && it->second.dtype() == dtype &&
-         it->second.rank() <= max_rank;
+  return it != g.initializers.end() && it->second.dtype() == dtype && it->second.rank() <= max_rank;
 }
 
 }  // namespace
@@ -66,7 +65,6 @@ int fuse_dynamic_quantize_matmul(Graph& g, const std::string& provider) {
   std::set<size_t> dead;
   std::map<size_t, Node> fused_at;  // slot -> fused node
   std::set<size_t> maybe_dead;      // DynamicQuantizeLinear / scale Mul nodes to recheck
-  std::map<std::string, int> reads_removed;
   for (size_t i = 0; i < g.nodes.size(); ++i) {
     const Node& mmi = g.nodes[i];
     if (mmi.op_type != "MatMulInteger" || !mmi.domain.empty() || mmi.provider != provider) continue;
@@ -82,12 +80,12 @@ int fuse_dynamic_quantize_matmul(Graph& g, const std::string& provider) {
     if (!initializer_of(g, w, DType::kInt8, 2) || g.initializers.at(w).rank() != 2) continue;
     if (!w_zp.empty() && !initializer_of(g, w_zp, DType::kInt8, 1)) continue;
     // MatMulInteger -> Cast(float) -> Mul(., S)
-    if (idx.uses(mmi.outputs[0]) != 1) continue;
+    if (idx.uses(mmi.outputs[0]) != 1 || !idx.consumers.count(mmi.outputs[0])) continue;
     const size_t cast_i = idx.consumers.at(mmi.outputs[0])[0];
     const Node& cast = g.nodes[cast_i];
     if (cast.op_type != "Cast" || !cast.domain.empty() || cast.provider != provider ||
         cast.attr_int("to", 0) != static_cast<int64_t>(DType::kFloat32) ||
-        idx.uses(cast.outputs[0]) != 1) {
+        idx.uses(cast.outputs[0]) != 1 || !idx.consumers.count(cast.outputs[0])) {
       continue;
     }
     const size_t mul_i = idx.consumers.at(cast.outputs[0])[0];
@@ -119,26 +117,31 @@ int fuse_dynamic_quantize_matmul(Graph& g, const std::string& provider) {
     dead.insert({i, cast_i, mul_i});
     fused_at.emplace(mul_i, std::move(f));
     maybe_dead.insert({dql_i, smul_i});
-    ++reads_removed[dql->outputs[0]];
-    ++reads_removed[dql->outputs[2]];
-    ++reads_removed[s];
   }
   if (fused_at.empty()) return 0;
-  // The shared producers die once every read of every output went into a fused node.
-  for (size_t p : maybe_dead) {
-    bool unused = true;
-    for (const std::string& o : g.nodes[p].outputs) {
-      if (o.empty()) continue;
-      if (idx.outputs.count(o)) unused = false;
-      const auto it = idx.consumers.find(o);
-      const size_t reads = it == idx.consumers.end() ? 0 : it->second.size();
-      size_t dead_reads = 0;
-      if (it != idx.consumers.end()) {
-        for (size_t c : it->second) dead_reads += dead.count(c);
+  // The shared producers die once every read of every output went into a fused node (scale
+  // Muls first, then the DynamicQuantizeLinear they read: repeat until nothing changes).
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (size_t p : maybe_dead) {
+      if (dead.count(p)) continue;
+      bool unused = true;
+      for (const std::string& o : g.nodes[p].outputs) {
+        if (o.empty()) continue;
+        if (idx.outputs.count(o)) unused = false;
+        const auto it = idx.consumers.find(o);
+        const size_t reads = it == idx.consumers.end() ? 0 : it->second.size();
+        size_t dead_reads = 0;
+        if (it != idx.consumers.end()) {
+          for (size_t c : it->second) dead_reads += dead.count(c);
+        }
+        if (reads != dead_reads) unused = false;
       }
-      if (reads != dead_reads) unused = false;
+      if (unused) {
+        dead.insert(p);
+        changed = true;
+      }
     }
-    if (unused) dead.insert(p);
   }
   std::vector<Node> out;
   out.reserve(g.nodes.size());

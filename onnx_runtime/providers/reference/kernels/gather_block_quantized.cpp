@@ -49,9 +49,8 @@ void gather_block_quantized(KernelContext& ctx) {
   }
   const Tensor* zp = ctx.has_input(3) ? &ctx.input(3) : nullptr;
   const int64_t zp_row = (blocks * bits + 7) / 8;
-  if (zp != nullptr &&
-      (zp->dtype() != DType::kUint8 || zp->rank() != 2 || zp->dim(0) != rows ||
-       zp->dim(1) != zp_row)) {
+  if (zp != nullptr && (zp->dtype() != DType::kUint8 || zp->rank() != 2 || zp->dim(0) != rows ||
+                        zp->dim(1) != zp_row)) {
     bad(node, fmt::format("zero_points must be uint8 [{}, {}]", rows, zp_row));
   }
   Shape out_shape = indices.shape();
@@ -60,8 +59,8 @@ void gather_block_quantized(KernelContext& ctx) {
   float* out = y.data<float>();
   const int64_t row_bytes = data.dim(1);
   for (int64_t i = 0; i < indices.numel(); ++i) {
-    int64_t r = indices.dtype() == DType::kInt64 ? indices.data<int64_t>()[i]
-                                                 : indices.data<int32_t>()[i];
+    int64_t r =
+        indices.dtype() == DType::kInt64 ? indices.data<int64_t>()[i] : indices.data<int32_t>()[i];
     if (r < -rows || r >= rows) bad(node, fmt::format("index {} out of range [0, {})", r, rows));
     if (r < 0) r += rows;
     const uint8_t* row = data.data<uint8_t>() + r * row_bytes;
