@@ -31,5 +31,6 @@ void add_parity_command(CLI::App& app);
 void add_bench_command(CLI::App& app);
 void add_evidence_command(CLI::App& app);
 void add_pipeline_command(CLI::App& app);
+void add_quantize_command(CLI::App& app);
 
 }  // namespace bog::cli

@@ -28,6 +28,7 @@ int main(int argc, char** argv) {
   bog::cli::add_run_command(app);
   bog::cli::add_inspect_command(app);
   bog::cli::add_export_command(app);
+  bog::cli::add_quantize_command(app);
   bog::cli::add_parity_command(app);
   bog::cli::add_bench_command(app);
   bog::cli::add_evidence_command(app);

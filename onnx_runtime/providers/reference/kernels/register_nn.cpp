@@ -1,6 +1,7 @@
 // Registration of the nn reference kernels: one call per kernel file.
 #include "onnx_runtime/providers/reference/kernels/families.h"
 #include "onnx_runtime/providers/reference/kernels/nn_util.h"
+#include "onnx_runtime/providers/reference/kernels/quant_contrib.h"
 
 namespace bog::runtime {
 
@@ -27,6 +28,8 @@ void register_nn_kernels(KernelRegistry& registry) {
   ref::register_dropout_kernels(registry);
   ref::register_det_kernels(registry);
   ref::register_shrink_kernels(registry);
+  ref::register_matmul_nbits(registry);
+  ref::register_gather_block_quantized(registry);
 }
 
 }  // namespace bog::runtime

@@ -1,0 +1,212 @@
+// The int8 GEMM paths. Micro-kernels compute a 4-row x 32-column (VNNI) or 2 x 16 (AVX2) tile of
+// int32 sums over the packed B panels; edges run the same kernels on fewer rows and store only
+// the valid columns (the padded B columns are zero, so the extra lanes are never wrong, just
+// discarded).
+#include "onnx_runtime/providers/cpu/quant/int8_gemm.h"
+
+#include <algorithm>
+#include <cstring>
+
+#if defined(__x86_64__) || defined(_M_X64)
+#include <immintrin.h>
+#define BOG_INT8_X86 1
+#endif
+
+namespace bog::runtime::cpu {
+
+Int8Isa best_int8_isa() {
+#if BOG_INT8_X86
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx512vnni") && __builtin_cpu_supports("avx512bw")) {
+    return Int8Isa::kAvx512Vnni;
+  }
+  if (__builtin_cpu_supports("avx2")) return Int8Isa::kAvx2;
+#endif
+  return Int8Isa::kScalar;
+}
+
+std::string int8_isa_name(Int8Isa isa) {
+  switch (isa) {
+    case Int8Isa::kAvx512Vnni:
+      return "avx512-vnni";
+    case Int8Isa::kAvx2:
+      return "avx2";
+    default:
+      return "scalar";
+  }
+}
+
+PackedB8 pack_b8(const int8_t* b, int64_t k, int64_t n) {
+  PackedB8 p;
+  p.k = k;
+  p.n = n;
+  p.k4 = (k + 3) / 4 * 4;
+  p.panels = (n + 15) / 16;
+  p.data.assign(static_cast<size_t>(p.panels * p.k4 * 16), 0);
+  p.col_sums.assign(static_cast<size_t>(p.panels * 16), 0);
+  for (int64_t kk = 0; kk < k; ++kk) {
+    for (int64_t c = 0; c < n; ++c) {
+      const int8_t v = b[kk * n + c];
+      const int64_t panel = c / 16;
+      p.data[static_cast<size_t>(((panel * (p.k4 / 4) + kk / 4) * 16 + c % 16) * 4 + kk % 4)] = v;
+      p.col_sums[static_cast<size_t>(c)] += v;
+    }
+  }
+  return p;
+}
+
+namespace {
+
+void gemm_scalar(const uint8_t* a, int64_t lda, int64_t m, const PackedB8& b, int32_t* c,
+                 int64_t ldc) {
+  const int64_t groups = b.k4 / 4;
+  for (int64_t r = 0; r < m; ++r) {
+    for (int64_t col = 0; col < b.n; ++col) {
+      const int8_t* panel = b.data.data() + (col / 16) * groups * 64;
+      int32_t acc = 0;
+      for (int64_t g = 0; g < groups; ++g) {
+        for (int j = 0; j < 4; ++j) {
+          acc += static_cast<int32_t>(a[r * lda + g * 4 + j]) * panel[(g * 16 + col % 16) * 4 + j];
+        }
+      }
+      c[r * ldc + col] = acc;
+    }
+  }
+}
+
+#if BOG_INT8_X86
+
+// 4 bytes of A as one int32 lane pattern (unaligned, no strict-aliasing cast).
+inline int32_t load4(const uint8_t* p) {
+  int32_t v;
+  std::memcpy(&v, p, 4);
+  return v;
+}
+
+template <int kRows>
+__attribute__((target("avx512f,avx512bw,avx512vnni"))) void tile_vnni(const uint8_t* a, int64_t lda,
+                                                                      const int8_t* p0,
+                                                                      const int8_t* p1,
+                                                                      int64_t groups, int32_t* c,
+                                                                      int64_t ldc, int64_t cols) {
+  __m512i acc0[kRows], acc1[kRows];
+  for (int r = 0; r < kRows; ++r) {
+    acc0[r] = _mm512_setzero_si512();
+    acc1[r] = _mm512_setzero_si512();
+  }
+  for (int64_t g = 0; g < groups; ++g) {
+    const __m512i b0 = _mm512_loadu_si512(p0 + g * 64);
+    const __m512i b1 = p1 ? _mm512_loadu_si512(p1 + g * 64) : _mm512_setzero_si512();
+    for (int r = 0; r < kRows; ++r) {
+      const __m512i av = _mm512_set1_epi32(load4(a + r * lda + g * 4));
+      acc0[r] = _mm512_dpbusd_epi32(acc0[r], av, b0);
+      acc1[r] = _mm512_dpbusd_epi32(acc1[r], av, b1);
+    }
+  }
+  const __mmask16 m0 = cols >= 16 ? 0xFFFF : static_cast<__mmask16>((1u << cols) - 1);
+  const int64_t rest = std::max<int64_t>(0, cols - 16);
+  const __mmask16 m1 = rest >= 16 ? 0xFFFF : static_cast<__mmask16>((1u << rest) - 1);
+  for (int r = 0; r < kRows; ++r) {
+    _mm512_mask_storeu_epi32(c + r * ldc, m0, acc0[r]);
+    if (m1) _mm512_mask_storeu_epi32(c + r * ldc + 16, m1, acc1[r]);
+  }
+}
+
+__attribute__((target("avx512f,avx512bw,avx512vnni"))) void gemm_vnni(const uint8_t* a, int64_t lda,
+                                                                      int64_t m, const PackedB8& b,
+                                                                      int32_t* c, int64_t ldc) {
+  const int64_t groups = b.k4 / 4;
+  for (int64_t panel = 0; panel < b.panels; panel += 2) {
+    const int8_t* p0 = b.data.data() + panel * groups * 64;
+    const int8_t* p1 = panel + 1 < b.panels ? p0 + groups * 64 : nullptr;
+    const int64_t col0 = panel * 16;
+    const int64_t cols = std::min<int64_t>(32, b.n - col0);
+    int64_t r = 0;
+    for (; r + 4 <= m; r += 4) {
+      tile_vnni<4>(a + r * lda, lda, p0, p1, groups, c + r * ldc + col0, ldc, cols);
+    }
+    const uint8_t* ar = a + r * lda;
+    int32_t* cr = c + r * ldc + col0;
+    switch (m - r) {
+      case 3:
+        tile_vnni<3>(ar, lda, p0, p1, groups, cr, ldc, cols);
+        break;
+      case 2:
+        tile_vnni<2>(ar, lda, p0, p1, groups, cr, ldc, cols);
+        break;
+      case 1:
+        tile_vnni<1>(ar, lda, p0, p1, groups, cr, ldc, cols);
+        break;
+      default:
+        break;
+    }
+  }
+}
+
+// AVX2 without VNNI: each 16-byte quarter of a packed group (4 columns x 4 k) is sign-extended
+// to int16 and multiplied by A's 4 bytes (zero-extended, repeated) with vpmaddwd, which leaves
+// two exact partial sums per column; the partials are added pairwise only at the end.
+template <int kRows>
+__attribute__((target("avx2"))) void tile_avx2(const uint8_t* a, int64_t lda, const int8_t* p,
+                                               int64_t groups, int32_t* c, int64_t ldc,
+                                               int64_t cols) {
+  __m256i acc[kRows][4];
+  for (int r = 0; r < kRows; ++r) {
+    for (int q = 0; q < 4; ++q) acc[r][q] = _mm256_setzero_si256();
+  }
+  for (int64_t g = 0; g < groups; ++g) {
+    __m256i bq[4];
+    for (int q = 0; q < 4; ++q) {
+      bq[q] = _mm256_cvtepi8_epi16(
+          _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + g * 64 + q * 16)));
+    }
+    for (int r = 0; r < kRows; ++r) {
+      const __m128i a4 = _mm_set1_epi32(load4(a + r * lda + g * 4));
+      const __m256i a16 = _mm256_cvtepu8_epi16(a4);  // [a0 a1 a2 a3] x 4, as int16
+      for (int q = 0; q < 4; ++q) {
+        acc[r][q] = _mm256_add_epi32(acc[r][q], _mm256_madd_epi16(a16, bq[q]));
+      }
+    }
+  }
+  for (int r = 0; r < kRows; ++r) {
+    alignas(32) int32_t out[16];
+    for (int q = 0; q < 4; q += 2) {
+      // acc[q] holds columns 4q..4q+3 as two partial sums each (k0+k1, k2+k3); hadd adds each
+      // pair (per 128-bit lane), the permute puts the 64-bit chunks back in column order.
+      const __m256i h = _mm256_hadd_epi32(acc[r][q], acc[r][q + 1]);
+      const __m256i ordered = _mm256_permute4x64_epi64(h, 0xD8);
+      _mm256_store_si256(reinterpret_cast<__m256i*>(out + q * 4), ordered);
+    }
+    for (int64_t j = 0; j < cols; ++j) c[r * ldc + j] = out[j];
+  }
+}
+
+__attribute__((target("avx2"))) void gemm_avx2(const uint8_t* a, int64_t lda, int64_t m,
+                                               const PackedB8& b, int32_t* c, int64_t ldc) {
+  const int64_t groups = b.k4 / 4;
+  for (int64_t panel = 0; panel < b.panels; ++panel) {
+    const int8_t* p = b.data.data() + panel * groups * 64;
+    const int64_t col0 = panel * 16;
+    const int64_t cols = std::min<int64_t>(16, b.n - col0);
+    int64_t r = 0;
+    for (; r + 2 <= m; r += 2)
+      tile_avx2<2>(a + r * lda, lda, p, groups, c + r * ldc + col0, ldc, cols);
+    if (r < m) tile_avx2<1>(a + r * lda, lda, p, groups, c + r * ldc + col0, ldc, cols);
+  }
+}
+
+#endif  // BOG_INT8_X86
+
+}  // namespace
+
+void gemm_u8s8(Int8Isa isa, const uint8_t* a, int64_t lda, int64_t m, const PackedB8& b, int32_t* c,
+               int64_t ldc) {
+#if BOG_INT8_X86
+  if (isa == Int8Isa::kAvx512Vnni) return gemm_vnni(a, lda, m, b, c, ldc);
+  if (isa == Int8Isa::kAvx2) return gemm_avx2(a, lda, m, b, c, ldc);
+#endif
+  (void)isa;
+  gemm_scalar(a, lda, m, b, c, ldc);
+}
+
+}  // namespace bog::runtime::cpu

@@ -1,0 +1,45 @@
+// The cpu provider's quantized kernels and the pass that feeds them. Self-contained: the cpu
+// provider is wrapped (with_quant_kernels) rather than edited, so its passes and GEMM can change
+// independently.
+#pragma once
+
+#include <memory>
+
+#include "onnx_runtime/execution_provider.h"
+#include "onnx_runtime/kernel.h"
+#include "onnx_runtime/providers/cpu/quant/int8_gemm.h"
+
+namespace bog::runtime::cpu {
+
+inline constexpr const char* kQuantFusedDomain = "bog.cpu";
+inline constexpr const char* kDynamicQuantizeMatMul = "DynamicQuantizeMatMul";
+
+// DynamicQuantizeMatMul(X float [..., K], W int8 [K, N], W_scale float [] or [N],
+// W_zero_point int8 [] or [N] (optional)) -> Y float [..., N]: X quantized to uint8 exactly as
+// DynamicQuantizeLinear does (per tensor), an int8 GEMM, then the requantization
+// float(int32 sum) * (X_scale * W_scale[n]). Equal, bit for bit, to the composition it replaces.
+KernelFn make_dynamic_quantize_matmul(int threads, Int8Isa isa);
+
+// MatMulNBits (com.microsoft) on float32 A: each 16-column panel of B is dequantized block by
+// block into a float panel, then multiplied; `fallback` serves the forms it does not specialise
+// (g_idx, float zero points).
+KernelFn make_matmul_nbits(int threads, KernelFn fallback);
+
+// Fuses ONNX Runtime's dynamic-quantization chain (nodes placed on `provider`):
+//
+//   X -> DynamicQuantizeLinear -> (Xq, Xs, Xzp)
+//   MatMulInteger(Xq, W, Xzp, Wzp?) -> Cast(to=float) -> Mul(., S) -> Y
+//   S = Mul(Xs, Ws)                      (W int8 2-D initializer, Ws/Wzp initializers)
+//
+// into DynamicQuantizeMatMul(X, W, Ws, Wzp) -> Y. A DynamicQuantizeLinear shared by several
+// chains (Q, K, V projections) is removed once none of its outputs is read any more.
+// Returns the number of chains fused.
+int fuse_dynamic_quantize_matmul(Graph& graph, const std::string& provider);
+
+// The cpu provider with the quantized kernels above: claims and runs DynamicQuantizeMatMul and
+// MatMulNBits itself, runs the fusion before the provider's own passes, and hands everything
+// else to `cpu`.
+std::shared_ptr<ExecutionProvider> with_quant_kernels(std::shared_ptr<ExecutionProvider> cpu,
+                                                      int threads);
+
+}  // namespace bog::runtime::cpu

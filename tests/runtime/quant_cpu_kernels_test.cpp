@@ -1,0 +1,255 @@
+// The cpu provider's quantized kernels against the reference kernels: the int8 GEMM on every
+// ISA path this CPU has (exact), DynamicQuantizeMatMul against the DynamicQuantizeLinear ->
+// MatMulInteger -> Cast -> Mul composition (bit-exact), MatMulNBits (close: only the summation
+// order differs), and the fusion pass inside a Session. Random odd shapes, batch 1, empty dims.
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <random>
+
+#include "onnx_runtime/providers/cpu/quant/int8_gemm.h"
+#include "onnx_runtime/providers/cpu/quant/quant_kernels.h"
+#include "onnx_runtime/providers/reference/kernels/quant_contrib.h"
+#include "onnx_runtime/providers/reference/reference_provider.h"
+#include "onnx_runtime/session.h"
+#include "tests/runtime/kernel_test_util.h"
+
+namespace bog::runtime::testing {
+namespace {
+
+using cpu::Int8Isa;
+
+std::vector<Int8Isa> isas_here() {
+  std::vector<Int8Isa> v = {Int8Isa::kScalar};
+  const Int8Isa best = cpu::best_int8_isa();
+  if (best == Int8Isa::kAvx2 || best == Int8Isa::kAvx512Vnni) v.push_back(Int8Isa::kAvx2);
+  if (best == Int8Isa::kAvx512Vnni) v.push_back(Int8Isa::kAvx512Vnni);
+  return v;
+}
+
+template <typename T>
+Tensor random_ints(const Shape& shape, uint32_t seed, int lo, int hi) {
+  Tensor t(dtype_of<T>(), shape);
+  std::mt19937 rng(seed);
+  std::uniform_int_distribution<int> d(lo, hi);
+  for (T& v : t.span<T>()) v = static_cast<T>(d(rng));
+  return t;
+}
+
+struct Dims {
+  int64_t m, k, n;
+};
+const Dims kShapes[] = {{1, 1, 1},   {1, 96, 48},  {5, 7, 11},   {13, 33, 17}, {4, 4, 32},
+                        {3, 130, 1}, {67, 96, 96}, {9, 256, 40}, {2, 5, 33},   {0, 8, 5}};
+
+TEST(Int8Gemm, EveryIsaPathEqualsNaiveInt32Sums) {
+  for (Int8Isa isa : isas_here()) {
+    for (const Dims& d : kShapes) {
+      const uint32_t seed = static_cast<uint32_t>(d.m * 131 + d.k * 7 + d.n);
+      SCOPED_TRACE(::testing::Message() << cpu::int8_isa_name(isa) << " m=" << d.m << " k=" << d.k
+                                      << " n=" << d.n << " seed=" << seed);
+      const Tensor a = random_ints<uint8_t>({d.m, d.k}, seed, 0, 255);
+      const Tensor b = random_ints<int8_t>({d.k, d.n}, seed + 1, -128, 127);
+      const cpu::PackedB8 packed = cpu::pack_b8(b.data<int8_t>(), d.k, d.n);
+      std::vector<uint8_t> apad(static_cast<size_t>(std::max<int64_t>(1, d.m) * packed.k4), 0);
+      for (int64_t r = 0; r < d.m; ++r) {
+        std::memcpy(apad.data() + r * packed.k4, a.data<uint8_t>() + r * d.k,
+                    static_cast<size_t>(d.k));
+      }
+      std::vector<int32_t> c(static_cast<size_t>(std::max<int64_t>(1, d.m * d.n)), -1);
+      cpu::gemm_u8s8(isa, apad.data(), packed.k4, d.m, packed, c.data(), d.n);
+      for (int64_t r = 0; r < d.m; ++r) {
+        for (int64_t j = 0; j < d.n; ++j) {
+          int32_t want = 0;
+          for (int64_t i = 0; i < d.k; ++i) {
+            want += int32_t{a.data<uint8_t>()[r * d.k + i]} * b.data<int8_t>()[i * d.n + j];
+          }
+          ASSERT_EQ(c[static_cast<size_t>(r * d.n + j)], want) << "r=" << r << " j=" << j;
+        }
+      }
+    }
+  }
+}
+
+// The composition the fused kernel replaces, run on the reference provider.
+Tensor reference_chain(const Tensor& x, const Tensor& w, const Tensor& ws, const Tensor* wz) {
+  ReferenceProvider ref;
+  std::vector<Value> q = run_node(ref, make_node("DynamicQuantizeLinear", 1, 3, 11), [&] {
+    std::vector<Tensor> v;
+    v.push_back(x.clone());
+    return v;
+  }());
+  const Value wv = Value::from_tensor(w.clone());
+  const Value wzv = wz ? Value::from_tensor(wz->clone())
+                       : Value::from_tensor(Tensor::from_vector<int8_t>({}, {0}));
+  std::vector<Value> acc = run_node(ref, make_node("MatMulInteger", 4, 1, 10),
+                                    std::vector<const Value*>{&q[0], &wv, &q[2], &wzv});
+  std::vector<Value> f = run_node(ref, make_node("Cast", 1, 1, 13, {int_attr("to", 1)}),
+                                  std::vector<const Value*>{&acc[0]});
+  const Value wsv = Value::from_tensor(ws.clone());
+  std::vector<Value> s =
+      run_node(ref, make_node("Mul", 2, 1, 14), std::vector<const Value*>{&q[1], &wsv});
+  std::vector<Value> y =
+      run_node(ref, make_node("Mul", 2, 1, 14), std::vector<const Value*>{&f[0], &s[0]});
+  return std::move(y[0].tensor);
+}
+
+TEST(DynamicQuantizeMatMulFused, BitExactAgainstReferenceCompositionOnEveryIsa) {
+  int case_no = 0;
+  for (Int8Isa isa : isas_here()) {
+    for (const Dims& d : kShapes) {
+      if (d.m == 0) continue;  // DynamicQuantizeLinear of an empty tensor: nothing to compare
+      for (int form = 0; form < 3; ++form) {  // per tensor, per column, per column + zero points
+        const uint32_t seed = static_cast<uint32_t>(1000 + case_no++);
+        SCOPED_TRACE(::testing::Message() << cpu::int8_isa_name(isa) << " m=" << d.m << " k=" << d.k
+                                        << " n=" << d.n << " form=" << form << " seed=" << seed);
+        const Tensor x = random_tensor({1, d.m, d.k}, seed, -3.0f, 2.0f);
+        const Tensor w = random_ints<int8_t>({d.k, d.n}, seed + 1, -127, 127);
+        const Tensor ws = form == 0 ? random_tensor({}, seed + 2, 0.001f, 0.02f)
+                                    : random_tensor({d.n}, seed + 2, 0.001f, 0.02f);
+        const Tensor wz = random_ints<int8_t>({d.n}, seed + 3, -3, 3);
+        const Tensor want = reference_chain(x, w, ws, form == 2 ? &wz : nullptr);
+        Node node = make_node(cpu::kDynamicQuantizeMatMul, form == 2 ? 4 : 3, 1, 1);
+        node.domain = cpu::kQuantFusedDomain;
+        KernelFn fn = cpu::make_dynamic_quantize_matmul(2, isa);
+        std::vector<Value> in;
+        in.push_back(Value::from_tensor(x.clone()));
+        in.push_back(Value::from_tensor(w.clone()));
+        in.push_back(Value::from_tensor(ws.clone()));
+        if (form == 2) in.push_back(Value::from_tensor(wz.clone()));
+        std::vector<const Value*> ptrs;
+        for (const Value& v : in) ptrs.push_back(&v);
+        KernelContext ctx(node, ptrs, 1);
+        fn(ctx);
+        const Tensor& got = ctx.outputs()[0].tensor;
+        ASSERT_EQ(got.shape(), want.shape());
+        for (int64_t i = 0; i < got.numel(); ++i) {
+          ASSERT_EQ(got.data<float>()[i], want.data<float>()[i]) << "at " << i;
+        }
+      }
+    }
+  }
+}
+
+TEST(DynamicQuantizeMatMulFused, AllZeroInputGivesZeros) {
+  const Tensor x = Tensor::from_vector<float>({2, 3}, {0, 0, 0, 0, 0, 0});
+  const Tensor w = random_ints<int8_t>({3, 5}, 5, -127, 127);
+  const Tensor ws = Tensor::from_vector<float>({}, {0.5f});
+  const Tensor want = reference_chain(x, w, ws, nullptr);
+  Node node = make_node(cpu::kDynamicQuantizeMatMul, 3, 1, 1);
+  node.domain = cpu::kQuantFusedDomain;
+  std::vector<Value> in;
+  in.push_back(Value::from_tensor(x.clone()));
+  in.push_back(Value::from_tensor(w.clone()));
+  in.push_back(Value::from_tensor(ws.clone()));
+  KernelContext ctx(node, {&in[0], &in[1], &in[2]}, 1);
+  cpu::make_dynamic_quantize_matmul(1, cpu::best_int8_isa())(ctx);
+  for (int64_t i = 0; i < want.numel(); ++i) {
+    EXPECT_EQ(ctx.outputs()[0].tensor.data<float>()[i], 0.0f);
+    EXPECT_EQ(want.data<float>()[i], 0.0f);
+  }
+}
+
+// MatMulNBits inputs for a random [K, N] weight: codes, scales, optional packed zero points.
+struct NBits {
+  Tensor b, scales, zp;
+};
+NBits random_nbits(int64_t k, int64_t n, int bits, int64_t block, uint32_t seed) {
+  const int64_t kb = (k + block - 1) / block;
+  NBits q;
+  q.b = random_ints<uint8_t>({n, kb, block * bits / 8}, seed, 0, 255);
+  q.scales = random_tensor({n, kb}, seed + 1, -0.1f, 0.1f);
+  q.zp = random_ints<uint8_t>({n, (kb * bits + 7) / 8}, seed + 2, 0, 255);
+  return q;
+}
+
+Node nbits_node(int64_t k, int64_t n, int bits, int64_t block, size_t inputs) {
+  Node node = make_node(
+      "MatMulNBits", inputs, 1, 1,
+      {int_attr("K", k), int_attr("N", n), int_attr("bits", bits), int_attr("block_size", block)});
+  node.domain = ref::kMsDomain;
+  return node;
+}
+
+TEST(MatMulNBitsReference, DequantizesOrtLayoutExactly) {
+  // K = 3 (one block of 16, padded), N = 2, 4 bits, default zero point 8.
+  // Column 0 codes 9, 7, 8 -> (1, -1, 0) * 0.5; column 1 codes 15, 0, 8 -> (7, -8, 0) * 2.
+  std::vector<uint8_t> blob(2 * 8, 0);
+  blob[0] = 9 | (7 << 4);
+  blob[1] = 8;
+  blob[8] = 15 | (0 << 4);
+  blob[9] = 8;
+  const Tensor b = Tensor::from_vector<uint8_t>({2, 1, 8}, blob);
+  ReferenceProvider ref;
+  std::vector<Tensor> in;
+  in.push_back(Tensor::from_vector<float>({1, 3}, {1.0f, 10.0f, 100.0f}));
+  in.push_back(b.clone());
+  in.push_back(Tensor::from_vector<float>({2, 1}, {0.5f, 2.0f}));
+  const std::vector<Value> y = run_node(ref, nbits_node(3, 2, 4, 16, 3), std::move(in));
+  EXPECT_FLOAT_EQ(y[0].tensor.data<float>()[0], 0.5f * (1 - 10));
+  EXPECT_FLOAT_EQ(y[0].tensor.data<float>()[1], 2.0f * (7 - 80));
+}
+
+TEST(MatMulNBitsCpu, MatchesReferenceOnOddShapes) {
+  ReferenceProvider ref;
+  int case_no = 0;
+  for (int bits : {4, 8}) {
+    for (const Dims& d : kShapes) {
+      for (int64_t block : {16, 32}) {
+        for (bool with_zp : {false, true}) {
+          const uint32_t seed = static_cast<uint32_t>(500 + case_no++);
+          SCOPED_TRACE(::testing::Message()
+                       << "bits=" << bits << " m=" << d.m << " k=" << d.k << " n=" << d.n
+                       << " block=" << block << " zp=" << with_zp << " seed=" << seed);
+          const NBits q = random_nbits(d.k, d.n, bits, block, seed);
+          const Tensor a = random_tensor({d.m, d.k}, seed + 9);
+          const Tensor bias = random_tensor({d.n}, seed + 10);
+          auto inputs = [&] {
+            std::vector<Value> v;
+            v.push_back(Value::from_tensor(a.clone()));
+            v.push_back(Value::from_tensor(q.b.clone()));
+            v.push_back(Value::from_tensor(q.scales.clone()));
+            v.push_back(with_zp ? Value::from_tensor(q.zp.clone()) : Value());
+            v.push_back(Value());
+            v.push_back(Value::from_tensor(bias.clone()));
+            return v;
+          };
+          const Node node = nbits_node(d.k, d.n, bits, block, 6);
+          std::vector<Value> vin = inputs();
+          std::vector<const Value*> ptrs;
+          for (const Value& v : vin) ptrs.push_back(v.tensor.defined() ? &v : nullptr);
+          const std::vector<Value> want = run_node(ref, node, ptrs);
+          KernelContext ctx(node, ptrs, 1);
+          cpu::make_matmul_nbits(2, ref.create_kernel(node))(ctx);
+          // float sums in a different order than the reference's double sums
+          expect_close(ctx.outputs()[0].tensor, want[0].tensor, 1e-4f, 1e-4f);
+        }
+      }
+    }
+  }
+}
+
+TEST(GatherBlockQuantizedReference, DequantizesPackedRows) {
+  // Table 2 x 32 at 4 bits, block 16, default zero point 8: row 1's first block codes 10 (scale
+  // 0.25), second block codes 6 (scale -1).
+  std::vector<uint8_t> data(2 * 16, 0x88);
+  for (int i = 0; i < 8; ++i) data[16 + i] = 0xAA;
+  for (int i = 8; i < 16; ++i) data[16 + i] = 0x66;
+  ReferenceProvider ref;
+  Node node =
+      make_node("GatherBlockQuantized", 3, 1, 1, {int_attr("block_size", 16), int_attr("bits", 4)});
+  node.domain = ref::kMsDomain;
+  std::vector<Tensor> in;
+  in.push_back(Tensor::from_vector<uint8_t>({2, 16}, data));
+  in.push_back(Tensor::from_vector<int64_t>({1, 2}, {1, -2}));
+  in.push_back(Tensor::from_vector<float>({2, 2}, {1.0f, 1.0f, 0.25f, -1.0f}));
+  const std::vector<Value> y = run_node(ref, node, std::move(in));
+  ASSERT_EQ(y[0].tensor.shape(), (Shape{1, 2, 32}));
+  const float* v = y[0].tensor.data<float>();
+  EXPECT_FLOAT_EQ(v[0], 0.5f);   // (10 - 8) * 0.25
+  EXPECT_FLOAT_EQ(v[16], 2.0f);  // (6 - 8) * -1
+  EXPECT_FLOAT_EQ(v[32], 0.0f);  // row 0: code 8 = zero
+}
+
+}  // namespace
+}  // namespace bog::runtime::testing
