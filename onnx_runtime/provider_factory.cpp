@@ -4,7 +4,6 @@
 #include "common/error.h"
 #include "onnx_runtime/execution_provider.h"
 #include "onnx_runtime/providers/cpu/cpu_provider.h"
-#include "onnx_runtime/providers/cpu/quant/quant_kernels.h"
 #include "onnx_runtime/providers/reference/reference_provider.h"
 
 namespace bog::runtime {
@@ -37,7 +36,7 @@ std::vector<std::string> known_provider_names() { return {"reference", "cpu", "c
 std::shared_ptr<ExecutionProvider> make_provider(const std::string& name, int threads) {
   if (name == "reference") return std::make_shared<ReferenceProvider>();
   if (name == "cpu") {
-    return cpu::with_quant_kernels(std::make_shared<CpuProvider>(threads), threads);
+    return std::make_shared<CpuProvider>(threads);
   }
   if (name == "cuda") {
     return std::make_shared<AbsentProvider>(

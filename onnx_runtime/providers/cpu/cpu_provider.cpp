@@ -8,6 +8,8 @@
 #include "common/error.h"
 #include "onnx_runtime/providers/cpu/kernels/cpu_kernels.h"
 #include "onnx_runtime/providers/cpu/passes/passes.h"
+#include "onnx_runtime/providers/cpu/quant/quant_kernels.h"
+#include "onnx_runtime/providers/reference/kernels/quant_contrib.h"
 #include "onnx_runtime/providers/cpu/thread_pool.h"
 
 namespace bog::runtime {
@@ -17,7 +19,10 @@ CpuProvider::CpuProvider(int threads)
   const auto fused = [this](const char* op) {
     fused_.add(KernelDef{op, kCpuFusedDomain, 1, 1 << 20, {}});
   };
-  for (const char* op : {"FusedMatMul", "Attention", "Rope", "RmsNorm", "Gelu", "Silu"}) fused(op);
+  for (const char* op : {"FusedMatMul", "Attention", "Rope", "RmsNorm", "Gelu", "Silu",
+                         cpu::kDynamicQuantizeMatMul}) {
+    fused(op);
+  }
 }
 
 Claim CpuProvider::claims(const Node& node) const {
@@ -39,9 +44,15 @@ KernelFn CpuProvider::create_kernel(const Node& node) const {
     if (op == "RmsNorm") return cpu::make_rms_norm_fused();
     if (op == "Gelu") return cpu::make_gelu_fused();
     if (op == "Silu") return cpu::make_silu_fused();
+    if (op == cpu::kDynamicQuantizeMatMul) {
+      return cpu::make_dynamic_quantize_matmul(threads_, cpu::best_int8_isa());
+    }
     throw Error(ErrorCategory::kUnsupported, fmt::format("cpu: fused op {} unknown", op));
   }
   KernelFn ref = reference_.create_kernel(node);
+  if (node.op_type == "MatMulNBits" && node.domain == ref::kMsDomain) {
+    return cpu::make_matmul_nbits(threads_, std::move(ref));
+  }
   if (!node.domain.empty()) return ref;
   const std::string& op = node.op_type;
   if (op == "MatMul") return cpu::make_matmul(threads_, std::move(ref));
@@ -71,6 +82,7 @@ void CpuProvider::optimize(Graph& graph) {
     pass_counts_.push_back({name, rewrites});
     spdlog::debug("cpu pass {}: {} rewrites", name, rewrites);
   };
+  run("fuse_dynamic_quantize_matmul", cpu::fuse_dynamic_quantize_matmul(graph, name()));
   run("fold_constants", cpu::fold_constants(graph, reference_));
   run("fuse_rms_norm", cpu::fuse_rms_norm(graph));
   run("fuse_gelu", cpu::fuse_gelu(graph));

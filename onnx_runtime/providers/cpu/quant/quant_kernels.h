@@ -1,6 +1,5 @@
-// The cpu provider's quantized kernels and the pass that feeds them. Self-contained: the cpu
-// provider is wrapped (with_quant_kernels) rather than edited, so its passes and GEMM can change
-// independently.
+// The cpu provider's quantized kernels and the pass that feeds them (CpuProvider registers
+// them; the pass runs before the float fusions).
 #pragma once
 
 #include <memory>
@@ -35,11 +34,5 @@ KernelFn make_matmul_nbits(int threads, KernelFn fallback);
 // chains (Q, K, V projections) is removed once none of its outputs is read any more.
 // Returns the number of chains fused.
 int fuse_dynamic_quantize_matmul(Graph& graph, const std::string& provider);
-
-// The cpu provider with the quantized kernels above: claims and runs DynamicQuantizeMatMul and
-// MatMulNBits itself, runs the fusion before the provider's own passes, and hands everything
-// else to `cpu`.
-std::shared_ptr<ExecutionProvider> with_quant_kernels(std::shared_ptr<ExecutionProvider> cpu,
-                                                      int threads);
 
 }  // namespace bog::runtime::cpu
