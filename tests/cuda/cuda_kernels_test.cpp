@@ -2,7 +2,10 @@
 // empty dim). Needs a CUDA device: without one each test is skipped and says why.
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <random>
+
+#include "common/error.h"
 
 #include "onnx_runtime/providers/reference/reference_provider.h"
 #include "tests/cuda/cuda_test_util.h"
@@ -16,6 +19,12 @@ struct Case {
   std::vector<Attribute> attrs;
   std::vector<Tensor> inputs;
   std::string label;
+};
+
+// One input of a case, movable out of an initializer list (Tensor is move-only).
+struct In {
+  In(Tensor x) : t(std::move(x)) {}  // NOLINT: implicit, so cases read as {tensor, tensor}
+  mutable Tensor t;
 };
 
 Tensor int64s(const Shape& shape, std::vector<int64_t> v) { return Tensor::from_vector(shape, v); }
@@ -32,7 +41,10 @@ Shape random_shape(std::mt19937& rng, int rank, bool allow_empty) {
 std::vector<Case> cases_for_seed(uint32_t seed) {
   std::mt19937 rng(seed);
   std::vector<Case> out;
-  auto add = [&](std::string op, int opset, std::vector<Attribute> attrs, std::vector<Tensor> in) {
+  auto add = [&](std::string op, int opset, std::vector<Attribute> attrs,
+                 std::initializer_list<In> list) {
+    std::vector<Tensor> in;
+    for (const In& i : list) in.push_back(std::move(i.t));
     std::string label = op;
     for (const Tensor& t : in) label += " " + shape_to_string(t.shape());
     out.push_back({std::move(op), opset, std::move(attrs), std::move(in), std::move(label)});
