@@ -4,6 +4,7 @@
 #include <sys/utsname.h>
 
 #include <Eigen/Core>
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <map>
@@ -17,6 +18,7 @@
 #include "model/data/sha256.h"
 #include "model/tokenizer/tokenizer.h"
 #include "onnx_runtime/loader.h"
+#include "onnx_runtime/providers/cuda/cuda_probe.h"
 #include "onnx_runtime/session.h"
 #include "parity/model_parity.h"
 #include "parity/ort_runner.h"
@@ -289,6 +291,14 @@ BenchResult run_bench(const BenchConfig& c, const Progress& progress) {
             const std::string used = join(pr.used, "+");
             r["provider_used"] = used;
             r["fallback_reason"] = join(pr.fallback_reasons(), "; ");
+            if (std::find(pr.used.begin(), pr.used.end(), "cuda") != pr.used.end()) {
+              // The row's device is the GPU only when the cuda provider really ran nodes.
+              const runtime::CudaProbe& probe = runtime::probe_cuda();
+              r["device"] = "cuda";
+              r["device_name"] = probe.devices.empty() ? "" : probe.devices.front().name;
+              note = fmt::format("cuda GEMMs with TF32 {}",
+                                 runtime::allow_tf32() ? "allowed" : "off (fp32)");
+            }
             if (used != token) {
               note += fmt::format(
                   "{}requested provider '{}' did not run every node; the timings "

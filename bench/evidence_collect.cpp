@@ -252,8 +252,9 @@ CollectSummary collect_evidence(const fs::path& from, const fs::path& out) {
     o << "\n## Limitations\n\n"
          "- Benchmark inputs are synthetic token ids with a full attention mask; latency does "
          "not depend on the text.\n"
-         "- This build has no CUDA: a `cuda` row shows the provider that actually ran, and it "
-         "is "
+         "- The cuda provider is built where the CUDA toolkit is, but its kernels have not "
+         "been verified on a GPU (no GPU machine ran this evidence): a `cuda` row shows the "
+         "provider that actually ran, and a row that fell back is "
       << kFallbackCaveat
       << ".\n"
          "- Timings come from a small number of iterations on a shared machine; compare rows "

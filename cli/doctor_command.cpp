@@ -13,6 +13,7 @@
 
 #include "cli/commands.h"
 #include "onnx_runtime/execution_provider.h"
+#include "onnx_runtime/providers/cuda/cuda_probe.h"
 
 namespace bog::cli {
 namespace {
@@ -56,19 +57,39 @@ json providers() {
   return list;
 }
 
-// The cuda provider known to the factory is a placeholder that claims nothing (no CUDA kernels
-// exist yet), so "built" is false whatever the machine has; the toolkit and device lines say
-// what a CUDA build would find.
+// What this build and machine offer CUDA: the toolkit the provider was built with, the driver
+// and devices found at run time, and why the provider cannot run when it cannot.
 json cuda(const json& provider_list) {
   std::string reason = "no cuda provider registered";
+  bool available = false;
   for (const json& p : provider_list) {
-    if (p["name"] == "cuda") reason = p["unavailable_reason"].get<std::string>();
+    if (p["name"] == "cuda") {
+      reason = p["unavailable_reason"].get<std::string>();
+      available = p["available"].get<bool>();
+    }
   }
+  const runtime::CudaBuildInfo build = runtime::cuda_build_info();
+  const runtime::CudaProbe& probe = runtime::probe_cuda();
   std::error_code ec;
-  const bool toolkit = fs::exists("/usr/local/cuda/bin/nvcc", ec);
-  const bool device = fs::exists("/dev/nvidia0", ec);
-  return {
-      {"built", false}, {"toolkit_found", toolkit}, {"device_found", device}, {"reason", reason}};
+  json devices = json::array();
+  for (const runtime::CudaDeviceInfo& d : probe.devices) {
+    devices.push_back({{"index", d.index},
+                       {"name", d.name},
+                       {"compute_capability", fmt::format("{}.{}", d.cc_major, d.cc_minor)},
+                       {"memory_mib", d.total_memory_bytes / (1024 * 1024)}});
+  }
+  return {{"built", build.built},
+          {"toolkit_version", build.built ? build.toolkit_version : ""},
+          {"architectures", build.architectures},
+          {"toolkit_found", build.built || fs::exists("/usr/local/cuda/bin/nvcc", ec)},
+          {"driver_found", probe.driver_found},
+          {"driver_version", probe.driver_found ? runtime::cuda_version_string(probe.driver_version)
+                                                : ""},
+          {"device_found", !probe.devices.empty()},
+          {"devices", devices},
+          {"available", available},
+          {"allow_tf32", runtime::allow_tf32()},
+          {"reason", reason}};
 }
 
 // Candidate folders: relative to the source tree this binary was built from, and to cwd.
@@ -172,11 +193,23 @@ void print_human(const json& j) {
                                  : "unavailable: " + p["unavailable_reason"].get<std::string>());
   }
   const json& cuda = j["cuda"];
-  std::cout << fmt::format(
-      "cuda          built {}, toolkit {}, device {}{}\n", yes_no(cuda["built"]),
-      yes_no(cuda["toolkit_found"]), yes_no(cuda["device_found"]),
-      cuda["reason"].get<std::string>().empty() ? ""
-                                                : " (" + cuda["reason"].get<std::string>() + ")");
+  const std::string toolkit = cuda["built"].get<bool>()
+                                  ? cuda["toolkit_version"].get<std::string>() + " (sm " +
+                                        cuda["architectures"].get<std::string>() + ")"
+                                  : yes_no(cuda["toolkit_found"]) + std::string(", provider not built");
+  const std::string driver =
+      cuda["driver_found"].get<bool>() ? cuda["driver_version"].get<std::string>() : "none";
+  std::cout << fmt::format("cuda          toolkit {}, driver {}, devices {}{}\n", toolkit, driver,
+                           cuda["devices"].size(),
+                           cuda["reason"].get<std::string>().empty()
+                               ? ""
+                               : " (unavailable: " + cuda["reason"].get<std::string>() + ")");
+  for (const auto& d : cuda["devices"]) {
+    std::cout << fmt::format("cuda device   {}: {} (compute {}, {} MiB)\n", d["index"].get<int>(),
+                             d["name"].get<std::string>(),
+                             d["compute_capability"].get<std::string>(),
+                             d["memory_mib"].get<int64_t>());
+  }
   const json& ort = j["onnxruntime_reference"];
   std::cout << fmt::format("onnxruntime   {}\n",
                            ort["found"].get<bool>()

@@ -8,11 +8,17 @@
 
 #include "cli/commands.h"
 #include "common/error.h"
+#include "onnx_runtime/execution_provider.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"bog: train, export, run and benchmark small transformer text classifiers"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "bog 0.1.0");
+  // Global: valid before or after the subcommand (fallthrough), read when a cuda provider is made.
+  app.add_flag_callback(
+      "--allow-tf32", [] { bog::runtime::set_allow_tf32(true); },
+      "Let the cuda provider use TF32 tensor cores for MatMul/Gemm (off by default: plain fp32)");
+  app.fallthrough();
   spdlog::set_pattern("%v");
   spdlog::set_level(spdlog::level::warn);
 

@@ -8,6 +8,7 @@
 
 #include "onnx_runtime/graph.h"
 #include "onnx_runtime/kernel.h"
+#include "onnx_runtime/placement_report.h"
 
 namespace bog::runtime {
 
@@ -49,12 +50,19 @@ class ExecutionProvider {
   virtual Device device() const { return Device::kCpu; }
   virtual Tensor to_device(const Tensor& host) const { return host.clone(); }
   virtual Tensor to_host(const Tensor& device_tensor) const { return device_tensor.clone(); }
+  // Copies this provider made since it was created (zero for CPU providers). (optional)
+  virtual TransferCounts transfers() const { return {}; }
 };
 
 // "reference", "cpu", "cuda": the providers this build knows. Error(kInvalidArgument) for
 // an unknown name; a known provider that cannot run here is returned with available() false.
 // `threads` is used by providers that run threads (cpu).
 std::shared_ptr<ExecutionProvider> make_provider(const std::string& name, int threads = 1);
+// Process-wide: whether the cuda provider may use TF32 tensor cores for MatMul/Gemm (off by
+// default, so results match fp32 to 1e-4). Read when a cuda provider is made; the CLI's
+// --allow-tf32 sets it.
+void set_allow_tf32(bool allow);
+bool allow_tf32();
 std::vector<std::string> known_provider_names();
 
 }  // namespace bog::runtime

@@ -35,6 +35,11 @@ nlohmann::json PlacementReport::to_json() const {
           {"used", used},
           {"nodes_per_provider", nodes_per_provider},
           {"fallback_reasons", fallback_reasons()},
+          {"transfers",
+           {{"host_to_device", transfers.host_to_device},
+            {"device_to_host", transfers.device_to_host},
+            {"bytes_host_to_device", transfers.bytes_host_to_device},
+            {"bytes_device_to_host", transfers.bytes_device_to_host}}},
           {"nodes", nodes_json}};
 }
 

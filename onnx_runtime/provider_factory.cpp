@@ -1,10 +1,15 @@
 // The providers this build knows, by name.
 #include <fmt/format.h>
 
+#include <atomic>
+
 #include "common/error.h"
 #include "onnx_runtime/execution_provider.h"
 #include "onnx_runtime/providers/cpu/cpu_provider.h"
 #include "onnx_runtime/providers/reference/reference_provider.h"
+#ifdef BOG_HAVE_CUDA
+#include "onnx_runtime/providers/cuda/cuda_provider.h"
+#endif
 
 namespace bog::runtime {
 namespace {
@@ -29,7 +34,12 @@ class AbsentProvider : public ExecutionProvider {
   std::string reason_;
 };
 
+std::atomic<bool> g_allow_tf32{false};
+
 }  // namespace
+
+void set_allow_tf32(bool allow) { g_allow_tf32 = allow; }
+bool allow_tf32() { return g_allow_tf32; }
 
 std::vector<std::string> known_provider_names() { return {"reference", "cpu", "cuda"}; }
 
@@ -39,8 +49,13 @@ std::shared_ptr<ExecutionProvider> make_provider(const std::string& name, int th
     return std::make_shared<CpuProvider>(threads);
   }
   if (name == "cuda") {
+#ifdef BOG_HAVE_CUDA
+    return std::make_shared<CudaProvider>(allow_tf32());
+#else
     return std::make_shared<AbsentProvider>(
-        "cuda", "not built: this build has no CUDA provider (its kernels are not written yet)");
+        "cuda", "not built: this build has no CUDA provider (configured with BOG_CUDA=OFF or "
+                "without the CUDA toolkit)");
+#endif
   }
   throw Error(ErrorCategory::kInvalidArgument,
               fmt::format("unknown provider '{}' (known: {})", name,

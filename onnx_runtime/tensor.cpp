@@ -19,6 +19,7 @@ struct Tensor::Storage {
   };
   std::unique_ptr<void, FreeDeleter> block;
   std::vector<std::string> strings;
+  std::shared_ptr<void> external;  // memory owned elsewhere (a device allocation), see adopt()
 };
 
 namespace {
@@ -90,6 +91,18 @@ Tensor Tensor::borrow(DType dtype, Shape shape, void* data) {
   return t;
 }
 
+Tensor Tensor::adopt(DType dtype, Shape shape, Device device, std::shared_ptr<void> owner) {
+  Tensor t;
+  t.dtype_ = dtype;
+  t.shape_ = std::move(shape);
+  t.numel_ = checked_numel(t.shape_);
+  t.device_ = device;
+  t.storage_ = std::make_shared<Storage>();
+  t.data_ = owner.get();
+  t.storage_->external = std::move(owner);
+  return t;
+}
+
 Tensor Tensor::scalar_string(std::string s) {
   Tensor t(DType::kString, {});
   t.strings()[0] = std::move(s);
@@ -100,6 +113,12 @@ size_t Tensor::nbytes() const { return static_cast<size_t>(numel_) * dtype_size(
 
 Tensor Tensor::clone() const {
   if (!defined()) return Tensor();
+  if (device_ != Device::kCpu) {
+    // A host memcpy of device memory would crash: copies go through the tensor's provider.
+    throw Error(ErrorCategory::kInternal,
+                fmt::format("clone() of a device tensor {} {}: copy it through its provider",
+                            dtype_name(dtype_), shape_to_string(shape_)));
+  }
   Tensor out(dtype_, shape_);
   if (dtype_ == DType::kString) {
     out.strings() = strings();

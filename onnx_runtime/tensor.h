@@ -26,6 +26,10 @@ class Tensor {
   static Tensor uninitialized(DType dtype, std::span<const int64_t> shape);
   // Wraps memory the caller keeps alive for the tensor's lifetime (no copy, no ownership).
   static Tensor borrow(DType dtype, Shape shape, void* data);
+  // Wraps memory on `device` that `owner` keeps alive (its deleter frees it): how providers
+  // for other devices (cuda) make their tensors. Host code must not dereference raw() of a
+  // non-CPU tensor; clone() of one is an Error(kInternal).
+  static Tensor adopt(DType dtype, Shape shape, Device device, std::shared_ptr<void> owner);
   // Shorthand for tests and kernels: a float/int tensor filled from values (size must match).
   template <class T>
   static Tensor from_vector(Shape shape, const std::vector<T>& values);
