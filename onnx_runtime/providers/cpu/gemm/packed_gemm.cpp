@@ -16,6 +16,8 @@
 namespace bog::runtime::cpu {
 namespace {
 
+constexpr int kActivationBlock = 64;
+
 GemmIsa detect_isa() {
   GemmIsa best = GemmIsa::kPortable;
 #if defined(__x86_64__) || defined(__i386__)
@@ -129,24 +131,47 @@ PackedMatrix::PackedMatrix(GemmIsa isa, const float* b, int64_t k, int64_t n, in
   pack_b(isa, b, k, n, ldb, transposed, data_.get());
 }
 
+namespace {
+
+template <class F>
+void activation_block(float* v, F&& f) {
+  Eigen::Map<Eigen::Array<float, kActivationBlock, 1>, Eigen::Aligned64> a(v);
+  a = f(a);
+}
+
+}  // namespace
+
 void apply_activation(Activation act, float* x, int64_t n) {
   if (act == Activation::kNone || n <= 0) return;
-  Eigen::Map<Eigen::ArrayXf> v(x, n);
-  switch (act) {
-    case Activation::kRelu:
-      v = v.max(0.0f);
-      return;
-    case Activation::kGeluErf:
-      v = 0.5f * v * (1.0f + (v * 0.70710678118654752f).erf());
-      return;
-    case Activation::kGeluTanh:
-      v = 0.5f * v * (1.0f + (0.7978845608028654f * (v + 0.044715f * v * v * v)).tanh());
-      return;
-    case Activation::kSilu:
-      v = v * v.logistic();
-      return;
-    case Activation::kNone:
-      return;
+  // Every element goes through the same vectorised code in an aligned block (the tail is
+  // padded), so a value's result never depends on its address or on where a row was split
+  // between threads: results are identical for any thread count.
+  alignas(64) float block[kActivationBlock];
+  for (int64_t i = 0; i < n; i += kActivationBlock) {
+    const int64_t len = std::min<int64_t>(kActivationBlock, n - i);
+    std::memcpy(block, x + i, static_cast<size_t>(len) * sizeof(float));
+    std::fill(block + len, block + kActivationBlock, 0.0f);
+    switch (act) {
+      case Activation::kRelu:
+        activation_block(block, [](const auto& v) { return v.max(0.0f); });
+        break;
+      case Activation::kGeluErf:
+        activation_block(block, [](const auto& v) {
+          return 0.5f * v * (1.0f + (v * 0.70710678118654752f).erf());
+        });
+        break;
+      case Activation::kGeluTanh:
+        activation_block(block, [](const auto& v) {
+          return 0.5f * v * (1.0f + (0.7978845608028654f * (v + 0.044715f * v * v * v)).tanh());
+        });
+        break;
+      case Activation::kSilu:
+        activation_block(block, [](const auto& v) { return v * v.logistic(); });
+        break;
+      case Activation::kNone:
+        break;
+    }
+    std::memcpy(x + i, block, static_cast<size_t>(len) * sizeof(float));
   }
 }
 
