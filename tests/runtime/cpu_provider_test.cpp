@@ -353,6 +353,7 @@ TEST(CpuFusion, RopeAndGroupedKvAttentionMatchTheComposition) {
     EXPECT_EQ(count(ops, "Rope"), 2u);
     EXPECT_EQ(count(ops, "Attention"), 1u);
     EXPECT_EQ(count(ops, "Neg"), 0u);
+    EXPECT_EQ(count(ops, "Expand"), 0u) << "grouped KV heads are read in place, not copied";
   }
 }
 

@@ -7,7 +7,10 @@
 //
 // Inputs: q [B, H, Tq, D]; k [B, Hkv, Tk, D] (or Kᵀ [B, Hkv, D, Tk] with k_transposed=1);
 //         v [B, Hkv, Tk, D]; bias (optional, broadcastable to [B, H, Tq, Tk]);
-//         out_shape (optional int64: the merged output is reshaped to it, ONNX Reshape rules).
+//         out_shape (optional int64: the merged output is reshaped to it, ONNX Reshape rules);
+//         k_expand, k_reshape, v_expand, v_reshape (optional int64: k or v is the grouped
+//         [B, Hkv, T, D] tensor the graph repeated with Unsqueeze(2) -> Expand -> Reshape;
+//         the shapes are checked to repeat each KV head H/Hkv times, nothing is copied).
 // Attributes: scale (float), k_transposed (int), merged (int: output [B, Tq, H*D] instead of
 //         [B, H, Tq, D]). H must be a multiple of Hkv: query head h reads KV head h / (H/Hkv).
 #include <fmt/format.h>
@@ -116,6 +119,27 @@ bool reshape_target(std::span<const int64_t> from, const Tensor& spec, int64_t* 
   return true;
 }
 
+// Checks that Reshape(Expand(Unsqueeze(x, 2), e), r) is x with each head repeated `group`
+// times, i.e. [B, Hkv, T, D] -> [B, Hkv * group, T, D].
+void check_kv_expand(const Node& node, const Tensor& x, const Tensor& e, const Tensor& r,
+                     int64_t group) {
+  const int64_t u[5] = {x.dim(0), x.dim(1), 1, x.dim(2), x.dim(3)};
+  const int64_t want[5] = {x.dim(0), x.dim(1), group, x.dim(2), x.dim(3)};
+  bool ok = e.dtype() == DType::kInt64 && e.rank() == 1 && e.numel() == 5;
+  int64_t expanded[5];
+  for (int i = 0; ok && i < 5; ++i) {
+    const int64_t d = e.data<int64_t>()[i];
+    expanded[i] = d == 1 ? u[i] : d;
+    ok = (u[i] == 1 || d == 1 || d == u[i]) && expanded[i] == want[i];
+  }
+  int64_t shape[8];
+  size_t rank = 0;
+  ok = ok && reshape_target(std::span<const int64_t>(expanded, 5), r, shape, &rank) && rank == 4 &&
+       shape[0] == x.dim(0) && shape[1] == x.dim(1) * group && shape[2] == x.dim(2) &&
+       shape[3] == x.dim(3);
+  if (!ok) fail(node, "the grouped-KV expand does not repeat each head in place");
+}
+
 }  // namespace
 
 KernelFn make_attention_fused(const Node& node, std::shared_ptr<ThreadPool> pool) {
@@ -132,15 +156,19 @@ KernelFn make_attention_fused(const Node& node, std::shared_ptr<ThreadPool> pool
     }
     const int64_t batch = q.dim(0), heads = q.dim(1), tq = q.dim(2), d = q.dim(3);
     const int64_t kv_heads = k.dim(1);
+    const int64_t v_heads = v.dim(1);
     const int64_t tk = k_transposed ? k.dim(3) : k.dim(2);
     const int64_t k_d = k_transposed ? k.dim(2) : k.dim(3);
     const int64_t dv = v.dim(3);
-    if (k.dim(0) != batch || v.dim(0) != batch || k_d != d || v.dim(1) != kv_heads ||
-        v.dim(2) != tk || kv_heads <= 0 || heads % kv_heads != 0) {
+    if (k.dim(0) != batch || v.dim(0) != batch || k_d != d || v.dim(2) != tk || kv_heads <= 0 ||
+        v_heads <= 0 || heads % kv_heads != 0 || heads % v_heads != 0) {
       fail(n, fmt::format("shapes q {} k {} v {} do not form attention", shape_to_string(q.shape()),
                           shape_to_string(k.shape()), shape_to_string(v.shape())));
     }
     const int64_t group = heads / kv_heads;
+    const int64_t v_group = heads / v_heads;
+    if (ctx.has_input(5) && ctx.has_input(6)) check_kv_expand(n, k, ctx.input(5), ctx.input(6), group);
+    if (ctx.has_input(7) && ctx.has_input(8)) check_kv_expand(n, v, ctx.input(7), ctx.input(8), v_group);
     BiasView bias;
     if (ctx.has_input(3)) bias = bias_view(n, ctx.input(3), batch, heads, tq, tk);
 
@@ -178,6 +206,7 @@ KernelFn make_attention_fused(const Node& node, std::shared_ptr<ThreadPool> pool
       const int64_t b = t / heads;
       const int64_t h = t % heads;
       const int64_t kvh = h / group;
+      const int64_t vh = h / v_group;
       float* kt_packed = t_scratch.get(kt_size + v_size + s_size);
       float* v_packed = kt_packed + kt_size;
       float* scores = v_packed + v_size;
@@ -187,7 +216,7 @@ KernelFn make_attention_fused(const Node& node, std::shared_ptr<ThreadPool> pool
       } else {
         pack_b(isa, kh, d, tk, d, true, kt_packed);  // Kᵀ from [Tk, D]
       }
-      pack_b(isa, pv + (b * kv_heads + kvh) * tk * dv, tk, dv, dv, false, v_packed);
+      pack_b(isa, pv + (b * v_heads + vh) * tk * dv, tk, dv, dv, false, v_packed);
       const float* qh = pq + (b * heads + h) * tq * d;
       gemm_packed(isa, tq, tk, d, qh, d, kt_packed, scores, tk, Epilogue{}, nullptr);
       for (int64_t i = 0; i < tq; ++i) {

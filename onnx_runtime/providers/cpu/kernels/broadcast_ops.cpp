@@ -74,11 +74,24 @@ KernelFn make_expand(KernelFn fallback) {
     if (out.numel() == 0) return;
     int64_t strides[1][kMaxRank];
     strides_against(x.shape(), rank, strides[0]);
+    // The trailing axes the input covers contiguously (no broadcast) are copied as one run.
+    size_t inner = rank;
+    int64_t run = 1;
+    while (inner > 0 && strides[0][inner - 1] == run && shape[inner - 1] != 1) {
+      --inner;
+      run *= shape[inner];
+    }
     const size_t es = dtype_size(x.dtype());
+    const size_t run_bytes = static_cast<size_t>(run) * es;
     const auto* src = static_cast<const std::byte*>(x.raw());
     auto* dst = static_cast<std::byte*>(out.raw());
-    walk(shape, rank, strides, [&](int64_t e, const int64_t* off) {
-      std::memcpy(dst + static_cast<size_t>(e) * es, src + static_cast<size_t>(off[0]) * es, es);
+    int64_t outer_shape[kMaxRank];
+    std::copy(shape, shape + inner, outer_shape);
+    int64_t outer_strides[1][kMaxRank];
+    std::copy(strides[0], strides[0] + inner, outer_strides[0]);
+    walk(outer_shape, inner, outer_strides, [&](int64_t e, const int64_t* off) {
+      std::memcpy(dst + static_cast<size_t>(e) * run_bytes, src + static_cast<size_t>(off[0]) * es,
+                  run_bytes);
     });
   };
 }

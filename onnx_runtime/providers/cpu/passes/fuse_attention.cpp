@@ -9,11 +9,38 @@
 // as this project exports it and as torch writes BERT/LLaMA attention. Without the Transpose on
 // k the MatMul's operand is taken as Kᵀ itself (torch's single Transpose(0,2,3,1)). With the
 // trailing Transpose+Reshape the kernel writes the merged [B, T, H*D] output directly (the
-// Reshape's shape stays an input, applied with ONNX's rules at run time).
+// Reshape's shape stays an input, applied with ONNX's rules at run time). Grouped KV heads
+// expanded by Unsqueeze(2) -> Expand -> Reshape are read in place (kv_expand below).
 #include "onnx_runtime/providers/cpu/passes/pass_util.h"
 #include "onnx_runtime/providers/cpu/passes/passes.h"
 
 namespace bog::runtime::cpu {
+namespace {
+
+// value = Reshape(Expand(Unsqueeze(x, axes=[2]), e), r): grouped KV heads repeated for every
+// query head (this exporter's and torch's repeat_kv). The kernel reads x's heads by index
+// instead, and checks e and r at run time.
+struct KvExpand {
+  std::string x, expand_shape, reshape_shape;
+  std::set<size_t> nodes;
+};
+
+std::optional<KvExpand> kv_expand(const Graph& g, const GraphIndex& idx, const std::string& v) {
+  size_t rs_i = 0, ex_i = 0, un_i = 0;
+  const Node* rs = single_use_producer(g, idx, v, "Reshape", &rs_i);
+  if (!rs || rs->inputs.size() != 2 || rs->attr_int("allowzero", 0) != 0) return std::nullopt;
+  const Node* ex = single_use_producer(g, idx, rs->inputs[0], "Expand", &ex_i);
+  if (!ex) return std::nullopt;
+  const Node* un = single_use_producer(g, idx, ex->inputs[0], "Unsqueeze", &un_i);
+  if (!un) return std::nullopt;
+  const auto axes = un->opset >= 13 ? (un->inputs.size() > 1 ? int_initializer(g, un->inputs[1])
+                                                             : std::nullopt)
+                                    : std::optional<std::vector<int64_t>>(un->attr_ints("axes"));
+  if (!axes || *axes != std::vector<int64_t>{2}) return std::nullopt;
+  return KvExpand{un->inputs[0], ex->inputs[1], rs->inputs[1], {rs_i, ex_i, un_i}};
+}
+
+}  // namespace
 
 int fuse_attention(Graph& g) {
   int fused = 0;
@@ -105,7 +132,22 @@ int fuse_attention(Graph& g) {
           last = rs;
         }
       }
-      Node att = fused_node("Attention", *last, {q, k, v, bias, out_shape});
+      std::vector<std::string> inputs = {q, k, v, bias, out_shape, "", "", "", ""};
+      if (!k_transposed) {
+        if (const auto e = kv_expand(g, idx, k)) {
+          inputs[1] = e->x;
+          inputs[5] = e->expand_shape;
+          inputs[6] = e->reshape_shape;
+          dead.insert(e->nodes.begin(), e->nodes.end());
+        }
+      }
+      if (const auto e = kv_expand(g, idx, v)) {
+        inputs[2] = e->x;
+        inputs[7] = e->expand_shape;
+        inputs[8] = e->reshape_shape;
+        dead.insert(e->nodes.begin(), e->nodes.end());
+      }
+      Node att = fused_node("Attention", *last, inputs);
       att.attributes.push_back(float_attr("scale", static_cast<float>(scale)));
       att.attributes.push_back(int_attr("k_transposed", k_transposed));
       att.attributes.push_back(int_attr("merged", merged));
