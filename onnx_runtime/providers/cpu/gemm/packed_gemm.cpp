@@ -177,7 +177,8 @@ void apply_activation(Activation act, float* x, int64_t n) {
 
 void gemm_packed(GemmIsa isa, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda,
                  const float* packed_b, float* c, int64_t ldc, const Epilogue& ep,
-                 ThreadPool* pool) {
+                 ThreadPool* pool, int64_t panel_k) {
+  const int64_t stride_k = std::max<int64_t>(panel_k >= 0 ? panel_k : k, 1);
   if (m <= 0 || n <= 0) return;
   const int64_t mr = tile_rows(isa);
   const int64_t nr = gemm_panel_width(isa);
@@ -208,7 +209,7 @@ void gemm_packed(GemmIsa isa, int64_t m, int64_t n, int64_t k, const float* a, i
     for (int64_t p = pg * panels_per_group; p < p_end; ++p) {
       const int64_t j0 = p * nr;
       const int64_t cols = std::min(nr, n - j0);
-      const float* panel = packed_b + j0 * std::max<int64_t>(k, 1);
+      const float* panel = packed_b + j0 * stride_k;
       const float* bias = ep.bias != nullptr ? ep.bias + j0 : nullptr;
       for (int64_t r0 = r_begin; r0 < r_end; r0 += mr) {
         run_tile(isa, std::min(mr, r_end - r0), k, a + r0 * lda, lda, panel, c + r0 * ldc + j0,

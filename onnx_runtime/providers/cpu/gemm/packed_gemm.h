@@ -58,10 +58,11 @@ class PackedMatrix {
 };
 
 // C[M,N] (row stride ldc) = epilogue(A[M,K] (row stride lda) · packed B). Rows are split over
-// `pool` (may be null) in tiles, so the result does not depend on the thread count.
+// `pool` (may be null) in tiles, so the result does not depend on the thread count. `panel_k`
+// (default K) is the K the panels were packed with: a smaller K uses only their first rows.
 void gemm_packed(GemmIsa isa, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda,
                  const float* packed_b, float* c, int64_t ldc, const Epilogue& epilogue,
-                 ThreadPool* pool);
+                 ThreadPool* pool, int64_t panel_k = -1);
 
 // Applies act() in place to n floats (the vectorised GELU/SiLU the epilogue uses).
 void apply_activation(Activation act, float* x, int64_t n);

@@ -3,7 +3,8 @@
 // One (batch, head) at a time per thread: Kᵀ and V are packed into the GEMM's panels, the
 // scores of that one head ([Tq, Tk], in L2) get scale, bias and a vectorised softmax row by row
 // in place, and P·V is written straight into the output's layout. The full [B, H, Tq, Tk]
-// score tensor never exists.
+// score tensor never exists. Keys a causal (or padding) mask hides from a whole tile of queries
+// are not computed (see kMaskedBias).
 //
 // Inputs: q [B, H, Tq, D]; k [B, Hkv, Tk, D] (or Kᵀ [B, Hkv, D, Tk] with k_transposed=1);
 //         v [B, Hkv, Tk, D]; bias (optional, broadcastable to [B, H, Tq, Tk]);
@@ -57,6 +58,21 @@ class Scratch {
 thread_local Scratch t_scratch;
 
 size_t round64(size_t floats) { return (floats + 15) / 16 * 16; }
+
+constexpr int64_t kQueryTile = 16;
+
+// An additive bias at or below this hides a key: with any visible key in the row, the graph's
+// softmax gives it exp(score + bias - max) == 0 in float32 for every |score| < 1e7 (the masks
+// exporters write are -1e9, -10000·big, finfo.min or -inf), so skipping it changes nothing.
+constexpr float kMaskedBias = -1e8f;
+
+// 1 + the last key this bias row leaves visible; every key when the row hides all of them
+// (the graph then spreads the row uniformly, which only the full computation reproduces).
+int64_t visible_keys(const float* bias_row, int64_t tk) {
+  int64_t j = tk;
+  while (j > 0 && bias_row[j - 1] <= kMaskedBias) --j;
+  return j == 0 ? tk : j;
+}
 
 // Strides (in elements) of a bias broadcast to [B, H, Tq, Tk]; 0 along broadcast axes.
 struct BiasView {
@@ -218,26 +234,40 @@ KernelFn make_attention_fused(const Node& node, std::shared_ptr<ThreadPool> pool
       }
       pack_b(isa, pv + (b * v_heads + vh) * tk * dv, tk, dv, dv, false, v_packed);
       const float* qh = pq + (b * heads + h) * tq * d;
-      gemm_packed(isa, tq, tk, d, qh, d, kt_packed, scores, tk, Epilogue{}, nullptr);
-      for (int64_t i = 0; i < tq; ++i) {
-        Eigen::Map<Eigen::ArrayXf> row(scores + i * tk, tk);
-        if (bias.data != nullptr) {
-          const float* br = bias.data + b * bias.sb + h * bias.sh + i * bias.sq;
-          if (bias.sk == 1) {
-            row = row * scale + Eigen::Map<const Eigen::ArrayXf>(br, tk);
-          } else {
-            row = row * scale + br[0];
-          }
-        } else if (scale != 1.0f) {
-          row *= scale;
-        }
-        const float mx = row.maxCoeff();
-        row = (row - mx).exp();
-        row *= 1.0f / row.sum();
-      }
       float* oh = merged ? po + (b * tq * heads + h) * dv : po + (b * heads + h) * tq * dv;
       const int64_t ldo = merged ? heads * dv : dv;
-      gemm_packed(isa, tq, dv, tk, scores, tk, v_packed, oh, ldo, Epilogue{}, nullptr);
+      const float* bias_bh = bias.data != nullptr ? bias.data + b * bias.sb + h * bias.sh : nullptr;
+      for (int64_t r0 = 0; r0 < tq; r0 += kQueryTile) {
+        const int64_t rows = std::min(kQueryTile, tq - r0);
+        // Keys past the last one any row of this tile can see are skipped (causal masks).
+        int64_t visible = 0;
+        for (int64_t i = r0; i < r0 + rows; ++i) {
+          visible = std::max(visible, bias_bh != nullptr && bias.sk == 1
+                                          ? visible_keys(bias_bh + i * bias.sq, tk)
+                                          : tk);
+        }
+        float* s_tile = scores + r0 * tk;
+        gemm_packed(isa, rows, visible, d, qh + r0 * d, d, kt_packed, s_tile, tk, Epilogue{},
+                    nullptr);
+        for (int64_t i = 0; i < rows; ++i) {
+          Eigen::Map<Eigen::ArrayXf> row(s_tile + i * tk, visible);
+          if (bias_bh != nullptr) {
+            const float* br = bias_bh + (r0 + i) * bias.sq;
+            if (bias.sk == 1) {
+              row = row * scale + Eigen::Map<const Eigen::ArrayXf>(br, visible);
+            } else {
+              row = row * scale + br[0];
+            }
+          } else if (scale != 1.0f) {
+            row *= scale;
+          }
+          const float mx = row.maxCoeff();
+          row = (row - mx).exp();
+          row *= 1.0f / row.sum();
+        }
+        gemm_packed(isa, rows, dv, visible, s_tile, tk, v_packed, oh + r0 * ldo, ldo, Epilogue{},
+                    nullptr, tk);
+      }
     };
     const int64_t tasks = batch * heads;
     if (pool && pool->threads() > 1 && tasks > 1) {
