@@ -2,10 +2,12 @@
 JOBS ?= $(shell nproc)
 BUILD ?= build
 ASAN_BUILD ?= build-asan
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 60
 CONFORMANCE_DIR ?= ../shared/onnx-conformance/node
 CMAKE_FLAGS ?=
 
-.PHONY: all deps ort-deps configure build build-bog test asan-test conformance demo format clean
+.PHONY: all deps ort-deps configure build build-bog test asan-test conformance demo format clean fuzz
 
 all: build
 
@@ -52,6 +54,15 @@ conformance: deps
 	  $(BUILD)/bog conformance $(CONFORMANCE_DIR) --expected tests/conformance/expected_pass.txt; \
 	else echo "conformance: $(CONFORMANCE_DIR) not found; skipped"; fi
 
+# libFuzzer on the loader, session creation and one run (clang, ASan+UBSan, its own build folder).
+$(FUZZ_BUILD)/build.ninja:
+	CXX=clang++ cmake -S . -B $(FUZZ_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBOG_FUZZ=ON \
+	  -DBOG_NATIVE=OFF -DBOG_CONFORMANCE_DIR=$(abspath $(CONFORMANCE_DIR)) $(CMAKE_FLAGS)
+
+fuzz: deps $(FUZZ_BUILD)/build.ninja
+	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target bog_fuzz_load_run bog_fuzz_seed_corpus
+	bash scripts/fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
+
 demo: deps ort-deps
 	@$(MAKE) --no-print-directory build-bog
 	bash scripts/demo.sh
@@ -60,4 +71,4 @@ format:
 	clang-format -i $$(git ls-files '*.cpp' '*.h' '*.cu')
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

@@ -65,6 +65,21 @@ Comparison compare_tensors(const Tensor& got, const Tensor& want, const Toleranc
 
 }  // namespace
 
+std::string output_mismatch(const std::vector<std::string>& declared,
+                            const std::vector<std::string>& returned) {
+  if (returned.size() != declared.size()) {
+    return fmt::format("returned {} outputs, the graph declares {} ({})", returned.size(),
+                       declared.size(), fmt::join(declared, ", "));
+  }
+  for (size_t k = 0; k < declared.size(); ++k) {
+    if (returned[k] != declared[k]) {
+      return fmt::format("output {} is named '{}', the graph declares '{}'", k, returned[k],
+                         declared[k]);
+    }
+  }
+  return {};
+}
+
 std::map<std::string, Tensor> read_feeds(const fs::path& onnx, const fs::path& inputs_dir) {
   runtime::Model model = runtime::load_model(onnx);
   std::vector<runtime::ValueInfo> feed_infos;
@@ -94,14 +109,30 @@ nlohmann::json run_graph_parity(const fs::path& onnx, const fs::path& inputs_dir
     if (!model.graph.is_initializer(v.name)) feed_infos.push_back(v);
   }
   std::map<std::string, Tensor> feeds = read_feeds(onnx, inputs_dir);
+  std::vector<std::string> declared;
+  for (const runtime::ValueInfo& v : model.graph.outputs) declared.push_back(v.name);
+  // Expected outputs: output_0.pb, output_1.pb, ... as many as there are. A folder holding more
+  // or fewer than the graph declares is an output-count mismatch, not a smaller comparison.
+  size_t expected_files = 0;
+  for (std::error_code ec;
+       fs::exists(inputs_dir / fmt::format("output_{}.pb", expected_files), ec);) {
+    ++expected_files;
+  }
+  if (expected_files != 0 && expected_files != declared.size()) {
+    return {{"passed", false},
+            {"artifact", onnx.filename().string()},
+            {"baseline", "expected"},
+            {"error", fmt::format("{} holds {} expected outputs (output_K.pb) but the graph "
+                                  "declares {}",
+                                  inputs_dir.filename().string(), expected_files, declared.size())},
+            {"results", nlohmann::json::array()}};
+  }
   std::vector<Tensor> expected;
-  for (size_t k = 0; k < model.graph.outputs.size(); ++k) {
+  for (size_t k = 0; k < expected_files; ++k) {
     const fs::path f = inputs_dir / fmt::format("output_{}.pb", k);
-    std::error_code ec;
-    if (!fs::exists(f, ec)) break;
     expected.push_back(runtime::read_value_file(f, model.graph.outputs[k].type).tensor);
   }
-  const bool have_expected = expected.size() == model.graph.outputs.size() && !expected.empty();
+  const bool have_expected = !expected.empty();
 
   nlohmann::json results = nlohmann::json::array();
   std::vector<std::vector<Tensor>> all_outputs;
@@ -118,6 +149,11 @@ nlohmann::json run_graph_parity(const fs::path& onnx, const fs::path& inputs_dir
         OrtRunResult o = ort->run(onnx, in, {});
         r["provider_used"] = "ort:" + o.provider;
         r["ort_version"] = o.version;
+        std::vector<std::string> names = o.output_names;
+        names.resize(std::max(names.size(), o.outputs.size()));  // unnamed extras still count
+        if (const std::string why = output_mismatch(declared, names); !why.empty()) {
+          throw Error(ErrorCategory::kParityFailed, why);
+        }
         outs = std::move(o.outputs);
       } else {
         runtime::SessionOptions so;
@@ -130,6 +166,13 @@ nlohmann::json run_graph_parity(const fs::path& onnx, const fs::path& inputs_dir
         std::map<std::string, runtime::Value> f;
         for (const auto& [k, t] : feeds) f[k] = runtime::Value::from_tensor(t.clone());
         auto out = s.run(std::move(f));
+        // The session returns a map sorted by name: compare with the declared names sorted.
+        std::vector<std::string> returned, declared_sorted = declared;
+        for (const auto& [name, v] : out) returned.push_back(name);
+        std::sort(declared_sorted.begin(), declared_sorted.end());
+        if (const std::string why = output_mismatch(declared_sorted, returned); !why.empty()) {
+          throw Error(ErrorCategory::kParityFailed, why);
+        }
         for (const runtime::ValueInfo& v : model.graph.outputs) outs.push_back(std::move(out.at(v.name).tensor));
       }
     } catch (const Error& e) {
@@ -144,8 +187,11 @@ nlohmann::json run_graph_parity(const fs::path& onnx, const fs::path& inputs_dir
     bool ok = true;
     double max_abs = 0, agree = 1;
     nlohmann::json per_output = nlohmann::json::array();
-    if (base != nullptr && !base->empty()) {
-      for (size_t k = 0; k < outs.size() && k < base->size(); ++k) {
+    if (base != nullptr && !base->empty() && base->size() != outs.size()) {
+      ok = false;  // never compare only the shorter list
+      r["error"] = fmt::format("{} outputs, the baseline has {}", outs.size(), base->size());
+    } else if (base != nullptr && !base->empty()) {
+      for (size_t k = 0; k < outs.size(); ++k) {
         const Comparison c = compare_tensors(outs[k], (*base)[k], tol);
         ok = ok && c.passed;
         max_abs = std::max(max_abs, c.max_abs_diff);

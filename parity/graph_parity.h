@@ -22,6 +22,12 @@ namespace bog::parity {
                                               const std::vector<std::string>& providers,
                                               const Tolerance& tolerance, int threads);
 
+// Why a provider's output names do not match the graph's declared outputs (count first, then
+// each name in order), or "" when they match. Parity fails on any mismatch: comparing only the
+// shorter list would let a provider that drops an output pass.
+[[nodiscard]] std::string output_mismatch(const std::vector<std::string>& declared,
+                                          const std::vector<std::string>& returned);
+
 struct Divergence {
   bool found = false;
   std::string provider_a, provider_b;
