@@ -79,25 +79,19 @@ std::string unit_after(const std::string& s, size_t end) {
 }
 
 // True when `f` occurs in `text` as a whole number (not inside "128", "1.005" or "1.19e-06")
-// and, when it has a unit, with that unit right after it or named on the same line (a JSON
-// key such as "mean_ms").
+// and, when it has a unit, with that unit right after it or as the suffix of the JSON key on
+// the same line ("mean_ms": 0.903).
 bool has_figure(const std::string& text, const Figure& f) {
   for (size_t pos = text.find(f.number); pos != std::string::npos;
        pos = text.find(f.number, pos + 1)) {
     if (pos > 0 && (is_digit(text[pos - 1]) || text[pos - 1] == '.')) continue;
     if (number_end(text, pos) != pos + f.number.size()) continue;
     if (f.unit.empty() || unit_after(text, pos + f.number.size()) == f.unit) return true;
-    if (f.unit.size() < 2) continue;  // "s", "x", "%": only right after the number
     const size_t nl = text.rfind('\n', pos);
     const size_t line_begin = nl == std::string::npos ? 0 : nl + 1;
     const size_t line_end = std::min(text.size(), text.find('\n', pos));
     const std::string line = text.substr(line_begin, line_end - line_begin);
-    for (size_t u = line.find(f.unit); u != std::string::npos; u = line.find(f.unit, u + 1)) {
-      const bool left = u == 0 || !std::isalnum(static_cast<unsigned char>(line[u - 1]));
-      const size_t r = u + f.unit.size();
-      const bool right = r >= line.size() || !std::isalnum(static_cast<unsigned char>(line[r]));
-      if (left && right) return true;
-    }
+    if (line.find("_" + f.unit + "\"") != std::string::npos) return true;
   }
   return false;
 }
