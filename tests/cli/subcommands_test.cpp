@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <map>
 #include <set>
 #include <sstream>
 #include <string>
@@ -233,9 +234,13 @@ TEST_F(Subcommands, BenchWritesRowsForEachRequestedBackend) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const json j = parse_json(r);
   ASSERT_TRUE(j.contains("rows")) << r.out;
-  std::set<std::string> backends;
-  for (const auto& row : j["rows"])
-    backends.insert(row.value("provider_requested", "") + "/" + row.value("backend", ""));
+  std::set<std::string> requested;
+  for (const auto& row : j["rows"]) {
+    if (row.contains("provider_requested") && row["provider_requested"].is_string())
+      requested.insert(row["provider_requested"].get<std::string>());
+  }
+  EXPECT_TRUE(requested.count("reference")) << r.out;
+  EXPECT_TRUE(requested.count("cpu")) << r.out;
   EXPECT_GE(j["rows"].size(), 3u) << r.out;
   EXPECT_TRUE(fs::exists(out / "bench.json"));
   EXPECT_TRUE(fs::exists(out / "bench.md"));
@@ -307,12 +312,18 @@ TEST_F(Subcommands, BaselineWithoutDataIsOneErrorLine) {
 TEST_F(Subcommands, RunProfileReportsEveryNode) {
   const fs::path m = fresh("profile") / "m.onnx";
   write_model(relu_matmul_model(), m);
-  const RunResult r = run_bog({"run", m.string(), "--random", "--profile", "3", "--json"});
+  const RunResult r = run_bog(
+      {"run", m.string(), "--random", "--provider", "reference", "--profile", "3", "--json"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const json j = parse_json(r);
   ASSERT_TRUE(j.contains("profile")) << r.out;
-  EXPECT_NE(j["profile"].dump().find("MatMul"), std::string::npos) << j["profile"].dump();
-  EXPECT_NE(j["profile"].dump().find("Relu"), std::string::npos) << j["profile"].dump();
+  EXPECT_EQ(j["profile"]["runs"], 3);
+  std::map<std::string, int64_t> nodes_per_op;
+  for (const json& op : j["profile"]["op_types"]) {
+    nodes_per_op[op["op_type"].get<std::string>()] += op["nodes"].get<int64_t>();
+  }
+  const std::map<std::string, int64_t> want = {{"Add", 1}, {"MatMul", 1}, {"Relu", 1}};
+  EXPECT_EQ(nodes_per_op, want) << j["profile"].dump();
 }
 
 TEST_F(Subcommands, RunProfileOfATruncatedModelIsOneErrorLine) {
@@ -325,7 +336,8 @@ TEST_F(Subcommands, RunProfileOfATruncatedModelIsOneErrorLine) {
 TEST_F(Subcommands, EvidenceCollectFromAMissingRunIsOneErrorLineAndWritesNothing) {
   const fs::path out = *tmp_ / "evidence_bad";
   fs::remove_all(out);
-  expect_one_error_line(run_bog({"evidence", "collect", (*tmp_ / "no_run").string(), out.string()}),
+  expect_one_error_line(run_bog({"evidence", "collect", "--from", (*tmp_ / "no_run").string(),
+                                 "--out", out.string()}),
                         "no_run");
   EXPECT_TRUE(entries(out).empty());
 }

@@ -240,5 +240,24 @@ TEST(AttentionKernel, RejectsHeadCountsThatDoNotGroup) {
   }
 }
 
+// Found by the fuzz target (fuzz/regressions/softmax_scalar_input.onnx): a scalar input wrote
+// through an empty vector<bool>. Softmax, LogSoftmax and Hardmax need rank >= 1.
+TEST(SoftmaxKernel, RejectsAScalarInputWithAnError) {
+  ReferenceProvider ref;
+  for (const char* op : {"Softmax", "LogSoftmax", "Hardmax"}) {
+    for (const int opset : {11, 13}) {
+      SCOPED_TRACE(::testing::Message() << op << " opset " << opset);
+      std::vector<Tensor> in;
+      in.push_back(Tensor::from_vector<float>({}, {0.5f}));
+      try {
+        (void)run_node(ref, make_node(op, 1, 1, opset, {int_attr("axis", 0)}), std::move(in));
+        FAIL() << "expected an error";
+      } catch (const Error& e) {
+        EXPECT_EQ(e.category(), ErrorCategory::kInvalidModel) << e.what();
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace bog::runtime
