@@ -259,5 +259,28 @@ TEST(SoftmaxKernel, RejectsAScalarInputWithAnError) {
   }
 }
 
+// Found by the fuzz target (fuzz/regressions/reduce_scalar_with_axis.onnx): ops that keep a
+// per-axis array wrote through an empty one when given an axis for a scalar input.
+TEST(ReductionKernels, RejectAnAxisForAScalarInputWithAnError) {
+  ReferenceProvider ref;
+  const std::vector<std::pair<const char*, Attribute>> cases = {
+      {"ReduceSum", testing::ints_attr("axes", {0})},
+      {"ReduceMax", testing::ints_attr("axes", {0})},
+      {"ArgMax", int_attr("axis", 0)},
+      {"LpNormalization", int_attr("axis", 0)},
+      {"MeanVarianceNormalization", testing::ints_attr("axes", {0})}};
+  for (const auto& [op, attr] : cases) {
+    SCOPED_TRACE(op);
+    std::vector<Tensor> in;
+    in.push_back(Tensor::from_vector<float>({}, {0.5f}));
+    try {
+      (void)run_node(ref, make_node(op, 1, 1, 11, {attr}), std::move(in));
+      FAIL() << "expected an error";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.category(), ErrorCategory::kInvalidModel) << e.what();
+    }
+  }
+}
+
 }  // namespace
 }  // namespace bog::runtime
