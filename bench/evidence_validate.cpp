@@ -78,9 +78,40 @@ std::string unit_after(const std::string& s, size_t end) {
   return "";
 }
 
+// The header cell above `pos` when `pos` sits in a markdown table row ("| a | b |"), else "".
+std::string table_header_of(const std::string& text, size_t pos) {
+  const auto line_at = [&](size_t p, size_t& begin, size_t& end) {
+    const size_t nl = p == 0 ? std::string::npos : text.rfind('\n', p - 1);
+    begin = nl == std::string::npos ? 0 : nl + 1;
+    end = std::min(text.size(), text.find('\n', begin));
+  };
+  size_t begin = 0, end = 0;
+  line_at(pos, begin, end);
+  if (text.compare(begin, 1, "|") != 0) return "";
+  const int column = static_cast<int>(std::count(text.begin() + static_cast<long>(begin),
+                                                 text.begin() + static_cast<long>(pos), '|'));
+  // Walk up to the table's first row: its header.
+  size_t header_begin = begin, header_end = end;
+  while (header_begin > 0) {
+    size_t b = 0, e = 0;
+    line_at(header_begin - 1, b, e);
+    if (text.compare(b, 1, "|") != 0) break;
+    header_begin = b;
+    header_end = e;
+  }
+  const std::string header = text.substr(header_begin, header_end - header_begin);
+  size_t cell_begin = 0;
+  for (int c = 0; c < column; ++c) {
+    cell_begin = header.find('|', cell_begin);
+    if (cell_begin == std::string::npos) return "";
+    ++cell_begin;
+  }
+  return header.substr(cell_begin, header.find('|', cell_begin) - cell_begin);
+}
+
 // True when `f` occurs in `text` as a whole number (not inside "128", "1.005" or "1.19e-06")
 // and, when it has a unit, with that unit right after it or as the suffix of the JSON key on
-// the same line ("mean_ms": 0.903).
+// the same line ("mean_ms": 0.903) or in its markdown table column's header ("mean ms").
 bool has_figure(const std::string& text, const Figure& f) {
   for (size_t pos = text.find(f.number); pos != std::string::npos;
        pos = text.find(f.number, pos + 1)) {
@@ -92,6 +123,7 @@ bool has_figure(const std::string& text, const Figure& f) {
     const size_t line_end = std::min(text.size(), text.find('\n', pos));
     const std::string line = text.substr(line_begin, line_end - line_begin);
     if (line.find("_" + f.unit + "\"") != std::string::npos) return true;
+    if (has_word(table_header_of(text, pos), f.unit)) return true;
   }
   return false;
 }
@@ -184,7 +216,12 @@ std::vector<Figure> readme_figures(const std::string& text) {
         continue;  // part of an identifier ("fp32", "sha256") or a version
       }
       const size_t k = number_end(line, i);
-      figures.push_back({line.substr(i, k - i), unit_after(line, k)});
+      const std::string unit = unit_after(line, k);
+      if (unit.empty() && k < line.size() && std::isalpha(static_cast<unsigned char>(line[k]))) {
+        i = k;
+        continue;  // a number glued to a word ("120k-row"): prose, not a figure
+      }
+      figures.push_back({line.substr(i, k - i), unit});
       i = k;
     }
   }
