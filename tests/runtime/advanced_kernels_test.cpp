@@ -282,5 +282,23 @@ TEST(ReductionKernels, RejectAnAxisForAScalarInputWithAnError) {
   }
 }
 
+// Found by the fuzz target (fuzz/regressions/conv_transpose_kernel_shape_mismatch.onnx): a
+// kernel_shape attribute larger than W's spatial dims read past W.
+TEST(ConvTransposeKernel, RejectsAKernelShapeThatDisagreesWithW) {
+  ReferenceProvider ref;
+  std::vector<Tensor> in;
+  in.push_back(random_tensor({1, 1, 3, 3}, 1));
+  in.push_back(random_tensor({1, 1, 2, 2}, 2));
+  try {
+    (void)run_node(
+        ref, make_node("ConvTranspose", 2, 1, 11, {testing::ints_attr("kernel_shape", {3, 3})}),
+        std::move(in));
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.category(), ErrorCategory::kInvalidModel) << e.what();
+    EXPECT_NE(std::string(e.what()).find("kernel_shape"), std::string::npos) << e.what();
+  }
+}
+
 }  // namespace
 }  // namespace bog::runtime
