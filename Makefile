@@ -2,10 +2,14 @@
 JOBS ?= $(shell nproc)
 BUILD ?= build
 ASAN_BUILD ?= build-asan
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 60
 CONFORMANCE_DIR ?= ../shared/onnx-conformance/node
+# The conformance gate in `make test` reads its cases here (the environment's BOG_CONFORMANCE_DIR wins).
+CONFORMANCE_CASES = $(abspath $(or $(BOG_CONFORMANCE_DIR),$(CONFORMANCE_DIR)))
 CMAKE_FLAGS ?=
 
-.PHONY: all deps ort-deps configure build build-bog test asan-test conformance demo format clean
+.PHONY: all deps ort-deps configure build build-bog test asan-test conformance demo format clean fuzz
 
 all: build
 
@@ -36,7 +40,8 @@ build-bog: configure
 
 test: deps ort-deps
 	@$(MAKE) --no-print-directory build
-	cd $(BUILD) && ctest --output-on-failure
+	@[ -d "$(CONFORMANCE_CASES)" ] || echo "test: no ONNX node cases at $(CONFORMANCE_CASES); the conformance gate (ctest conformance_*) is skipped. Set BOG_CONFORMANCE_DIR to run it."
+	cd $(BUILD) && BOG_CONFORMANCE_DIR="$(CONFORMANCE_CASES)" ctest --output-on-failure
 
 $(ASAN_BUILD)/build.ninja:
 	cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBOG_SANITIZE=ON $(CMAKE_FLAGS)
@@ -52,6 +57,16 @@ conformance: deps
 	  $(BUILD)/bog conformance $(CONFORMANCE_DIR) --expected tests/conformance/expected_pass.txt; \
 	else echo "conformance: $(CONFORMANCE_DIR) not found; skipped"; fi
 
+# libFuzzer on the loader, session creation and one run (clang, ASan+UBSan, its own build folder).
+$(FUZZ_BUILD)/build.ninja:
+	CXX=clang++ cmake -S . -B $(FUZZ_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBOG_FUZZ=ON \
+	  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -gline-tables-only" \
+	  -DBOG_NATIVE=OFF -DBOG_CONFORMANCE_DIR=$(CONFORMANCE_CASES) $(CMAKE_FLAGS)
+
+fuzz: deps $(FUZZ_BUILD)/build.ninja
+	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target bog_fuzz_load_run bog_fuzz_seed_corpus
+	bash scripts/fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
+
 demo: deps ort-deps
 	@$(MAKE) --no-print-directory build-bog
 	bash scripts/demo.sh
@@ -60,4 +75,4 @@ format:
 	clang-format -i $$(git ls-files '*.cpp' '*.h' '*.cu')
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

@@ -5,6 +5,9 @@
 #include <cctype>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "bench/bench_runner.h"
 #include "bench/evidence.h"
@@ -24,6 +27,103 @@ bool has_word(const std::string& text, const std::string& w) {
     const bool left = pos == 0 || !word_char(text[pos - 1]);
     const bool right = pos + w.size() >= text.size() || !word_char(text[pos + w.size()]);
     if (left && right) return true;
+  }
+  return false;
+}
+
+// A number in the README results section and the unit written right after it (may be "").
+struct Figure {
+  std::string number;
+  std::string unit;
+};
+
+bool is_digit(char c) { return std::isdigit(static_cast<unsigned char>(c)) != 0; }
+
+// Where the number starting at `i` ends: digits, a decimal part, an exponent ("1.19e-06").
+size_t number_end(const std::string& s, size_t i) {
+  size_t k = i;
+  while (k < s.size() &&
+         (is_digit(s[k]) || (s[k] == '.' && k + 1 < s.size() && is_digit(s[k + 1])))) {
+    ++k;
+  }
+  if (k + 1 < s.size() && (s[k] == 'e' || s[k] == 'E')) {
+    size_t e = k + 1;
+    if (e < s.size() && (s[e] == '-' || s[e] == '+')) ++e;
+    if (e < s.size() && is_digit(s[e])) {
+      while (e < s.size() && is_digit(s[e])) ++e;
+      k = e;
+    }
+  }
+  return k;
+}
+
+// The units a README figure may carry; a figure followed by one of them must be backed by the
+// same figure with the same unit in the evidence.
+const std::vector<std::string>& known_units() {
+  static const std::vector<std::string> units = {
+      "tok/s", "ms", "us", "µs", "s", "%", "×", "x", "MiB", "MB", "KiB", "KB", "GiB", "GB", "rows"};
+  return units;
+}
+
+// The unit right after a figure ("0.903 ms", "3.2×", "51506 rows"), or "".
+std::string unit_after(const std::string& s, size_t end) {
+  size_t k = end;
+  if (k < s.size() && s[k] == ' ') ++k;
+  for (const std::string& u : known_units()) {
+    if (s.compare(k, u.size(), u) != 0) continue;
+    const size_t after = k + u.size();
+    if (after < s.size() && word_char(s[after]) && u != "%") continue;  // "ms" in "msg"
+    return u;
+  }
+  return "";
+}
+
+// The header cell above `pos` when `pos` sits in a markdown table row ("| a | b |"), else "".
+std::string table_header_of(const std::string& text, size_t pos) {
+  const auto line_at = [&](size_t p, size_t& begin, size_t& end) {
+    const size_t nl = p == 0 ? std::string::npos : text.rfind('\n', p - 1);
+    begin = nl == std::string::npos ? 0 : nl + 1;
+    end = std::min(text.size(), text.find('\n', begin));
+  };
+  size_t begin = 0, end = 0;
+  line_at(pos, begin, end);
+  if (text.compare(begin, 1, "|") != 0) return "";
+  const int column = static_cast<int>(std::count(text.begin() + static_cast<long>(begin),
+                                                 text.begin() + static_cast<long>(pos), '|'));
+  // Walk up to the table's first row: its header.
+  size_t header_begin = begin, header_end = end;
+  while (header_begin > 0) {
+    size_t b = 0, e = 0;
+    line_at(header_begin - 1, b, e);
+    if (text.compare(b, 1, "|") != 0) break;
+    header_begin = b;
+    header_end = e;
+  }
+  const std::string header = text.substr(header_begin, header_end - header_begin);
+  size_t cell_begin = 0;
+  for (int c = 0; c < column; ++c) {
+    cell_begin = header.find('|', cell_begin);
+    if (cell_begin == std::string::npos) return "";
+    ++cell_begin;
+  }
+  return header.substr(cell_begin, header.find('|', cell_begin) - cell_begin);
+}
+
+// True when `f` occurs in `text` as a whole number (not inside "128", "1.005" or "1.19e-06")
+// and, when it has a unit, with that unit right after it or as the suffix of the JSON key on
+// the same line ("mean_ms": 0.903) or in its markdown table column's header ("mean ms").
+bool has_figure(const std::string& text, const Figure& f) {
+  for (size_t pos = text.find(f.number); pos != std::string::npos;
+       pos = text.find(f.number, pos + 1)) {
+    if (pos > 0 && (is_digit(text[pos - 1]) || text[pos - 1] == '.')) continue;
+    if (number_end(text, pos) != pos + f.number.size()) continue;
+    if (f.unit.empty() || unit_after(text, pos + f.number.size()) == f.unit) return true;
+    const size_t nl = text.rfind('\n', pos);
+    const size_t line_begin = nl == std::string::npos ? 0 : nl + 1;
+    const size_t line_end = std::min(text.size(), text.find('\n', pos));
+    const std::string line = text.substr(line_begin, line_end - line_begin);
+    if (line.find("_" + f.unit + "\"") != std::string::npos) return true;
+    if (has_word(table_header_of(text, pos), f.unit)) return true;
   }
   return false;
 }
@@ -86,8 +186,8 @@ void check_json(const std::string& file, const json& j, std::vector<EvidenceIssu
 
 // Numbers in the README's results section: from a heading containing "results" to the next
 // heading of the same or a higher level.
-std::vector<std::string> readme_figures(const std::string& text) {
-  std::vector<std::string> figures;
+std::vector<Figure> readme_figures(const std::string& text) {
+  std::vector<Figure> figures;
   int level = 0;
   bool in = false;
   size_t start = 0;
@@ -115,13 +215,13 @@ std::vector<std::string> readme_figures(const std::string& text) {
         while (i < line.size() && (word_char(line[i]) || line[i] == '.')) ++i;
         continue;  // part of an identifier ("fp32", "sha256") or a version
       }
-      size_t k = i;
-      while (k < line.size() && (std::isdigit(static_cast<unsigned char>(line[k])) ||
-                                 (line[k] == '.' && k + 1 < line.size() &&
-                                  std::isdigit(static_cast<unsigned char>(line[k + 1]))))) {
-        ++k;
+      const size_t k = number_end(line, i);
+      const std::string unit = unit_after(line, k);
+      if (unit.empty() && k < line.size() && std::isalpha(static_cast<unsigned char>(line[k]))) {
+        i = k;
+        continue;  // a number glued to a word ("120k-row"): prose, not a figure
       }
-      figures.push_back(line.substr(i, k - i));
+      figures.push_back({line.substr(i, k - i), unit});
       i = k;
     }
   }
@@ -171,11 +271,13 @@ std::vector<EvidenceIssue> validate_evidence(const ValidateOptions& o) {
   if (o.readme) {
     const std::string readme = read_file(*o.readme);
     const std::string name = o.readme->filename().string();
-    std::set<std::string> seen;
-    for (const std::string& f : readme_figures(readme)) {
-      if (!seen.insert(f).second) continue;
-      if (all_text.find(f) == std::string::npos) {
-        out.push_back({name, fmt::format("results figure {} does not appear in the evidence", f)});
+    std::set<std::pair<std::string, std::string>> seen;
+    for (const Figure& f : readme_figures(readme)) {
+      if (!seen.emplace(f.number, f.unit).second) continue;
+      if (!has_figure(all_text, f)) {
+        const std::string shown = f.unit.empty() ? f.number : f.number + " " + f.unit;
+        out.push_back(
+            {name, fmt::format("results figure {} does not appear in the evidence", shown)});
       }
     }
   }

@@ -106,6 +106,21 @@ std::vector<fs::path> test_data_sets(const fs::path& inputs) {
   return sets;
 }
 
+std::string output_mismatch(const std::vector<std::string>& declared,
+                            const std::vector<std::string>& returned) {
+  if (returned.size() != declared.size()) {
+    return fmt::format("returned {} outputs, the graph declares {} ({})", returned.size(),
+                       declared.size(), fmt::join(declared, ", "));
+  }
+  for (size_t k = 0; k < declared.size(); ++k) {
+    if (returned[k] != declared[k]) {
+      return fmt::format("output {} is named '{}', the graph declares '{}'", k, returned[k],
+                         declared[k]);
+    }
+  }
+  return {};
+}
+
 ParityReport run_graph_parity(const GraphParityRequest& req) {
   const runtime::Model model = runtime::load_model(req.onnx);
   std::vector<runtime::ValueInfo> feed_infos;
@@ -157,17 +172,33 @@ ParityReport run_graph_parity(const GraphParityRequest& req) {
     report.results.push_back(std::move(r));
   }
 
+  std::vector<std::string> declared;
+  for (const runtime::ValueInfo& v : model.graph.outputs) declared.push_back(v.name);
   bool all_expected = true;
   for (const fs::path& set : sets) {
     std::map<std::string, Tensor> feeds = read_feeds(req.onnx, set);
+    // Expected outputs: output_0.pb, output_1.pb, ... as many as there are. A folder holding more
+    // or fewer than the graph declares is an output-count mismatch, not a smaller comparison.
+    size_t expected_files = 0;
+    for (std::error_code ec;
+         fs::exists(set / fmt::format("output_{}.pb", expected_files), ec);) {
+      ++expected_files;
+    }
+    if (expected_files != 0 && expected_files != declared.size()) {
+      for (ProviderParity& r : report.results) {
+        if (r.error.empty()) {
+          r.error = fmt::format("{} holds {} expected outputs (output_K.pb) but the graph declares {}",
+                                set.filename().string(), expected_files, declared.size());
+        }
+      }
+      continue;
+    }
     std::vector<Tensor> expected;
-    for (size_t k = 0; k < model.graph.outputs.size(); ++k) {
+    for (size_t k = 0; k < expected_files; ++k) {
       const fs::path f = set / fmt::format("output_{}.pb", k);
-      std::error_code ec;
-      if (!fs::exists(f, ec)) break;
       expected.push_back(runtime::read_value_file(f, model.graph.outputs[k].type).tensor);
     }
-    const bool have_expected = expected.size() == model.graph.outputs.size() && !expected.empty();
+    const bool have_expected = !expected.empty();
     all_expected = all_expected && have_expected;
     int64_t rows = 1;
     if (!feed_infos.empty() && feeds.count(feed_infos[0].name) &&
@@ -193,6 +224,13 @@ ParityReport run_graph_parity(const GraphParityRequest& req) {
           std::map<std::string, runtime::Value> f;
           for (const auto& [k, t] : feeds) f[k] = runtime::Value::from_tensor(t.clone());
           auto out = sessions[p]->run(std::move(f));
+          std::vector<std::string> returned;
+          for (const auto& [name, value] : out) returned.push_back(name);
+          std::vector<std::string> sorted_declared = declared;
+          std::sort(sorted_declared.begin(), sorted_declared.end());
+          if (const std::string why = output_mismatch(sorted_declared, returned); !why.empty()) {
+            throw Error(ErrorCategory::kParityFailed, why);
+          }
           for (const runtime::ValueInfo& v : model.graph.outputs) {
             outs.push_back(std::move(out.at(v.name).tensor));
           }
@@ -209,7 +247,7 @@ ParityReport run_graph_parity(const GraphParityRequest& req) {
         }
       }
       const std::vector<Tensor>& base = have_expected ? expected : all_outputs[base_index];
-      if (outs.size() < base.size()) {
+      if (outs.size() != base.size() || outs.size() != declared.size()) {
         r.error = fmt::format("{}: {} outputs, expected {}", set.filename().string(), outs.size(),
                               base.size());
         continue;

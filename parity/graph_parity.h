@@ -36,6 +36,12 @@ struct GraphParityRequest {
 // report schema (write it with write_parity_report); `reference` names the baseline.
 [[nodiscard]] ParityReport run_graph_parity(const GraphParityRequest& request);
 
+// Why the outputs a provider returned differ from the graph's declared outputs (count, then
+// each name in order), or "" when they match. Parity fails on any mismatch: comparing only the
+// shorter list would let a provider that drops an output pass.
+[[nodiscard]] std::string output_mismatch(const std::vector<std::string>& declared,
+                                          const std::vector<std::string>& returned);
+
 struct Divergence {
   bool found = false;
   std::string provider_a, provider_b;

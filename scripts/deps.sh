@@ -9,6 +9,7 @@ packages=(
   libeigen3-dev libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev libsentencepiece-dev libcurl4-openssl-dev libcpp-httplib-dev
   nodejs npm
+  clang libfuzzer-14-dev
 )
 
 missing=()

@@ -91,7 +91,6 @@ TrainSummary run_training(const TrainOptions& options) {
     model_config = load_model_config(options.model_config);
     train_config = load_train_config(options.train_config);
   }
-  fs::create_directories(out / "checkpoints");
   // Eigen's GEMM follows this thread's OpenMP thread count (Eigen::setNbThreads would pin a
   // process-wide value that the interpreter's kernels could not bound).
   if (train_config.threads > 0) omp_set_num_threads(train_config.threads);
@@ -113,6 +112,8 @@ TrainSummary run_training(const TrainOptions& options) {
                 fmt::format("{}: too few rows for a train/valid split", train_csv.string()));
   }
 
+  // Only now that the data is known good: a failed start leaves no run folder behind.
+  fs::create_directories(out / "checkpoints");
   const fs::path tokenizer_path = out / "tokenizer.model";
   auto tokenizer = [&] {
     if (fs::exists(tokenizer_path)) return Tokenizer::load(tokenizer_path);
@@ -230,6 +231,7 @@ TrainSummary run_training(const TrainOptions& options) {
     const float lr = warmup_cosine_lr(step, train_config.warmup_steps, total_steps, train_config.lr,
                                       train_config.min_lr_ratio);
     optimizer.step(lr);
+    ++summary.steps_run;
     run_tokens += batch.tokens;
     loss_sum += loss.loss;
     ++loss_count;

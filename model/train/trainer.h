@@ -23,6 +23,8 @@ struct TrainOptions {
 
 struct TrainSummary {
   int64_t steps = 0;
+  // Optimizer steps this call executed (after a resume: only those past the checkpoint).
+  int64_t steps_run = 0;
   double train_seconds = 0;
   double tokens_per_second = 0;
   double best_valid_accuracy = 0;

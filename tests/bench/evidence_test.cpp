@@ -221,6 +221,29 @@ TEST_F(Evidence, CatchesAReadmeFigureNotInTheEvidence) {
   EXPECT_FALSE(mentions(issues, "1.234"));
 }
 
+TEST_F(Evidence, ReadmeFiguresMatchOnlyAsWholeNumbersWithTheirUnits) {
+  write_file_atomic(
+      dir_ / "figures.md",
+      "Model size 2.5 MiB.\n51506 rows, speedups 73.25 and 3.2517, 11.004 and 1.005.\n\n"
+      "| batch | mean ms | size MiB |\n|---|---|---|\n| 8 | 0.903 | 6.25 |\n");
+  const fs::path readme = root_ / "README.md";
+  write_file_atomic(
+      readme,
+      "## Results\n\n2.5 MiB on disk; 51506 rows; 73.25 and 3.2517 times; 0.903 ms; 6.25 "
+      "MiB; the full 120k-row file.\n");
+  EXPECT_TRUE(validate(readme).empty()) << issues_text(validate(readme));
+
+  // Each is part of a longer number in the evidence, or the right number with another unit.
+  for (const char* figure : {"3.25", "0.98 ms", "1.004", "5150", "8 ms", "2.5 ms", "51506 MiB",
+                             "0.903 MiB", "6.25 ms"}) {
+    SCOPED_TRACE(figure);
+    write_file_atomic(readme, std::string("## Results\n\nWe measured ") + figure + ".\n");
+    const auto issues = validate(readme);
+    ASSERT_EQ(issues.size(), 1u) << issues_text(issues);
+    EXPECT_TRUE(mentions(issues, std::string("results figure ") + figure)) << issues_text(issues);
+  }
+}
+
 TEST(Sanitize, StripsPathsAndNames) {
   EXPECT_EQ(sanitize("file " + abs_path("srv/main/runs/model.onnx") + " ok", {}),
             "file model.onnx ok");

@@ -22,12 +22,8 @@ class Pipeline : public ::testing::Test {
     tmp_ = new TempDir();
     const fs::path data = *tmp_ / "data";
     test_data::write_topic_csvs(data, 80, 20, 3);
-    write_bytes(*tmp_ / "model.yaml",
-                "architecture: tiny_llama\nvocab_size: 40\nd_model: 8\nn_heads: 2\n"
-                "n_kv_heads: 1\nd_ff: 12\nmax_len: 16\ndropout: 0.0\n");
-    write_bytes(*tmp_ / "train.yaml",
-                "epochs: 1\nbatch_size: 8\nlr: 0.01\nwarmup_steps: 1\nvalid_fraction: 0.2\n"
-                "checkpoint_every: 100\nkeep_last: 1\nlog_every: 100\nthreads: 1\n");
+    write_bytes(*tmp_ / "model.yaml", test_data::kTinyModelYaml);
+    write_bytes(*tmp_ / "train.yaml", test_data::kOneEpochTrainYaml);
     const RunResult t = run_bog({"train", "--model-config", (*tmp_ / "model.yaml").string(),
                                  "--train-config", (*tmp_ / "train.yaml").string(), "--data",
                                  data.string(), "--out", (*tmp_ / "run").string()});

@@ -33,4 +33,12 @@ inline void write_topic_csvs(const std::filesystem::path& dir, int train_rows, i
   }
 }
 
+// A tiny tiny_llama and one epoch of training on the data above: a bundle in about a second.
+inline constexpr const char* kTinyModelYaml =
+    "architecture: tiny_llama\nvocab_size: 40\nd_model: 8\nn_heads: 2\nn_kv_heads: 1\nd_ff: 12\n"
+    "max_len: 16\ndropout: 0.0\n";
+inline constexpr const char* kOneEpochTrainYaml =
+    "epochs: 1\nbatch_size: 8\nlr: 0.01\nwarmup_steps: 1\nvalid_fraction: 0.2\n"
+    "checkpoint_every: 100\nkeep_last: 1\nlog_every: 100\nthreads: 1\n";
+
 }  // namespace bog::test_data

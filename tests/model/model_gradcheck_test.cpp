@@ -21,31 +21,69 @@ ModelConfig small(const std::string& arch, int seed) {
   return c;
 }
 
-void check_model(const ModelConfig& config, int seed) {
-  std::mt19937_64 rng(seed);
-  TransformerClassifier model(config, seed);
-  // Random (non-identity) norm gains so their gradients are exercised too.
-  for (Param* p : model.params()) {
-    if (!p->decay)
-      p->value.array() += testing::random_mat(p->value.rows(), p->value.cols(), rng, 0.3f).array();
+// A model with random (non-identity) norm gains so their gradients are exercised too, one
+// batch of three sequences of lengths 5, 2 and 1, and every parameter's gradient computed.
+struct GradProblem {
+  GradProblem(const ModelConfig& config, int seed) : rng(seed), model(config, seed) {
+    for (Param* p : model.params()) {
+      if (!p->decay)
+        p->value.array() +=
+            testing::random_mat(p->value.rows(), p->value.cols(), rng, 0.3f).array();
+    }
+    for (int b = 0; b < 3; ++b) {
+      for (int t = 0; t < layout.lengths[b]; ++t) ids[b * 5 + t] = 4 + static_cast<int>(rng() % 7);
+      if (config.prepend_cls) ids[b * 5] = 2;
+    }
+    model.zero_grad();
+    model.backward(
+        softmax_cross_entropy(model.forward(ids, layout, false, nullptr), labels, 0.1f).dlogits);
   }
-  SeqLayout layout{3, 5, {5, 2, 1}};
-  std::vector<int> ids(15, 0);
-  for (int b = 0; b < 3; ++b) {
-    for (int t = 0; t < layout.lengths[b]; ++t) ids[b * 5 + t] = 4 + static_cast<int>(rng() % 7);
-    if (config.prepend_cls) ids[b * 5] = 2;
-  }
-  const std::vector<int> labels = {0, 3, 1};
-  model.zero_grad();
-  const Mat logits = model.forward(ids, layout, false, nullptr);
-  model.backward(softmax_cross_entropy(logits, labels, 0.1f).dlogits);
-  auto loss = [&] {
+  double loss() {
     return softmax_cross_entropy(model.forward(ids, layout, false, nullptr), labels, 0.1f).loss;
-  };
-  for (Param* p : model.params()) {
-    const Mat grad = p->grad;
-    testing::expect_gradient(p->value, grad, loss, rng, p->name, 12);
   }
+
+  std::mt19937_64 rng;
+  TransformerClassifier model;
+  SeqLayout layout{3, 5, {5, 2, 1}};
+  std::vector<int> ids = std::vector<int>(15, 0);
+  std::vector<int> labels = {0, 3, 1};
+};
+
+void check_model(const ModelConfig& config, int seed) {
+  GradProblem g(config, seed);
+  for (Param* p : g.model.params()) {
+    const Mat grad = p->grad;
+    testing::expect_gradient(
+        p->value, grad, [&] { return g.loss(); }, g.rng, p->name, 12);
+  }
+}
+
+// The check must see a broken gradient for every parameter, not only the large ones: zero or
+// halve one parameter's analytic gradient at a time and the check must reject it.
+void expect_broken_gradients_caught(const ModelConfig& config, int seed) {
+  GradProblem g(config, seed);
+  const auto loss = [&] { return g.loss(); };
+  for (Param* p : g.model.params()) {
+    SCOPED_TRACE(p->name);
+    if (testing::gradient_is_structurally_zero(p->name)) continue;
+    const Mat right = p->grad;
+    const testing::GradientCheck ok = testing::check_gradient(p->value, right, loss, g.rng, 12);
+    EXPECT_LT(ok.relative_error, testing::kMaxRelativeError);
+    EXPECT_GE(ok.numeric_norm, testing::kMinCheckedNorm);
+    const Mat zeroed = Mat::Zero(right.rows(), right.cols());
+    EXPECT_GT(testing::check_gradient(p->value, zeroed, loss, g.rng, 12).relative_error,
+              testing::kMaxRelativeError)
+        << "a zeroed gradient passes";
+    const Mat halved = right * 0.5f;
+    EXPECT_GT(testing::check_gradient(p->value, halved, loss, g.rng, 12).relative_error,
+              testing::kMaxRelativeError)
+        << "a halved gradient passes";
+  }
+}
+
+TEST(GradientCheck, CatchesAZeroedOrHalvedGradientOfEveryParameter) {
+  expect_broken_gradients_caught(small("tiny_llama", 1), 1);
+  expect_broken_gradients_caught(small("modern_encoder", 2), 2);
 }
 
 class ModelGradients : public ::testing::TestWithParam<int> {};

@@ -240,5 +240,65 @@ TEST(AttentionKernel, RejectsHeadCountsThatDoNotGroup) {
   }
 }
 
+// Found by the fuzz target (fuzz/regressions/softmax_scalar_input.onnx): a scalar input wrote
+// through an empty vector<bool>. Softmax, LogSoftmax and Hardmax need rank >= 1.
+TEST(SoftmaxKernel, RejectsAScalarInputWithAnError) {
+  ReferenceProvider ref;
+  for (const char* op : {"Softmax", "LogSoftmax", "Hardmax"}) {
+    for (const int opset : {11, 13}) {
+      SCOPED_TRACE(::testing::Message() << op << " opset " << opset);
+      std::vector<Tensor> in;
+      in.push_back(Tensor::from_vector<float>({}, {0.5f}));
+      try {
+        (void)run_node(ref, make_node(op, 1, 1, opset, {int_attr("axis", 0)}), std::move(in));
+        FAIL() << "expected an error";
+      } catch (const Error& e) {
+        EXPECT_EQ(e.category(), ErrorCategory::kInvalidModel) << e.what();
+      }
+    }
+  }
+}
+
+// Found by the fuzz target (fuzz/regressions/reduce_scalar_with_axis.onnx): ops that keep a
+// per-axis array wrote through an empty one when given an axis for a scalar input.
+TEST(ReductionKernels, RejectAnAxisForAScalarInputWithAnError) {
+  ReferenceProvider ref;
+  const std::vector<std::pair<const char*, Attribute>> cases = {
+      {"ReduceSum", testing::ints_attr("axes", {0})},
+      {"ReduceMax", testing::ints_attr("axes", {0})},
+      {"ArgMax", int_attr("axis", 0)},
+      {"LpNormalization", int_attr("axis", 0)},
+      {"MeanVarianceNormalization", testing::ints_attr("axes", {0})}};
+  for (const auto& [op, attr] : cases) {
+    SCOPED_TRACE(op);
+    std::vector<Tensor> in;
+    in.push_back(Tensor::from_vector<float>({}, {0.5f}));
+    try {
+      (void)run_node(ref, make_node(op, 1, 1, 11, {attr}), std::move(in));
+      FAIL() << "expected an error";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.category(), ErrorCategory::kInvalidModel) << e.what();
+    }
+  }
+}
+
+// Found by the fuzz target (fuzz/regressions/conv_transpose_kernel_shape_mismatch.onnx): a
+// kernel_shape attribute larger than W's spatial dims read past W.
+TEST(ConvTransposeKernel, RejectsAKernelShapeThatDisagreesWithW) {
+  ReferenceProvider ref;
+  std::vector<Tensor> in;
+  in.push_back(random_tensor({1, 1, 3, 3}, 1));
+  in.push_back(random_tensor({1, 1, 2, 2}, 2));
+  try {
+    (void)run_node(
+        ref, make_node("ConvTranspose", 2, 1, 11, {testing::ints_attr("kernel_shape", {3, 3})}),
+        std::move(in));
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.category(), ErrorCategory::kInvalidModel) << e.what();
+    EXPECT_NE(std::string(e.what()).find("kernel_shape"), std::string::npos) << e.what();
+  }
+}
+
 }  // namespace
 }  // namespace bog::runtime

@@ -87,5 +87,34 @@ TEST(ResizeKernel, RejectsBothScalesAndSizes) {
   }
 }
 
+// Found by the fuzz target (fuzz/regressions/resize_negative_sizes_not_larger.onnx: the
+// conformance model test_resize_downsample_sizes_nearest_not_larger fed negative sizes): a
+// negative size under keep_aspect_ratio_policy gave a negative scale and output length, and the
+// kernel indexed an empty tap list. Also a 0-length axis (0/0 scale) and an overflowing scale.
+TEST(ResizeKernel, RejectsSizesAndScalesThatGiveNoValidOutputLength) {
+  ReferenceProvider ref;
+  const auto expect_rejected = [&](const char* policy, Tensor x, Tensor scales, Tensor sizes) {
+    SCOPED_TRACE(policy);
+    try {
+      run_node(ref,
+               make_node("Resize", 4, 1, 19,
+                         {string_attr("mode", "nearest"),
+                          string_attr("keep_aspect_ratio_policy", policy)}),
+               tensors(std::move(x), Tensor(), std::move(scales), std::move(sizes)));
+      FAIL() << "expected an error";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.category(), ErrorCategory::kInvalidModel) << e.what();
+    }
+  };
+  for (const char* policy : {"not_larger", "not_smaller", "stretch"}) {
+    expect_rejected(policy, random_tensor({1, 1, 2, 4}, 3), Tensor(),
+                    Tensor::from_vector<int64_t>({4}, {-1, 2, -3, 1}));
+  }
+  expect_rejected("not_smaller", random_tensor({1, 0}, 3), Tensor(),
+                  Tensor::from_vector<int64_t>({2}, {1, 2}));
+  expect_rejected("stretch", random_tensor({1, 2}, 3),
+                  Tensor::from_vector<float>({2}, {1.0f, 1e30f}), Tensor());
+}
+
 }  // namespace
 }  // namespace bog::runtime

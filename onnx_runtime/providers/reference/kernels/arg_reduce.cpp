@@ -2,6 +2,7 @@
 // element along `axis` (default 0), keepdims default 1. NaN counts as the extreme, as numpy does.
 #include <cmath>
 
+#include "onnx_runtime/providers/reference/kernels/existing_axis.h"
 #include "onnx_runtime/providers/reference/kernels/kernel_util.h"
 #include "onnx_runtime/providers/reference/kernels/nn_util.h"
 
@@ -12,7 +13,7 @@ void compute_arg_reduce(KernelContext& ctx, bool is_max) {
   const Node& node = ctx.node();
   const Tensor& x = ctx.input(0);
   if (!is_real_dtype(x.dtype()) && !is_integer_type(x.dtype())) unsupported_dtype(node, x.dtype());
-  const int64_t axis = normalize_axis(node.attr_int("axis", 0), x.rank(), node);
+  const int64_t axis = normalize_existing_axis(node.attr_int("axis", 0), x.rank(), node);
   const bool keepdims = node.attr_int("keepdims", 1) != 0;
   const bool last = node.attr_int("select_last_index", 0) != 0;
   std::vector<bool> reduced(static_cast<size_t>(x.rank()), false);

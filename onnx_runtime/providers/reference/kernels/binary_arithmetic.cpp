@@ -115,11 +115,15 @@ void pow_kernel(KernelContext& ctx) {
       for (int64_t i = 0; i < out.numel(); ++i) {
         const auto base = load(px[ix(i)]);
         const auto exponent = load(py[iy(i)]);
-        if constexpr (std::is_integral_v<T> && std::is_integral_v<E>) {
-          po[i] = int_pow(base, static_cast<int64_t>(exponent));
-        } else if constexpr (std::is_integral_v<T>) {
-          po[i] = saturate_to_int<T>(
-              std::pow(static_cast<double>(base), static_cast<double>(exponent)));
+        // Nested on T first: clang checks non-dependent statements of a branch whose condition
+        // still depends on E, and int_pow(float base) cannot be stored to a BFloat16.
+        if constexpr (std::is_integral_v<T>) {
+          if constexpr (std::is_integral_v<E>) {
+            po[i] = int_pow(base, static_cast<int64_t>(exponent));
+          } else {
+            po[i] = saturate_to_int<T>(
+                std::pow(static_cast<double>(base), static_cast<double>(exponent)));
+          }
         } else {
           po[i] = store<T>(std::pow(static_cast<double>(base), static_cast<double>(exponent)));
         }

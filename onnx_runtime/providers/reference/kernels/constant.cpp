@@ -77,6 +77,9 @@ void range(KernelContext& ctx) {
     const float delta = static_cast<float>(element_as_double(delta_t, 0));
     if (delta == 0.0f) fail(node, "delta must not be 0");
     const double count = std::ceil((static_cast<double>(limit) - start) / delta);
+    // A count past int64 (or NaN) has no conversion (found by the fuzz target): reject it.
+    if (std::isnan(count) || count > 9.0e18)
+      fail(node, fmt::format("{} elements is too many", count));
     const int64_t n = count > 0 ? static_cast<int64_t>(count) : 0;
     Tensor& out = ctx.allocate_output(0, start_t.dtype(), {n});
     float v = start;

@@ -42,6 +42,16 @@ void compute_conv_transpose(KernelContext& ctx) {
                 fmt::format("ConvTranspose node '{}': attributes do not match {} spatial dims",
                             node.name, rank));
   }
+  // W's data is laid out by its own dims: a kernel_shape that disagrees read past it (found by
+  // the fuzz target). Strides and dilations below 1 have no meaning.
+  for (size_t d = 0; d < rank; ++d) {
+    if (kernel[d] != w.dim(static_cast<int64_t>(d) + 2) || strides[d] < 1 || dilations[d] < 1) {
+      throw Error(ErrorCategory::kInvalidModel,
+                  fmt::format("ConvTranspose node '{}': kernel_shape, strides or dilations do not "
+                              "fit W{} in spatial dim {}",
+                              node.name, shape_to_string(w.shape()), d));
+    }
+  }
   // output_shape may be given with or without the N and C dims.
   const Shape output_shape = output_shape_attr.size() == rank + 2
                                  ? Shape(output_shape_attr.begin() + 2, output_shape_attr.end())

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "common/error.h"
+#include "onnx_runtime/providers/reference/kernels/existing_axis.h"
 #include "onnx_runtime/providers/reference/kernels/kernel_util.h"
 #include "onnx_runtime/providers/reference/kernels/nn_util.h"
 
@@ -15,7 +16,7 @@ void compute_lp_normalization(KernelContext& ctx) {
   const Node& node = ctx.node();
   const Tensor& x = ctx.input(0);
   require_real(x, node);
-  const int64_t axis = normalize_axis(node.attr_int("axis", -1), x.rank(), node);
+  const int64_t axis = normalize_existing_axis(node.attr_int("axis", -1), x.rank(), node);
   const int64_t p = node.attr_int("p", 2);
   if (p != 1 && p != 2) {
     throw Error(ErrorCategory::kInvalidModel,

@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "common/error.h"
+#include "onnx_runtime/providers/reference/kernels/existing_axis.h"
 #include "onnx_runtime/providers/reference/kernels/kernel_util.h"
 #include "onnx_runtime/providers/reference/kernels/nn_util.h"
 
@@ -19,7 +20,7 @@ void compute_mean_variance_normalization(KernelContext& ctx) {
   const std::vector<int64_t> axes = node.attr_ints("axes", {0, 2, 3});
   std::vector<bool> reduced(static_cast<size_t>(x.rank()), false);
   for (const int64_t a : axes)
-    reduced[static_cast<size_t>(normalize_axis(a, x.rank(), node))] = true;
+    reduced[static_cast<size_t>(normalize_existing_axis(a, x.rank(), node))] = true;
   const ReductionPlan plan = plan_reduction(x.shape(), reduced, true);
   const std::vector<double> in = to_doubles(x);
   std::vector<double> y(in.size());

@@ -3,7 +3,10 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
+#include <limits>
 #include <string>
+#include <type_traits>
 
 #include "common/error.h"
 #include "onnx_runtime/providers/reference/kernels/kernel_util.h"
@@ -118,7 +121,24 @@ namespace {
 template <class T, class In>
 void narrow_all(std::span<const In> values, Tensor& out) {
   T* p = out.data<T>();
-  for (size_t i = 0; i < values.size(); ++i) p[i] = static_cast<T>(values[i]);
+  for (size_t i = 0; i < values.size(); ++i) {
+    if constexpr (std::is_integral_v<T> && std::is_floating_point_v<In>) {
+      // A float outside T's range (or NaN) has no defined conversion (found by the fuzz target
+      // as -inf stored to uint8): saturate, NaN to 0.
+      const In v = values[i];
+      if (std::isnan(v)) {
+        p[i] = T{0};
+      } else if (v <= static_cast<In>(std::numeric_limits<T>::lowest())) {
+        p[i] = std::numeric_limits<T>::lowest();
+      } else if (v >= static_cast<In>(std::numeric_limits<T>::max())) {
+        p[i] = std::numeric_limits<T>::max();
+      } else {
+        p[i] = static_cast<T>(v);
+      }
+    } else {
+      p[i] = static_cast<T>(values[i]);
+    }
+  }
 }
 
 template <class In>

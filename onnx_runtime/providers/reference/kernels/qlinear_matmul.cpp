@@ -118,6 +118,14 @@ void qlinear_matmul(KernelContext& ctx) {
   const std::vector<double> b_scale = param(ctx, 4, s.n, "b_scale");
   const std::vector<double> y_scale = param(ctx, 6, 1, "y_scale");
   const std::vector<double> y_zp = param(ctx, 7, 1, "y_zero_point");
+  // A NaN from a zero or non-finite scale would reach the int8 cast (undefined behaviour; found by
+  // the fuzz target): scales must be finite and y_scale non-zero.
+  for (const auto* scales : {&a_scale, &b_scale, &y_scale}) {
+    for (const double v : *scales) {
+      if (!std::isfinite(v)) bad(node, fmt::format("scale {} is not finite", v));
+    }
+  }
+  if (y_scale[0] == 0.0) bad(node, "y_scale is 0");
   const std::vector<int64_t> acc = integer_product(a, b, param(ctx, 2, s.m, "a_zero_point"),
                                                    param(ctx, 5, s.n, "b_zero_point"), s);
   const double lo = out_dtype == DType::kInt8 ? -128 : 0;

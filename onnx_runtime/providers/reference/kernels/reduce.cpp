@@ -9,6 +9,7 @@
 #include <string>
 
 #include "common/error.h"
+#include "onnx_runtime/providers/reference/kernels/existing_axis.h"
 #include "onnx_runtime/providers/reference/kernels/kernel_util.h"
 #include "onnx_runtime/providers/reference/kernels/nn_util.h"
 
@@ -184,7 +185,7 @@ void compute_reduce(KernelContext& ctx, ReduceOp op) {
   const int64_t rank = x.rank();
   std::vector<bool> reduced(static_cast<size_t>(rank), axes.empty());
   for (const int64_t a : axes) {
-    const int64_t axis = normalize_axis(a, rank, node);
+    const int64_t axis = normalize_existing_axis(a, rank, node);
     if (reduced[static_cast<size_t>(axis)]) {
       throw Error(ErrorCategory::kInvalidModel,
                   fmt::format("{} node '{}': axis {} listed twice", node.op_type, node.name, a));

@@ -144,6 +144,12 @@ void resize(KernelContext& ctx) {
   const bool has_scales = ctx.has_input(2) && ctx.input(2).numel() > 0;
   const bool has_sizes = ctx.has_input(3) && ctx.input(3).numel() > 0;
   if (has_scales == has_sizes) bad(node, "exactly one of scales and sizes must be given");
+  // An output length computed from a scale: finite, non-negative and far from int64 overflow
+  // (a NaN from a 0-length axis or a negative size would otherwise size the taps wrongly).
+  const auto output_length = [&](double v) {
+    if (!(v >= 0.0) || v > 1e15) bad(node, fmt::format("output size {} is out of range", v));
+    return static_cast<int64_t>(v);
+  };
   if (has_scales) {
     const std::vector<double> sc = read_doubles(ctx.input(2), node);
     if (sc.size() != axes.size()) {
@@ -153,7 +159,7 @@ void resize(KernelContext& ctx) {
       const size_t a = static_cast<size_t>(axes[i]);
       if (!(sc[i] > 0.0)) bad(node, fmt::format("scale {} is not positive", sc[i]));
       scale[a] = sc[i];
-      out_shape[a] = static_cast<int64_t>(std::floor(static_cast<double>(x.dim(axes[i])) * sc[i]));
+      out_shape[a] = output_length(std::floor(static_cast<double>(x.dim(axes[i])) * sc[i]));
     }
   } else {
     const Tensor& sizes_t = ctx.input(3);
@@ -173,13 +179,14 @@ void resize(KernelContext& ctx) {
       // One scale for all listed axes, the largest (smallest) that fits inside (covers) sizes.
       double s = policy == "not_larger" ? INFINITY : 0.0;
       for (size_t i = 0; i < axes.size(); ++i) {
+        if (sizes[i] < 0) bad(node, "negative size");
         const double r = static_cast<double>(sizes[i]) / static_cast<double>(x.dim(axes[i]));
         s = policy == "not_larger" ? std::min(s, r) : std::max(s, r);
       }
       for (const int64_t a : axes) {
         scale[static_cast<size_t>(a)] = s;
         out_shape[static_cast<size_t>(a)] =
-            static_cast<int64_t>(std::floor(s * static_cast<double>(x.dim(a)) + 0.5));
+            output_length(std::floor(s * static_cast<double>(x.dim(a)) + 0.5));
       }
     } else {
       bad(node, fmt::format("unknown keep_aspect_ratio_policy '{}'", policy));

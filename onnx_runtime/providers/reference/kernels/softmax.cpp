@@ -37,6 +37,12 @@ void compute_softmax(KernelContext& ctx, SoftmaxOp op) {
   const Node& node = ctx.node();
   const Tensor& x = ctx.input(0);
   require_real(x, node);
+  // A scalar has no axis to normalise over (found by the fuzz target: it indexed an empty vector).
+  if (x.rank() == 0) {
+    throw Error(ErrorCategory::kInvalidModel,
+                fmt::format("{} node '{}': input is a scalar; it needs rank >= 1", node.op_type,
+                            node.name));
+  }
   const bool coerce_2d = ctx.opset() < 13;
   const int64_t axis = normalize_axis(node.attr_int("axis", coerce_2d ? 1 : -1), x.rank(), node);
   std::vector<bool> reduced(static_cast<size_t>(x.rank()), false);
