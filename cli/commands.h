@@ -31,5 +31,7 @@ void add_parity_command(CLI::App& app);
 void add_bench_command(CLI::App& app);
 void add_evidence_command(CLI::App& app);
 void add_pipeline_command(CLI::App& app);
+void add_tune_command(CLI::App& app);
+void add_runs_command(CLI::App& app);
 
 }  // namespace bog::cli
