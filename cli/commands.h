@@ -32,5 +32,7 @@ void add_bench_command(CLI::App& app);
 void add_evidence_command(CLI::App& app);
 void add_pipeline_command(CLI::App& app);
 void add_quantize_command(CLI::App& app);
+void add_tune_command(CLI::App& app);
+void add_runs_command(CLI::App& app);
 
 }  // namespace bog::cli

@@ -39,6 +39,8 @@ int main(int argc, char** argv) {
   bog::cli::add_bench_command(app);
   bog::cli::add_evidence_command(app);
   bog::cli::add_pipeline_command(app);
+  bog::cli::add_tune_command(app);
+  bog::cli::add_runs_command(app);
 
   try {
     app.parse(argc, argv);

@@ -8,8 +8,12 @@
 #include <string>
 
 #include "cli/commands.h"
+#include "common/atomic_file.h"
 #include "model/data/ag_news.h"
+#include "model/model_config.h"
+#include "model/train/train_config.h"
 #include "model/train/trainer.h"
+#include "tune/run_tracker.h"
 
 namespace bog::cli {
 namespace {
@@ -36,6 +40,7 @@ void add_train_command(CLI::App& app) {
     bool resume = false;
     int64_t stop_after = 0;
     bool quiet = false;
+    std::string mlflow_uri;
   };
   auto args = std::make_shared<Args>();
   cmd->add_option("--model-config", args->model_config, "Model YAML")->capture_default_str();
@@ -46,6 +51,8 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--stop-after", args->stop_after,
                   "Stop with a checkpoint after this many steps (schedule unchanged)");
   cmd->add_flag("--quiet", args->quiet, "No progress output");
+  cmd->add_option("--mlflow-uri", args->mlflow_uri,
+                  "Also log the run to this MLflow tracking server (REST API)");
   cmd->callback([args] {
     model::TrainOptions options;
     options.model_config = args->model_config;
@@ -56,7 +63,39 @@ void add_train_command(CLI::App& app) {
     options.stop_after_steps = args->stop_after;
     options.command = own_command_line();
     options.quiet = args->quiet;
-    const auto summary = model::run_training(options);
+    // Tracking: run.json in --out (and MLflow when asked), written before training starts.
+    nlohmann::json params;
+    if (args->resume && std::filesystem::exists(options.out_dir / "config.json")) {
+      params = nlohmann::json::parse(read_file(options.out_dir / "config.json"));
+      params.erase("data");
+    } else {
+      params = {{"model", model::to_json(model::load_model_config(options.model_config))},
+                {"train", model::to_json(model::load_train_config(options.train_config))}};
+    }
+    tune::RunStart start{options.out_dir.filename().string(),
+                         "train",
+                         params,
+                         {{"command", options.command}, {"resume", args->resume}},
+                         args->mlflow_uri};
+    tune::RunTracker tracker(options.out_dir, start);
+    options.on_epoch = [&tracker](int epoch, const nlohmann::json& valid) {
+      tracker.log_epoch(epoch, {{"valid", valid}});
+      return true;
+    };
+    model::TrainSummary summary;
+    try {
+      summary = model::run_training(options);
+    } catch (const std::exception& e) {
+      tracker.finish("FAILED", {{"error", e.what()}}, {});
+      throw;
+    }
+    tracker.finish(
+        "FINISHED",
+        {{"best_valid_accuracy", summary.best_valid_accuracy},
+         {"steps", summary.steps},
+         {"train_seconds", summary.train_seconds},
+         {"tokens_per_second", summary.tokens_per_second}},
+        {"checkpoints/best.safetensors", "metrics.jsonl", "config.json", "tokenizer.model"});
     fmt::print("trained {} steps in {:.1f} s ({:.0f} tokens/s); best valid accuracy {:.4f}\n",
                summary.steps, summary.train_seconds, summary.tokens_per_second,
                summary.best_valid_accuracy);

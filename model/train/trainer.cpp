@@ -158,7 +158,7 @@ TrainSummary run_training(const TrainOptions& options) {
       (static_cast<int64_t>(train_set.ids.size()) + train_config.batch_size - 1) /
       train_config.batch_size;
   const int64_t total_steps = steps_per_epoch * train_config.epochs;
-  const int64_t stop_at =
+  int64_t stop_at =
       options.stop_after_steps > 0 ? std::min(total_steps, options.stop_after_steps) : total_steps;
 
   nlohmann::json base_info = {
@@ -260,7 +260,8 @@ TrainSummary run_training(const TrainOptions& options) {
       loss_sum = 0;
       loss_count = 0;
     }
-    if (done % steps_per_epoch == 0 || done == total_steps) {
+    const bool epoch_done = done % steps_per_epoch == 0 || done == total_steps;
+    if (epoch_done) {
       const EvalResult eval = evaluate(model, valid_set);
       last_valid = eval.metrics.to_json();
       const bool best = eval.metrics.accuracy > best_accuracy;
@@ -282,6 +283,12 @@ TrainSummary run_training(const TrainOptions& options) {
       }
     }
     if (done % train_config.checkpoint_every == 0 || done == stop_at) save_step_checkpoint(done);
+    if (epoch_done && options.on_epoch &&
+        !options.on_epoch(static_cast<int>(done / steps_per_epoch), last_valid)) {
+      summary.stopped_by_callback = true;
+      if (done != stop_at) save_step_checkpoint(done);
+      stop_at = done;
+    }
   }
   if (!options.quiet && tty) std::fprintf(stderr, "\n");
 

@@ -3,6 +3,8 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 
@@ -19,6 +21,9 @@ struct TrainOptions {
   int64_t stop_after_steps = 0;
   std::string command;  // the command line, recorded as provenance
   bool quiet = false;   // no progress output
+  // Called after each epoch's validation with the epoch (1-based) and the validation metrics;
+  // returning false ends the run there (a pruned trial). Unset: every epoch runs.
+  std::function<bool(int epoch, const nlohmann::json& valid)> on_epoch;
 };
 
 struct TrainSummary {
@@ -30,6 +35,7 @@ struct TrainSummary {
   double best_valid_accuracy = 0;
   std::filesystem::path best_checkpoint;
   std::filesystem::path last_checkpoint;
+  bool stopped_by_callback = false;  // on_epoch returned false
 };
 
 // Layout of a run directory: config.json (resolved configs), metrics.jsonl, tokenizer.model,

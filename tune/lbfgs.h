@@ -1,0 +1,28 @@
+// A small box-constrained L-BFGS (projected two-loop recursion with a backtracking Armijo line
+// search), used to fit GP hyperparameters and to maximise the acquisition function.
+#pragma once
+
+#include <Eigen/Core>
+#include <functional>
+
+namespace bog::tune {
+
+// Returns f(x) and writes its gradient into *grad.
+using Objective = std::function<double(const Eigen::VectorXd& x, Eigen::VectorXd* grad)>;
+
+// Central-difference gradient of `f` (for objectives without an analytic one).
+[[nodiscard]] Objective with_numeric_gradient(std::function<double(const Eigen::VectorXd&)> f,
+                                              double h = 1e-6);
+
+struct LbfgsResult {
+  Eigen::VectorXd x;
+  double value = 0;
+  int iterations = 0;
+};
+
+// Minimises f over lower <= x <= upper from x0 (clamped into the box first).
+[[nodiscard]] LbfgsResult minimize_lbfgs(const Objective& f, Eigen::VectorXd x0,
+                                         const Eigen::VectorXd& lower, const Eigen::VectorXd& upper,
+                                         int max_iterations = 100, int memory = 8);
+
+}  // namespace bog::tune
