@@ -77,6 +77,7 @@ void add_train_command(CLI::App& app) {
                          params,
                          {{"command", options.command}, {"resume", args->resume}},
                          args->mlflow_uri};
+    const bool out_existed = std::filesystem::exists(options.out_dir);
     tune::RunTracker tracker(options.out_dir, start);
     options.on_epoch = [&tracker](int epoch, const nlohmann::json& valid) {
       tracker.log_epoch(epoch, {{"valid", valid}});
@@ -86,7 +87,14 @@ void add_train_command(CLI::App& app) {
     try {
       summary = model::run_training(options);
     } catch (const std::exception& e) {
-      tracker.finish("FAILED", {{"error", e.what()}}, {});
+      // A run that never started (bad data, bad config) leaves no folder behind; one that
+      // trained and then failed keeps its record, marked FAILED.
+      std::error_code ec;
+      if (!out_existed && !std::filesystem::exists(options.out_dir / "checkpoints", ec)) {
+        std::filesystem::remove_all(options.out_dir, ec);
+      } else {
+        tracker.finish("FAILED", {{"error", e.what()}}, {});
+      }
       throw;
     }
     tracker.finish(
