@@ -31,5 +31,7 @@ void add_parity_command(CLI::App& app);
 void add_bench_command(CLI::App& app);
 void add_evidence_command(CLI::App& app);
 void add_pipeline_command(CLI::App& app);
+void add_serve_command(CLI::App& app);
+void add_loadtest_command(CLI::App& app);
 
 }  // namespace bog::cli
