@@ -59,8 +59,8 @@ void add_loadtest_command(CLI::App& app) {
           "{} connections, {:.1f} s: {} requests, {} ok, {} rejected (503), {} failed\n"
           "{:.1f} req/s; latency p50 {:.2f} ms, p90 {:.2f} ms, p99 {:.2f} ms, max {:.2f} ms\n"
           "{} batches formed, mean size {:.2f}; sizes {}\n",
-          o.connections, r.duration_s, r.requests, r.ok, r.rejected_503, r.failed,
-          r.requests_per_s, r.p50_ms, r.p90_ms, r.p99_ms, r.max_ms, r.batches.count,
+          o.connections, r.duration_s, r.requests, r.ok, r.rejected_503, r.failed, r.requests_per_s,
+          r.p50_ms, r.p90_ms, r.p99_ms, r.max_ms, r.batches.count,
           j["batches"]["mean_size"].get<double>(), j["batches"]["sizes"].dump());
     }
     if (r.failed > 0) {

@@ -25,8 +25,8 @@ namespace fs = std::filesystem;
 
 serve::ServingConfig resolve_config(const std::optional<std::string>& path) {
   if (path) return serve::load_serving_config(*path);
-  for (const fs::path p : {fs::path("configs/serving.yaml"),
-                           fs::path(BOG_SOURCE_DIR) / "configs" / "serving.yaml"}) {
+  for (const fs::path p :
+       {fs::path("configs/serving.yaml"), fs::path(BOG_SOURCE_DIR) / "configs" / "serving.yaml"}) {
     std::error_code ec;
     if (fs::is_regular_file(p, ec)) return serve::load_serving_config(p.string());
   }
@@ -100,9 +100,9 @@ void add_serve_command(CLI::App& app) {
       server.stop();
       throw;
     }
-    std::printf("bog serve: ready (provider %s, batching %s)\n", c.provider.c_str(),
-                c.batching ? fmt::format("max {} / {} ms", c.max_batch, c.max_wait_ms).c_str()
-                           : "off");
+    std::printf(
+        "bog serve: ready (provider %s, batching %s)\n", c.provider.c_str(),
+        c.batching ? fmt::format("max {} / {} ms", c.max_batch, c.max_wait_ms).c_str() : "off");
     std::fflush(stdout);
     int sig = 0;
     sigwait(&signals, &sig);

@@ -9,6 +9,7 @@ packages=(
   libeigen3-dev libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev libsentencepiece-dev libcurl4-openssl-dev libcpp-httplib-dev
   nodejs npm
+  chromium  # the serving page's headless browser test (tests/serve/browser_test.cpp)
 )
 
 missing=()
@@ -20,6 +21,7 @@ for p in "${packages[@]}"; do
       npm) command -v npm >/dev/null 2>&1 && continue ;;
       cmake) command -v cmake >/dev/null 2>&1 && continue ;;
       ninja-build) command -v ninja >/dev/null 2>&1 && continue ;;
+      chromium) command -v chromium >/dev/null 2>&1 && continue ;;
     esac
     missing+=("$p")
   fi

@@ -31,7 +31,8 @@ bool blank(const std::string& s) { return s.find_first_not_of(" \t\r\n") == std:
 }  // namespace
 
 std::string error_body(const ApiError& error) {
-  return json{{"error", {{"status", error.status}, {"code", error.code}, {"message", error.message}}}}
+  return json{
+      {"error", {{"status", error.status}, {"code", error.code}, {"message", error.message}}}}
       .dump();
 }
 
@@ -58,13 +59,13 @@ std::variant<std::vector<std::string>, ApiError> parse_predict_batch(std::string
   const auto it = j.find("texts");
   if (it == j.end()) return unprocessable("missing_field", "missing field 'texts'");
   if (!it->is_array()) {
-    return unprocessable("wrong_type",
-                         fmt::format("'texts' must be an array of strings, not {}", it->type_name()));
+    return unprocessable(
+        "wrong_type", fmt::format("'texts' must be an array of strings, not {}", it->type_name()));
   }
   if (it->empty()) return unprocessable("empty_texts", "'texts' is empty");
   if (it->size() > static_cast<size_t>(max_texts)) {
-    return unprocessable("too_many_texts",
-                         fmt::format("'texts' has {} entries; the limit is {}", it->size(), max_texts));
+    return unprocessable("too_many_texts", fmt::format("'texts' has {} entries; the limit is {}",
+                                                       it->size(), max_texts));
   }
   std::vector<std::string> texts;
   texts.reserve(it->size());
@@ -75,7 +76,8 @@ std::variant<std::vector<std::string>, ApiError> parse_predict_batch(std::string
                            fmt::format("texts[{}] must be a string, not {}", i, t.type_name()));
     }
     texts.push_back(t.get<std::string>());
-    if (blank(texts.back())) return unprocessable("empty_text", fmt::format("texts[{}] is empty", i));
+    if (blank(texts.back()))
+      return unprocessable("empty_text", fmt::format("texts[{}] is empty", i));
   }
   return texts;
 }

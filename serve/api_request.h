@@ -2,12 +2,11 @@
 // ApiError (a 4xx status, a stable code and one line), never an exception or a crash.
 #pragma once
 
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <string_view>
 #include <variant>
 #include <vector>
-
-#include <nlohmann/json_fwd.hpp>
 
 namespace bog::serve {
 

@@ -11,13 +11,11 @@ Batcher::Batcher(RunBatch run, BatcherOptions options, OnBatch on_batch)
 
 Batcher::~Batcher() { stop(); }
 
-std::optional<std::vector<std::future<Probabilities>>> Batcher::submit(
-    std::vector<Encoded> texts) {
+std::optional<std::vector<std::future<Probabilities>>> Batcher::submit(std::vector<Encoded> texts) {
   std::vector<std::future<Probabilities>> futures;
   {
     const std::lock_guard lock(mu_);
-    if (stopping_ ||
-        queue_.size() + texts.size() > static_cast<size_t>(options_.queue_capacity)) {
+    if (stopping_ || queue_.size() + texts.size() > static_cast<size_t>(options_.queue_capacity)) {
       return std::nullopt;
     }
     const auto now = std::chrono::steady_clock::now();

@@ -92,8 +92,8 @@ Encoded Classifier::encode(std::string_view text) const {
   e.tokens = static_cast<int>(full.size());
   if (e.tokens > info_.max_tokens) {
     if (info_.overlong == std::string("reject")) {
-      throw TextTooLong(fmt::format("text has {} tokens; the limit is {}", e.tokens,
-                                    info_.max_tokens));
+      throw TextTooLong(
+          fmt::format("text has {} tokens; the limit is {}", e.tokens, info_.max_tokens));
     }
     e.truncated = true;
   }
@@ -136,7 +136,7 @@ std::vector<Probabilities> Classifier::predict(std::span<const Encoded* const> b
       logits.dim(1) != static_cast<int64_t>(info_.labels.size())) {
     throw Error(ErrorCategory::kInvalidModel,
                 fmt::format("serve: output '{}' is {} but [{}, {}] float32 was expected", name,
-                            shape_to_string(logits.shape()), b, info_.labels.size()));
+                            runtime::shape_to_string(logits.shape()), b, info_.labels.size()));
   }
   const int64_t c = logits.dim(1);
   std::vector<Probabilities> result(static_cast<size_t>(b));
@@ -149,7 +149,8 @@ std::vector<Probabilities> Classifier::predict(std::span<const Encoded* const> b
     p.probs.resize(static_cast<size_t>(c));
     for (int64_t j = 0; j < c; ++j) sum += std::exp(static_cast<double>(row[j] - m));
     for (int64_t j = 0; j < c; ++j) {
-      p.probs[static_cast<size_t>(j)] = static_cast<float>(std::exp(static_cast<double>(row[j] - m)) / sum);
+      p.probs[static_cast<size_t>(j)] =
+          static_cast<float>(std::exp(static_cast<double>(row[j] - m)) / sum);
     }
     p.label = static_cast<int>(std::max_element(p.probs.begin(), p.probs.end()) - p.probs.begin());
   }

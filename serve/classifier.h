@@ -37,7 +37,7 @@ struct ModelInfo {
 
 struct Encoded {
   std::vector<int64_t> ids;
-  int tokens = 0;          // before truncation
+  int tokens = 0;  // before truncation
   bool truncated = false;
 };
 

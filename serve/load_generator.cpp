@@ -30,8 +30,8 @@ std::string fetch_metrics(const LoadOptions& o) {
   client.set_connection_timeout(5);
   const auto res = client.Get("/metrics");
   if (!res || res->status != 200) {
-    throw Error(ErrorCategory::kIo, fmt::format("loadtest: cannot read http://{}:{}/metrics",
-                                                o.host, o.port));
+    throw Error(ErrorCategory::kIo,
+                fmt::format("loadtest: cannot read http://{}:{}/metrics", o.host, o.port));
   }
   return res->body;
 }
@@ -100,9 +100,9 @@ nlohmann::json LoadResult::to_json() const {
   uint64_t previous = 0;
   double previous_le = 0;
   for (const auto& [le, n] : batches.cumulative) {
-    const std::string key = std::isinf(le) ? fmt::format(">{}", previous_le)
-                                           : previous_le + 1 >= le ? fmt::format("{}", le)
-                                                                   : fmt::format("{}-{}", previous_le + 1, le);
+    const std::string key = std::isinf(le)          ? fmt::format(">{}", previous_le)
+                            : previous_le + 1 >= le ? fmt::format("{}", le)
+                                                    : fmt::format("{}-{}", previous_le + 1, le);
     if (n > previous) buckets[key] = n - previous;
     previous = n;
     previous_le = le;
@@ -135,8 +135,8 @@ LoadResult run_load(const LoadOptions& o) {
   std::vector<Worker> workers(static_cast<size_t>(o.connections));
   std::vector<std::thread> threads;
   const auto t0 = Clock::now();
-  const auto end = t0 + std::chrono::duration_cast<Clock::duration>(
-                            std::chrono::duration<double>(o.duration_s));
+  const auto end =
+      t0 + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(o.duration_s));
   for (int c = 0; c < o.connections; ++c) {
     threads.emplace_back([&, c] {
       Worker& w = workers[static_cast<size_t>(c)];

@@ -5,10 +5,9 @@
 
 #include <cstdint>
 #include <map>
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json_fwd.hpp>
 
 namespace bog::serve {
 
@@ -30,12 +29,12 @@ struct BatchHistogram {
 struct LoadResult {
   double duration_s = 0;
   uint64_t requests = 0;
-  uint64_t ok = 0;             // 200
-  uint64_t rejected_503 = 0;   // deliberate back-pressure
-  uint64_t failed = 0;         // any other status, or no response
-  double requests_per_s = 0;   // 200s per second
+  uint64_t ok = 0;            // 200
+  uint64_t rejected_503 = 0;  // deliberate back-pressure
+  uint64_t failed = 0;        // any other status, or no response
+  double requests_per_s = 0;  // 200s per second
   double p50_ms = 0, p90_ms = 0, p99_ms = 0, mean_ms = 0, max_ms = 0;  // of 200s
-  BatchHistogram batches;      // formed during the run
+  BatchHistogram batches;                                              // formed during the run
   nlohmann::json to_json() const;
 };
 

@@ -9,7 +9,7 @@ namespace bog::serve {
 namespace {
 
 const std::vector<double> kLatencyBounds = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
-                                            0.1,    0.25,  0.5,    1.0,   2.5,   5.0,   10.0};
+                                            0.1,    0.25,  0.5,    1.0,   2.5,  5.0,   10.0};
 
 std::vector<double> batch_bounds(int max_batch) {
   std::vector<double> b;
@@ -24,9 +24,8 @@ std::string number(double v) { return fmt::format("{}", v); }
 
 std::string route_label(const std::string& path) {
   static const std::array<const char*, 12> kRoutes = {
-      "/",        "/health",         "/ready",         "/metadata",
-      "/predict", "/predict/batch",  "/version",       "/docs",
-      "/metrics", "/openapi.json",   "/static",        "/evidence"};
+      "/",        "/health", "/ready",   "/metadata",     "/predict", "/predict/batch",
+      "/version", "/docs",   "/metrics", "/openapi.json", "/static",  "/evidence"};
   for (const char* r : kRoutes) {
     if (path == r) return path;
   }
@@ -67,8 +66,8 @@ void Metrics::observe_batch(int size) {
   batch_sizes_.observe(size);
 }
 
-void Metrics::render_histogram(std::string& out, const std::string& name,
-                               const std::string& labels, const Histogram& h) {
+void Metrics::render_histogram(std::string& out, const std::string& name, const std::string& labels,
+                               const Histogram& h) {
   const std::string sep = labels.empty() ? "" : ",";
   uint64_t cumulative = 0;
   for (size_t i = 0; i < h.bounds.size(); ++i) {

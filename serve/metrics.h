@@ -30,8 +30,8 @@ class Metrics {
     double sum = 0;
     void observe(double v);
   };
-  static void render_histogram(std::string& out, const std::string& name,
-                               const std::string& labels, const Histogram& h);
+  static void render_histogram(std::string& out, const std::string& name, const std::string& labels,
+                               const Histogram& h);
 
   mutable std::mutex mu_;
   std::map<std::pair<std::string, int>, uint64_t> requests_;

@@ -32,42 +32,38 @@ json openapi_document(const ServingConfig& config, const std::string& version) {
           {"required", {"status", "code", "message"}},
           {"properties",
            {{"status", {{"type", "integer"}}},
-            {"code", {{"type", "string"},
-                      {"enum", {"invalid_json", "invalid_request", "missing_field", "wrong_type",
-                                "empty_text", "empty_texts", "too_many_texts", "text_too_long",
-                                "body_too_large", "method_not_allowed", "not_found",
-                                "queue_full", "not_ready", "internal"}}}},
+            {"code",
+             {{"type", "string"},
+              {"enum",
+               {"invalid_json", "invalid_request", "missing_field", "wrong_type", "empty_text",
+                "empty_texts", "too_many_texts", "text_too_long", "body_too_large",
+                "method_not_allowed", "not_found", "queue_full", "not_ready", "internal"}}}},
             {"message", {{"type", "string"}}}}}}}}}};
-  schemas["PredictRequest"] = {
-      {"type", "object"},
-      {"required", {"text"}},
-      {"properties", {{"text", {{"type", "string"}, {"minLength", 1}}}}}};
-  schemas["PredictBatchRequest"] = {
-      {"type", "object"},
-      {"required", {"texts"}},
-      {"properties",
-       {{"texts",
-         {{"type", "array"},
-          {"minItems", 1},
-          {"maxItems", config.max_texts},
-          {"items", {{"type", "string"}, {"minLength", 1}}}}}}}};
+  schemas["PredictRequest"] = {{"type", "object"},
+                               {"required", {"text"}},
+                               {"properties", {{"text", {{"type", "string"}, {"minLength", 1}}}}}};
+  schemas["PredictBatchRequest"] = {{"type", "object"},
+                                    {"required", {"texts"}},
+                                    {"properties",
+                                     {{"texts",
+                                       {{"type", "array"},
+                                        {"minItems", 1},
+                                        {"maxItems", config.max_texts},
+                                        {"items", {{"type", "string"}, {"minLength", 1}}}}}}}};
   schemas["Prediction"] = {
       {"type", "object"},
       {"required", {"label", "label_id", "probabilities", "tokens", "truncated"}},
       {"properties",
        {{"label", {{"type", "string"}}},
         {"label_id", {{"type", "integer"}}},
-        {"probabilities",
-         {{"type", "object"}, {"additionalProperties", {{"type", "number"}}}}},
+        {"probabilities", {{"type", "object"}, {"additionalProperties", {{"type", "number"}}}}},
         {"tokens", {{"type", "integer"}, {"description", "token count before truncation"}}},
         {"truncated", {{"type", "boolean"}}}}}};
-  json predict_response = ref("Prediction");
-  schemas["PredictResponse"] = {
-      {"allOf",
-       {ref("Prediction"),
-        {{"type", "object"},
-         {"required", {"latency_ms"}},
-         {"properties", {{"latency_ms", {{"type", "number"}}}}}}}}};
+  schemas["PredictResponse"] = {{"allOf",
+                                 {ref("Prediction"),
+                                  {{"type", "object"},
+                                   {"required", {"latency_ms"}},
+                                   {"properties", {{"latency_ms", {{"type", "number"}}}}}}}}};
   schemas["PredictBatchResponse"] = {
       {"type", "object"},
       {"required", {"predictions", "latency_ms"}},
@@ -85,8 +81,8 @@ json openapi_document(const ServingConfig& config, const std::string& version) {
 
   json paths;
   paths["/"] = get("The web page", {{"200", {{"description", "HTML page"}}}});
-  paths["/health"] = get("Liveness: the process answers",
-                         {{"200", json_response("Alive", {{"type", "object"}})}}});
+  paths["/health"] =
+      get("Liveness: the process answers", {{"200", json_response("Alive", {{"type", "object"}})}});
   paths["/ready"] = get("Readiness: 503 until the session is loaded",
                         {{"200", json_response("Ready", {{"type", "object"}})},
                          {"503", error_response("Loading, or loading failed")}});
@@ -97,10 +93,10 @@ json openapi_document(const ServingConfig& config, const std::string& version) {
   paths["/docs"] = get("This API, rendered", {{"200", {{"description", "HTML page"}}}});
   paths["/openapi.json"] =
       get("This document", {{"200", json_response("OpenAPI 3 document", {{"type", "object"}})}});
-  paths["/metrics"] =
-      get("Prometheus metrics",
-          {{"200", {{"description", "text/plain; version=0.0.4"},
-                    {"content", {{"text/plain", {{"schema", {{"type", "string"}}}}}}}}}});
+  paths["/metrics"] = get("Prometheus metrics",
+                          {{"200",
+                            {{"description", "text/plain; version=0.0.4"},
+                             {"content", {{"text/plain", {{"schema", {{"type", "string"}}}}}}}}}});
   json predict_responses = predict_errors;
   predict_responses["200"] = json_response("The prediction", ref("PredictResponse"));
   paths["/predict"] = {
@@ -111,8 +107,8 @@ json openapi_document(const ServingConfig& config, const std::string& version) {
           {"content", {{"application/json", {{"schema", ref("PredictRequest")}}}}}}},
         {"responses", predict_responses}}}};
   json batch_responses = predict_errors;
-  batch_responses["200"] = json_response("One prediction per text, in order",
-                                         ref("PredictBatchResponse"));
+  batch_responses["200"] =
+      json_response("One prediction per text, in order", ref("PredictBatchResponse"));
   paths["/predict/batch"] = {
       {"post",
        {{"summary", "Classify several texts"},

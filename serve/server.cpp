@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 #include <httplib.h>
+#include <sys/socket.h>
 
 #include <chrono>
 #include <condition_variable>
@@ -194,7 +195,10 @@ struct Server::Impl {
     const std::vector<Route> routes = {
         {"/", false, [this](const auto&, auto& res) { serve_asset("index.html", res); }},
         {"/docs", false, [this](const auto&, auto& res) { serve_asset("docs.html", res); }},
-        {"/health", false, [](const auto&, auto& res) { send_json(res, {{"status", "ok"}}); }},
+        {"/health", false,
+         [](const auto&, auto& res) {
+           send_json(res, {{"status", "ok"}});
+         }},
         {"/ready", false, [this](const auto&, auto& res) { handle_ready(res); }},
         {"/metadata", false,
          [this](const auto&, auto& res) {
@@ -265,10 +269,18 @@ struct Server::Impl {
 
   void configure() {
     const int threads = config.http_threads;
-    http.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
+    http.new_task_queue = [threads] {
+      return new httplib::ThreadPool(static_cast<size_t>(threads));
+    };
     http.set_payload_max_length(config.max_body_bytes);
     http.set_keep_alive_max_count(100000);
     http.set_tcp_nodelay(true);
+    // httplib's default also sets SO_REUSEPORT, with which a second server binds a port that is
+    // in use without a word; keep only SO_REUSEADDR (a restart may reuse a TIME_WAIT port).
+    http.set_socket_options([](socket_t sock) {
+      int yes = 1;
+      setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+    });
     add_routes();
     // Unknown routes (404), bodies over the limit (413) and anything else httplib refuses
     // without a handler get the same JSON error body as the rest.

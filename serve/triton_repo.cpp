@@ -26,7 +26,7 @@ std::string triton_type(runtime::DType t, const std::string& tensor) {
       return "TYPE_INT32";
     case DType::kInt8:
       return "TYPE_INT8";
-    case DType::kUInt8:
+    case DType::kUint8:
       return "TYPE_UINT8";
     case DType::kBool:
       return "TYPE_BOOL";
@@ -77,11 +77,11 @@ void append_tensors(std::string& out, const char* field, const std::vector<Trito
 }  // namespace
 
 void check_triton_model_name(const std::string& name) {
-  const bool ok = !name.empty() && name.size() <= 128 && name != "." && name != ".." &&
-                  std::all_of(name.begin(), name.end(), [](char c) {
-                    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' ||
-                           c == '.';
-                  });
+  const bool ok =
+      !name.empty() && name.size() <= 128 && name != "." && name != ".." &&
+      std::all_of(name.begin(), name.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.';
+      });
   if (!ok) {
     throw Error(ErrorCategory::kInvalidArgument,
                 fmt::format("triton: model name '{}' must be 1-128 of [A-Za-z0-9_.-]", name));
@@ -119,7 +119,8 @@ std::string to_pbtxt(const TritonModelConfig& c) {
   append_tensors(out, "output", c.outputs);
   out += "dynamic_batching {\n";
   if (!c.preferred_batch_sizes.empty()) {
-    out += fmt::format("  preferred_batch_size: [ {} ]\n", fmt::join(c.preferred_batch_sizes, ", "));
+    out +=
+        fmt::format("  preferred_batch_size: [ {} ]\n", fmt::join(c.preferred_batch_sizes, ", "));
   }
   out += fmt::format("  max_queue_delay_microseconds: {}\n}}\n", c.max_queue_delay_microseconds);
   out += fmt::format("instance_group [\n  {{\n    count: {}\n    kind: KIND_CPU\n  }}\n]\n",

@@ -16,9 +16,15 @@ namespace {
 namespace fs = std::filesystem;
 
 std::vector<std::string> chromium_args(const std::string& url) {
-  return {"--headless",           "--no-sandbox",        "--disable-gpu",
-          "--disable-dev-shm-usage", "--no-first-run",   "--disable-extensions",
-          "--hide-scrollbars",    "--virtual-time-budget=20000", "--window-size=1280,1000",
+  return {"--headless",
+          "--no-sandbox",
+          "--disable-gpu",
+          "--disable-dev-shm-usage",
+          "--no-first-run",
+          "--disable-extensions",
+          "--hide-scrollbars",
+          "--virtual-time-budget=20000",
+          "--window-size=1280,1000",
           url};
 }
 

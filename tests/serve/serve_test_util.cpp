@@ -62,9 +62,9 @@ std::vector<nlohmann::json> bog_predict(const std::vector<std::string>& texts) {
   std::string lines;
   for (const std::string& t : texts) lines += t + "\n";
   cli_test::write_bytes(dir / "texts.txt", lines);
-  const cli_test::RunResult r = cli_test::run_bog(
-      {"predict", "--bundle", bundle_dir().string(), "--file", (dir / "texts.txt").string(),
-       "--json"});
+  const cli_test::RunResult r =
+      cli_test::run_bog({"predict", "--bundle", bundle_dir().string(), "--file",
+                         (dir / "texts.txt").string(), "--json"});
   if (r.exit_code != 0) throw std::runtime_error("bog predict failed: " + r.err);
   const nlohmann::json j = nlohmann::json::parse(r.out);
   return j.at("predictions").get<std::vector<nlohmann::json>>();
@@ -173,8 +173,7 @@ std::string Child::read_all(double timeout_s) {
   return all;
 }
 
-Output run_program(const std::string& exe, const std::vector<std::string>& args,
-                   double timeout_s) {
+Output run_program(const std::string& exe, const std::vector<std::string>& args, double timeout_s) {
   Child child(exe, args);
   Output out;
   out.text = child.read_all(timeout_s);

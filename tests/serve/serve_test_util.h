@@ -64,8 +64,7 @@ struct Output {
   int exit_code = -1;
   std::string text;
 };
-Output run_program(const std::string& exe, const std::vector<std::string>& args,
-                   double timeout_s);
+Output run_program(const std::string& exe, const std::vector<std::string>& args, double timeout_s);
 
 // Finds an executable in PATH; "" when absent.
 std::string find_in_path(const std::vector<std::string>& names);

@@ -189,8 +189,7 @@ TEST_F(ServerTest, EveryBadInputGetsA4xxWithAJsonError) {
   expect_error(client().Get("/predict"), 405, "method_not_allowed");
   expect_error(post("/health", "{}"), 405, "method_not_allowed");
   expect_error(client().Delete("/metadata"), 405, "method_not_allowed");
-  expect_error(client().Put("/predict/batch", "{}", "application/json"), 405,
-               "method_not_allowed");
+  expect_error(client().Put("/predict/batch", "{}", "application/json"), 405, "method_not_allowed");
   expect_error(client().Get("/nosuch"), 404, "not_found");
   expect_error(post("/predict/nosuch", "{}"), 404, "not_found");
   // None of it hurt the server: a good request still answers.
@@ -213,15 +212,20 @@ TEST_F(ServerTest, BadRequestsAmongGoodOnesDoNotAffectThem) {
 
 TEST_F(ServerTest, SixtyFourConcurrentRequestsEqualBogPredict) {
   std::vector<std::string> texts;
-  const std::vector<std::string> subjects = {"Stocks", "The striker", "A new chip", "Peace talks",
-                                             "Oil prices", "The champion", "Researchers",
-                                             "Parliament"};
-  const std::vector<std::string> rests = {
-      "rally after the central bank holds rates", "scores twice in the derby",
-      "promises faster AI on phones", "resume after the ceasefire", "fall on weaker demand",
-      "retires after a record career", "unveil a quantum compiler", "votes on the budget"};
+  const std::vector<std::string> subjects = {"Stocks",      "The striker", "A new chip",
+                                             "Peace talks", "Oil prices",  "The champion",
+                                             "Researchers", "Parliament"};
+  const std::vector<std::string> rests = {"rally after the central bank holds rates",
+                                          "scores twice in the derby",
+                                          "promises faster AI on phones",
+                                          "resume after the ceasefire",
+                                          "fall on weaker demand",
+                                          "retires after a record career",
+                                          "unveil a quantum compiler",
+                                          "votes on the budget"};
   for (int i = 0; i < 63; ++i) {
-    texts.push_back(subjects[i % 8] + " " + rests[(i / 8 + i) % 8] + " (" + std::to_string(i) + ")");
+    texts.push_back(subjects[i % 8] + " " + rests[(i / 8 + i) % 8] + " (" + std::to_string(i) +
+                    ")");
   }
   // One text far over the 128-token limit: truncated exactly as `bog predict` truncates it.
   std::string long_text;
@@ -231,8 +235,9 @@ TEST_F(ServerTest, SixtyFourConcurrentRequestsEqualBogPredict) {
 
   std::vector<std::future<httplib::Result>> answers;
   for (const std::string& t : texts) {
-    answers.push_back(std::async(std::launch::async,
-                                 [t] { return post("/predict", json{{"text", t}}.dump()); }));
+    answers.push_back(std::async(std::launch::async, [t] {
+      return post("/predict", json{{"text", t}}.dump());
+    }));
   }
   const std::vector<json> expected = bog_predict(texts);
   ASSERT_EQ(expected.size(), texts.size());
@@ -334,8 +339,7 @@ TEST(ServerLifecycle, ReadyIsServiceUnavailableUntilTheSessionIsLoaded) {
   EXPECT_EQ(health->status, 200);
   expect_error(client.Get("/ready"), 503, "not_ready");
   expect_error(client.Get("/metadata"), 503, "not_ready");
-  expect_error(client.Post("/predict", R"({"text": "x y"})", "application/json"), 503,
-               "not_ready");
+  expect_error(client.Post("/predict", R"({"text": "x y"})", "application/json"), 503, "not_ready");
   release.set_value();
   server.wait_until_loaded();
   auto ready = client.Get("/ready");

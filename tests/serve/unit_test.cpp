@@ -228,7 +228,8 @@ TEST(Batcher, AFailedRunFailsOnlyItsOwnTexts) {
 
 TEST(Batcher, StopRunsWhatIsQueuedThenRefuses) {
   EchoRun echo;
-  auto b = std::make_unique<Batcher>(std::ref(echo), BatcherOptions{8, std::chrono::seconds(30), 64});
+  auto b =
+      std::make_unique<Batcher>(std::ref(echo), BatcherOptions{8, std::chrono::seconds(30), 64});
   auto f = b->submit({encoded(1), encoded(2), encoded(3)});
   ASSERT_TRUE(f);
   b->stop();  // does not wait the 30 s for company
