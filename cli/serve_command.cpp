@@ -25,7 +25,7 @@ namespace fs = std::filesystem;
 
 serve::ServingConfig resolve_config(const std::optional<std::string>& path) {
   if (path) return serve::load_serving_config(*path);
-  for (const fs::path p :
+  for (const fs::path& p :
        {fs::path("configs/serving.yaml"), fs::path(BOG_SOURCE_DIR) / "configs" / "serving.yaml"}) {
     std::error_code ec;
     if (fs::is_regular_file(p, ec)) return serve::load_serving_config(p.string());

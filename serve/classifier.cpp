@@ -130,7 +130,7 @@ std::vector<Probabilities> Classifier::predict(std::span<const Encoded* const> b
     }
   }
   std::map<std::string, runtime::Value> out = session_->run(std::move(feeds));
-  const std::string& name = session_->output_infos().front().name;
+  const std::string name = session_->output_infos().front().name;  // a copy: by value
   const runtime::Tensor& logits = out.at(name).tensor;
   if (logits.dtype() != runtime::DType::kFloat32 || logits.rank() != 2 || logits.dim(0) != b ||
       logits.dim(1) != static_cast<int64_t>(info_.labels.size())) {

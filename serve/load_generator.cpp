@@ -68,11 +68,12 @@ BatchHistogram parse_batch_histogram(const std::string& text) {
   BatchHistogram h;
   std::istringstream in(text);
   for (std::string line; std::getline(in, line);) {
-    if (line.rfind("bog_batch_size_bucket{le=\"", 0) == 0) {
-      const size_t q = line.find('"', 25);
+    constexpr std::string_view kBucket = "bog_batch_size_bucket{le=\"";
+    if (line.rfind(kBucket, 0) == 0) {
+      const size_t q = line.find('"', kBucket.size());
       const size_t sp = line.rfind(' ');
       if (q == std::string::npos || sp == std::string::npos) continue;
-      const std::string le = line.substr(25, q - 25);
+      const std::string le = line.substr(kBucket.size(), q - kBucket.size());
       const double bound = le == "+Inf" ? std::numeric_limits<double>::infinity() : std::stod(le);
       h.cumulative[bound] = std::stoull(line.substr(sp + 1));
     } else if (line.rfind("bog_batch_size_count ", 0) == 0) {

@@ -50,12 +50,20 @@ bool is_evidence_name(const std::string& name) {
   return name == "benchmark.md" || name == "accuracy.md" || name == "serving.md";
 }
 
+// Debian's compiled cpp-httplib listens with a backlog of 5: a burst of new connections beyond
+// it waits on SYN retransmits (1 s, 3 s, ...) or fails. Linux lets listen() on the bound socket
+// raise the backlog.
+class HttpServer : public httplib::Server {
+ public:
+  void raise_backlog(int backlog) { ::listen(svr_sock_.load(), backlog); }
+};
+
 }  // namespace
 
 struct Server::Impl {
   ServingConfig config;
   Loader loader;
-  httplib::Server http;
+  HttpServer http;
   Metrics metrics;
   std::unique_ptr<Classifier> classifier;  // set once by the loading thread, before ready
   std::unique_ptr<Batcher> batcher;
@@ -356,6 +364,7 @@ int Server::bind() {
   } else if (!impl_->http.bind_to_port(c.host, c.port)) {
     port = -1;
   }
+  if (port >= 0) impl_->http.raise_backlog(1024);
   if (port < 0) {
     throw Error(ErrorCategory::kIo, fmt::format("serve: cannot listen on {}:{} (in use, or "
                                                 "not an address of this host)",

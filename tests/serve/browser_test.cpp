@@ -3,7 +3,6 @@
 // screenshot (build/serve_page.png; docs/evidence/serve_page.png is a copy of one).
 // Skipped, saying so, where Debian's chromium (installed by `make deps`) is absent.
 #include <gtest/gtest.h>
-#include <httplib.h>
 
 #include <regex>
 
@@ -55,9 +54,9 @@ TEST(Browser, PageShowsThePredictedLabelForASubmittedHeadline) {
   EXPECT_EQ(expected, "Sports");
   // The bar chart has one bar per class and the model panel was filled from /metadata.
   EXPECT_NE(dom.text.find("<dd>tiny_llama</dd>"), std::string::npos);
+  const std::regex bar_re(R"(class="bar( top)?")");
   const std::ptrdiff_t bars = std::distance(
-      std::sregex_iterator(dom.text.begin(), dom.text.end(), std::regex(R"(class="bar( top)?")")),
-      std::sregex_iterator());
+      std::sregex_iterator(dom.text.begin(), dom.text.end(), bar_re), std::sregex_iterator());
   EXPECT_EQ(bars, 4);
 
   const fs::path shot = fs::path(BOG_BINARY_DIR) / "serve_page.png";

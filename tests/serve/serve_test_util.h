@@ -14,6 +14,10 @@
 #include "serve/server.h"
 #include "serve/serving_config.h"
 
+// After Eigen (through serve/server.h): httplib.h pulls in <resolv.h>, whose `_res` macro
+// breaks Eigen's product kernels. Tests include httplib through this header.
+#include <httplib.h>
+
 namespace bog::serve_test {
 
 // models/agnews-tiny-llama in the source tree.

@@ -2,12 +2,13 @@
 // export, a real HTTP client (cpp-httplib), every route, every kind of bad input, and 64
 // concurrent requests whose answers equal `bog predict`'s.
 #include <gtest/gtest.h>
-#include <httplib.h>
 
 #include <future>
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "common/atomic_file.h"
+#include "common/error.h"
 #include "serve/model_loader.h"
 #include "tests/serve/serve_test_util.h"
 
@@ -244,7 +245,7 @@ TEST_F(ServerTest, SixtyFourConcurrentRequestsEqualBogPredict) {
   for (size_t i = 0; i < texts.size(); ++i) {
     SCOPED_TRACE(texts[i].substr(0, 60));
     const httplib::Result r = answers[i].get();
-    ASSERT_TRUE(r);
+    ASSERT_TRUE(r) << httplib::to_string(r.error());
     ASSERT_EQ(r->status, 200) << r->body;
     const json got = body_json(r);
     EXPECT_EQ(got["label"], expected[i]["label"]);
