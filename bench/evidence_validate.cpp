@@ -250,6 +250,8 @@ std::vector<EvidenceIssue> validate_evidence(const ValidateOptions& o) {
   if (!fs::exists(o.dir / "index.md"))
     out.push_back({"index.md", "missing: not an evidence folder"});
   for (const fs::path& p : files) {
+    // Screenshots are pixels: their bytes are not text to scan for paths or names.
+    if (p.extension() == ".png") continue;
     const std::string rel = fs::relative(p, o.dir).generic_string();
     const std::string text = read_file(p);
     all_text += text + "\n";

@@ -34,5 +34,7 @@ void add_pipeline_command(CLI::App& app);
 void add_quantize_command(CLI::App& app);
 void add_tune_command(CLI::App& app);
 void add_runs_command(CLI::App& app);
+void add_serve_command(CLI::App& app);
+void add_loadtest_command(CLI::App& app);
 
 }  // namespace bog::cli

@@ -41,6 +41,8 @@ int main(int argc, char** argv) {
   bog::cli::add_pipeline_command(app);
   bog::cli::add_tune_command(app);
   bog::cli::add_runs_command(app);
+  bog::cli::add_serve_command(app);
+  bog::cli::add_loadtest_command(app);
 
   try {
     app.parse(argc, argv);

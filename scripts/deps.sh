@@ -5,11 +5,12 @@ set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build pkg-config
-  libonnx-dev libprotobuf-dev protobuf-compiler
+  libonnx-dev libprotobuf-dev libprotoc-dev protobuf-compiler
   libeigen3-dev libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev libsentencepiece-dev libcurl4-openssl-dev libcpp-httplib-dev libsqlite3-dev
   nodejs npm
   clang libfuzzer-14-dev
+  chromium  # the serving page's headless browser test (tests/serve/browser_test.cpp)
 )
 
 missing=()
@@ -21,6 +22,7 @@ for p in "${packages[@]}"; do
       npm) command -v npm >/dev/null 2>&1 && continue ;;
       cmake) command -v cmake >/dev/null 2>&1 && continue ;;
       ninja-build) command -v ninja >/dev/null 2>&1 && continue ;;
+      chromium) command -v chromium >/dev/null 2>&1 && continue ;;
     esac
     missing+=("$p")
   fi

@@ -1,0 +1,72 @@
+// `bog loadtest`: keep-alive connections post /predict to a running `bog serve` for a fixed
+// time; prints requests/s, p50/p99 latency, status counts and the batch sizes the server formed.
+#include <fmt/format.h>
+
+#include <fstream>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <optional>
+
+#include "cli/commands.h"
+#include "common/atomic_file.h"
+#include "common/error.h"
+#include "serve/load_generator.h"
+
+namespace bog::cli {
+
+void add_loadtest_command(CLI::App& app) {
+  auto* cmd = app.add_subcommand("loadtest", "Load-test a running `bog serve` (POST /predict)");
+  struct Args {
+    std::string host = "127.0.0.1";
+    int port = 8080;
+    int connections = 64;
+    double duration = 30;
+    std::optional<std::string> texts, out;
+    bool json = false;
+  };
+  auto a = std::make_shared<Args>();
+  cmd->add_option("--host", a->host, "Server address (default 127.0.0.1)");
+  cmd->add_option("--port", a->port, "Server port (default 8080)");
+  cmd->add_option("--connections", a->connections, "Concurrent keep-alive connections (64)")
+      ->check(CLI::Range(1, 4096));
+  cmd->add_option("--duration", a->duration, "Seconds to run (30)")->check(CLI::Range(0.1, 3600.0));
+  cmd->add_option("--texts", a->texts, "File with one text per line (default: built-in headlines)");
+  cmd->add_option("--out", a->out, "Also write the result as JSON to this file");
+  cmd->add_flag("--json", a->json, "Print one JSON object");
+  cmd->callback([a] {
+    serve::LoadOptions o;
+    o.host = a->host;
+    o.port = a->port;
+    o.connections = a->connections;
+    o.duration_s = a->duration;
+    if (a->texts) {
+      std::ifstream in(*a->texts);
+      if (!in) throw Error(ErrorCategory::kIo, fmt::format("cannot read {}", *a->texts));
+      for (std::string line; std::getline(in, line);) {
+        if (!line.empty()) o.texts.push_back(line);
+      }
+    } else {
+      o.texts = serve::builtin_headlines();
+    }
+    const serve::LoadResult r = serve::run_load(o);
+    nlohmann::json j = r.to_json();
+    j["connections"] = o.connections;
+    if (a->out) write_file_atomic(*a->out, j.dump(2) + "\n");
+    if (a->json) {
+      std::cout << j.dump() << "\n";
+    } else {
+      std::cout << fmt::format(
+          "{} connections, {:.1f} s: {} requests, {} ok, {} rejected (503), {} failed\n"
+          "{:.1f} req/s; latency p50 {:.2f} ms, p90 {:.2f} ms, p99 {:.2f} ms, max {:.2f} ms\n"
+          "{} batches formed, mean size {:.2f}; sizes {}\n",
+          o.connections, r.duration_s, r.requests, r.ok, r.rejected_503, r.failed, r.requests_per_s,
+          r.p50_ms, r.p90_ms, r.p99_ms, r.max_ms, r.batches.count,
+          j["batches"]["mean_size"].get<double>(), j["batches"]["sizes"].dump());
+    }
+    if (r.failed > 0) {
+      throw CommandFailed(fmt::format("{} request(s) failed (not 200 or 503)", r.failed));
+    }
+  });
+}
+
+}  // namespace bog::cli

@@ -1,0 +1,117 @@
+// `bog serve`: the HTTP API and page over a bundle's ONNX export (exported at start-up, or
+// --onnx), run by the project's Session with dynamic batching. configs/serving.yaml, then
+// BOG_BUNDLE_DIR / BOG_SERVE_HOST / BOG_SERVE_PORT / BOG_SERVE_PROVIDER, then flags.
+// SIGINT/SIGTERM: in-flight requests finish, then it exits 0.
+#include <fmt/format.h>
+#include <pthread.h>
+
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <optional>
+
+#include "cli/commands.h"
+#include "common/atomic_file.h"
+#include "common/error.h"
+#include "model/data/sha256.h"
+#include "onnx_export/exporter.h"
+#include "serve/model_loader.h"
+#include "serve/server.h"
+
+namespace bog::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+serve::ServingConfig resolve_config(const std::optional<std::string>& path) {
+  if (path) return serve::load_serving_config(*path);
+  for (const fs::path& p :
+       {fs::path("configs/serving.yaml"), fs::path(BOG_SOURCE_DIR) / "configs" / "serving.yaml"}) {
+    std::error_code ec;
+    if (fs::is_regular_file(p, ec)) return serve::load_serving_config(p.string());
+  }
+  return {};
+}
+
+std::unique_ptr<serve::Classifier> load(const serve::ServingConfig& c) {
+  if (!c.onnx.empty()) {
+    return serve::load_classifier(c, read_file(c.onnx), fs::path(c.onnx).parent_path());
+  }
+  const model::LoadedBundle bundle = model::load_bundle(c.bundle);
+  const std::string sha = model::sha256_file_hex(fs::path(c.bundle) / "manifest.json");
+  std::string bytes;
+  if (!onnx_export::export_model(bundle, sha, {}).SerializeToString(&bytes)) {
+    throw Error(ErrorCategory::kInternal, "serve: cannot serialize the exported model");
+  }
+  return serve::load_classifier(c, bytes, c.bundle);
+}
+
+}  // namespace
+
+void add_serve_command(CLI::App& app) {
+  auto* cmd = app.add_subcommand("serve", "Serve a bundle over HTTP (API, page, metrics)");
+  struct Args {
+    std::optional<std::string> config, bundle, host, provider, onnx, batching;
+    std::optional<int> port, max_batch, max_wait_ms, threads;
+  };
+  auto a = std::make_shared<Args>();
+  cmd->add_option("--bundle", a->bundle, "Bundle directory (or BOG_BUNDLE_DIR)");
+  cmd->add_option("--config", a->config, "Serving config (default configs/serving.yaml)");
+  cmd->add_option("--host", a->host, "Address to listen on (default 127.0.0.1)");
+  cmd->add_option("--port", a->port, "Port (default 8080; 0 picks a free one)");
+  cmd->add_option("--provider", a->provider, "Session provider: cpu, reference or cuda");
+  cmd->add_option("--onnx", a->onnx, "Serve this ONNX file (e.g. a quantized export)");
+  cmd->add_option("--batching", a->batching, "Dynamic batching: on or off")
+      ->check(CLI::IsMember({"on", "off"}));
+  cmd->add_option("--max-batch", a->max_batch, "Texts per session run");
+  cmd->add_option("--max-wait-ms", a->max_wait_ms, "How long a text waits for company");
+  cmd->add_option("--threads", a->threads, "Session threads");
+  cmd->callback([a] {
+    serve::ServingConfig c = resolve_config(a->config);
+    serve::apply_env_overrides(c, serve::serving_env_from_process());
+    if (a->bundle) c.bundle = *a->bundle;
+    if (a->host) c.host = *a->host;
+    if (a->port) c.port = *a->port;
+    if (a->provider) c.provider = *a->provider;
+    if (a->onnx) c.onnx = *a->onnx;
+    if (a->batching) c.batching = *a->batching == "on";
+    if (a->max_batch) c.max_batch = *a->max_batch;
+    if (a->max_wait_ms) c.max_wait_ms = *a->max_wait_ms;
+    if (a->threads) c.threads = *a->threads;
+    serve::validate(c);
+
+    // Every thread started from here on inherits the blocked signals; this thread takes them
+    // with sigwait, so a signal never interrupts a request half-way.
+    sigset_t signals;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGINT);
+    sigaddset(&signals, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+    serve::Server server(c, [c] { return load(c); });
+    const int port = server.bind();
+    std::printf("bog serve: listening on http://%s:%d (loading %s)\n", c.host.c_str(), port,
+                c.bundle.c_str());
+    std::fflush(stdout);
+    server.start();
+    try {
+      server.wait_until_loaded();
+    } catch (...) {
+      server.stop();
+      throw;
+    }
+    std::printf(
+        "bog serve: ready (provider %s, batching %s)\n", c.provider.c_str(),
+        c.batching ? fmt::format("max {} / {} ms", c.max_batch, c.max_wait_ms).c_str() : "off");
+    std::fflush(stdout);
+    int sig = 0;
+    sigwait(&signals, &sig);
+    std::printf("bog serve: %s received; finishing requests in flight\n",
+                sig == SIGINT ? "SIGINT" : "SIGTERM");
+    std::fflush(stdout);
+    server.stop();
+    std::printf("bog serve: stopped\n");
+  });
+}
+
+}  // namespace bog::cli

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Load-tests `bog serve` with dynamic batching on and off: for each, starts the server on a free
+# loopback port, runs `bog loadtest` (64 connections, 30 s by default) and writes the result
+# to OUT/batching-{on,off}.json. Usage: scripts/serving_loadtest.sh [OUT] [SECONDS] [CONNECTIONS]
+set -euo pipefail
+
+out=${1:-runs/serving}
+seconds=${2:-30}
+connections=${3:-64}
+bog=${BOG:-build/bog}
+bundle=${BOG_BUNDLE_DIR:-models/agnews-tiny-llama}
+mkdir -p "$out"
+
+for batching in on off; do
+  log="$out/serve-$batching.log"
+  "$bog" serve --bundle "$bundle" --port 0 --batching "$batching" >"$log" 2>&1 &
+  pid=$!
+  port=""
+  for _ in $(seq 1 600); do
+    if grep -q "ready" "$log"; then
+      port=$(sed -n 's/.*listening on http:\/\/127.0.0.1:\([0-9]*\).*/\1/p' "$log")
+      break
+    fi
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  if [ -z "$port" ]; then
+    echo "serving_loadtest: bog serve did not become ready:" >&2
+    cat "$log" >&2
+    kill "$pid" 2>/dev/null || true
+    exit 1
+  fi
+  echo "batching $batching (port $port):"
+  status=0
+  "$bog" loadtest --port "$port" --connections "$connections" --duration "$seconds" \
+    --out "$out/batching-$batching.json" || status=$?
+  kill -TERM "$pid"
+  wait "$pid"
+  [ "$status" -eq 0 ] || exit "$status"
+done

@@ -1,0 +1,46 @@
+// Server metrics in the Prometheus text exposition format: requests by route and status,
+// request latency histogram by route, queue depth and the batch sizes the batcher formed.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace bog::serve {
+
+class Metrics {
+ public:
+  explicit Metrics(int max_batch);
+
+  void count_request(const std::string& route, int status);
+  void observe_latency(const std::string& route, double seconds);
+  void observe_batch(int size);
+
+  // `queue_depth`, `queue_capacity` and `ready` are read at scrape time.
+  [[nodiscard]] std::string render(int queue_depth, int queue_capacity, bool ready) const;
+
+ private:
+  struct Histogram {
+    std::vector<double> bounds;     // upper bounds, ascending; +Inf is implicit
+    std::vector<uint64_t> buckets;  // cumulative at render time, per-bucket here
+    uint64_t count = 0;
+    double sum = 0;
+    void observe(double v);
+  };
+  static void render_histogram(std::string& out, const std::string& name, const std::string& labels,
+                               const Histogram& h);
+
+  mutable std::mutex mu_;
+  std::map<std::pair<std::string, int>, uint64_t> requests_;
+  std::map<std::string, Histogram> latency_;
+  Histogram batch_sizes_;
+};
+
+// The route label for a request path: the path itself for a known route, "other" otherwise
+// (so a scan of random URLs cannot grow the metric set).
+[[nodiscard]] std::string route_label(const std::string& path);
+
+}  // namespace bog::serve

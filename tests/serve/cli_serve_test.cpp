@@ -1,0 +1,257 @@
+// `bog serve`, `bog loadtest` and `bog export --triton-repo` as a user runs them: child
+// processes, environment overrides, SIGTERM with a request in flight, config.pbtxt parsed as
+// text-format protobuf against tests/serve/triton_model_config.proto.
+#include <google/protobuf/compiler/importer.h>
+#include <google/protobuf/dynamic_message.h>
+#include <google/protobuf/text_format.h>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <csignal>
+#include <future>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "onnx_runtime/loader.h"
+#include "tests/cli/cli_test_util.h"
+#include "tests/serve/serve_test_util.h"
+
+namespace bog::serve_test {
+namespace {
+
+namespace fs = std::filesystem;
+namespace pb = google::protobuf;
+using nlohmann::json;
+
+std::string bog_exe() {
+  const char* exe = std::getenv("BOG_EXE");
+  return exe == nullptr ? "" : exe;
+}
+
+// Reads `bog serve` output until "listening on http://127.0.0.1:PORT"; returns PORT or -1.
+int wait_for_port(Child& child, std::string& log) {
+  for (int i = 0; i < 50; ++i) {
+    const std::string line = child.read_line(120);
+    log += line + "\n";
+    const size_t at = line.find("listening on http://127.0.0.1:");
+    if (at != std::string::npos) return std::stoi(line.substr(at + 30));
+    if (line.empty()) return -1;
+  }
+  return -1;
+}
+
+bool wait_for_line(Child& child, const std::string& needle, std::string& log) {
+  for (int i = 0; i < 50; ++i) {
+    const std::string line = child.read_line(120);
+    log += line + "\n";
+    if (line.find(needle) != std::string::npos) return true;
+    if (line.empty()) return false;
+  }
+  return false;
+}
+
+TEST(ServeCli, EnvironmentOverridesAndGracefulShutdownWithARequestInFlight) {
+  ASSERT_FALSE(bog_exe().empty()) << "BOG_EXE is not set (run through ctest)";
+  const cli_test::TempDir dir;
+  // A long max_wait keeps the request queued when SIGTERM arrives.
+  cli_test::write_bytes(dir / "serving.yaml",
+                        "max_wait_ms: 1500\nmax_batch: 64\nprovider: reference\n");
+  Child child(bog_exe(), {"serve", "--config", (dir / "serving.yaml").string()},
+              {"BOG_BUNDLE_DIR=" + bundle_dir().string(), "BOG_SERVE_PORT=0",
+               "BOG_SERVE_HOST=127.0.0.1", "BOG_SERVE_PROVIDER=cpu"});
+  std::string log;
+  const int port = wait_for_port(child, log);
+  ASSERT_GT(port, 0) << log;
+  ASSERT_TRUE(wait_for_line(child, "ready", log)) << log;
+  httplib::Client client("127.0.0.1", port);
+  auto meta = client.Get("/metadata");
+  ASSERT_TRUE(meta);
+  EXPECT_EQ(json::parse(meta->body)["provider"]["requested"], "cpu") << "env beats the file";
+
+  auto in_flight = std::async(std::launch::async, [port] {
+    httplib::Client c("127.0.0.1", port);
+    c.set_read_timeout(60);
+    return c.Post("/predict", R"({"text": "Striker scores twice in the derby"})",
+                  "application/json");
+  });
+  for (int i = 0; i < 5000; ++i) {
+    auto m = client.Get("/metrics");
+    if (m && m->body.find("bog_queue_depth 1") != std::string::npos) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  child.signal(SIGTERM);
+  const auto r = in_flight.get();
+  ASSERT_TRUE(r) << "the in-flight request was dropped";
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(json::parse(r->body)["label"], "Sports");
+  log += child.read_all(60);
+  EXPECT_EQ(child.wait(), 0) << log;
+  EXPECT_NE(log.find("SIGTERM received"), std::string::npos) << log;
+}
+
+TEST(ServeCli, SigintAlsoExitsZero) {
+  Child child(bog_exe(), {"serve", "--bundle", bundle_dir().string(), "--port", "0"});
+  std::string log;
+  ASSERT_GT(wait_for_port(child, log), 0) << log;
+  ASSERT_TRUE(wait_for_line(child, "ready", log)) << log;
+  child.signal(SIGINT);
+  log += child.read_all(60);
+  EXPECT_EQ(child.wait(), 0) << log;
+}
+
+TEST(ServeCli, BadSettingsExitWithOneErrorLine) {
+  const cli_test::TempDir dir;
+  cli_test::write_bytes(dir / "bad.yaml", "max_batch: lots\n");
+  struct Case {
+    std::vector<std::string> args;
+    int code;
+  };
+  const std::vector<Case> cases = {
+      {{"serve", "--bundle", bundle_dir().string(), "--provider", "tpu", "--port", "0"}, 2},
+      {{"serve", "--bundle", bundle_dir().string(), "--config", (dir / "bad.yaml").string()}, 2},
+      {{"serve", "--bundle", bundle_dir().string(), "--config", (dir / "none.yaml").string()}, 4},
+      {{"serve", "--bundle", (dir / "nosuch").string(), "--port", "0"}, -1},  // io or invalid_model
+      {{"serve", "--bundle", bundle_dir().string(), "--port", "0", "--onnx",
+        (dir / "none.onnx").string()},
+       4},
+      {{"serve", "--bundle", bundle_dir().string(), "--batching", "maybe"}, 2},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.args.back());
+    const cli_test::RunResult r = cli_test::run_bog(c.args);
+    if (c.code == -1) {
+      EXPECT_TRUE(r.exit_code == 3 || r.exit_code == 4) << r.exit_code << r.err;
+    } else {
+      EXPECT_EQ(r.exit_code, c.code) << r.out << r.err;
+    }
+    EXPECT_EQ(r.err.rfind("error[", 0), 0u) << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  }
+}
+
+TEST(ServeCli, OnnxFromAnotherBundleIsRefused) {
+  const cli_test::TempDir dir;
+  const fs::path other = fs::path(BOG_SOURCE_DIR) / "models" / "agnews-modern";
+  ASSERT_EQ(cli_test::run_bog(
+                {"export", "--bundle", other.string(), "--out", (dir / "other.onnx").string()})
+                .exit_code,
+            0);
+  const cli_test::RunResult r =
+      cli_test::run_bog({"serve", "--bundle", bundle_dir().string(), "--port", "0", "--onnx",
+                         (dir / "other.onnx").string()});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("exported from bundle"), std::string::npos) << r.err;
+}
+
+TEST(LoadtestCli, ReportsRequestsLatencyAndBatchesWithoutFailures) {
+  RunningServer s = start_server(test_config());
+  const cli_test::TempDir dir;
+  const cli_test::RunResult r =
+      cli_test::run_bog({"loadtest", "--port", std::to_string(s.port), "--connections", "8",
+                         "--duration", "1", "--json", "--out", (dir / "load.json").string()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const json j = json::parse(r.out);
+  EXPECT_GT(j["ok"].get<int>(), 0);
+  EXPECT_EQ(j["failed"], 0);
+  EXPECT_EQ(j["requests"].get<int>(), j["ok"].get<int>() + j["rejected_503"].get<int>());
+  EXPECT_GE(j["latency_ms"]["p99"].get<double>(), j["latency_ms"]["p50"].get<double>());
+  EXPECT_GT(j["batches"]["count"].get<int>(), 0);
+  EXPECT_EQ(j["batches"]["texts"].get<double>(), j["ok"].get<double>())
+      << "every answered text went through exactly one batch";
+  EXPECT_EQ(json::parse(cli_test::read_bytes(dir / "load.json"))["ok"], j["ok"]);
+  const cli_test::RunResult down =
+      cli_test::run_bog({"loadtest", "--port", "1", "--duration", "1"});
+  EXPECT_EQ(down.exit_code, 4) << down.err;
+}
+
+// Parses `text` as a ModelConfig of the .proto at `proto_path`; "" on success, else the errors.
+std::string parse_model_config(const fs::path& proto_path, const std::string& text,
+                               std::string* debug) {
+  struct Collector : pb::compiler::MultiFileErrorCollector, pb::io::ErrorCollector {
+    std::string errors;
+    void AddError(const std::string& file, int line, int col, const std::string& m) override {
+      errors += file + ":" + std::to_string(line) + ":" + std::to_string(col) + ": " + m + "\n";
+    }
+    void AddError(int line, int col, const std::string& m) override {
+      errors += std::to_string(line + 1) + ":" + std::to_string(col) + ": " + m + "\n";
+    }
+  } collector;
+  pb::compiler::DiskSourceTree tree;
+  tree.MapPath("", proto_path.parent_path().string());
+  pb::compiler::Importer importer(&tree, &collector);
+  const pb::FileDescriptor* file = importer.Import(proto_path.filename().string());
+  if (file == nullptr) return "proto: " + collector.errors;
+  const pb::Descriptor* type = file->pool()->FindMessageTypeByName("inference.ModelConfig");
+  if (type == nullptr) return "no inference.ModelConfig";
+  pb::DynamicMessageFactory factory(file->pool());
+  std::unique_ptr<pb::Message> msg(factory.GetPrototype(type)->New());
+  pb::TextFormat::Parser parser;
+  parser.RecordErrorsTo(&collector);
+  if (!parser.ParseFromString(text, msg.get())) return "pbtxt: " + collector.errors;
+  if (debug != nullptr) *debug = msg->DebugString();
+  return "";
+}
+
+TEST(TritonExport, WritesARepositoryWhoseConfigParsesAsModelConfig) {
+  const cli_test::TempDir dir;
+  const cli_test::RunResult r = cli_test::run_bog(
+      {"export", "--bundle", bundle_dir().string(), "--triton-repo", (dir / "repo").string()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const fs::path model_dir = dir / "repo" / "agnews-tiny-llama";
+  ASSERT_TRUE(fs::is_regular_file(model_dir / "1" / "model.onnx"));
+  ASSERT_TRUE(fs::is_regular_file(model_dir / "config.pbtxt"));
+  EXPECT_EQ(cli_test::read_bytes(model_dir / "labels.txt"), "World\nSports\nBusiness\nSci/Tech\n");
+  const runtime::Model m = runtime::load_model(model_dir / "1" / "model.onnx");
+  EXPECT_EQ(m.graph.inputs.front().name, "input_ids");
+
+  const std::string text = cli_test::read_bytes(model_dir / "config.pbtxt");
+  const fs::path proto = fs::path(BOG_SOURCE_DIR) / "tests" / "serve" / "triton_model_config.proto";
+  std::string debug;
+  ASSERT_EQ(parse_model_config(proto, text, &debug), "") << text;
+  // The parsed message holds what Triton needs.
+  EXPECT_NE(debug.find("name: \"agnews-tiny-llama\""), std::string::npos) << debug;
+  EXPECT_NE(debug.find("backend: \"onnxruntime\""), std::string::npos);
+  EXPECT_NE(debug.find("platform: \"onnxruntime_onnx\""), std::string::npos);
+  EXPECT_NE(debug.find("max_batch_size: 64"), std::string::npos);
+  EXPECT_NE(debug.find("name: \"input_ids\"\n  data_type: TYPE_INT64\n  dims: -1"),
+            std::string::npos)
+      << debug;
+  EXPECT_NE(debug.find("name: \"attention_mask\"\n  data_type: TYPE_INT64\n  dims: -1"),
+            std::string::npos)
+      << debug;
+  EXPECT_NE(debug.find("name: \"logits\"\n  data_type: TYPE_FP32\n  dims: 4\n  label_filename: "
+                       "\"labels.txt\""),
+            std::string::npos)
+      << debug;
+  EXPECT_NE(debug.find("dynamic_batching {"), std::string::npos);
+  EXPECT_NE(debug.find("max_queue_delay_microseconds:"), std::string::npos);
+  EXPECT_NE(debug.find("kind: KIND_CPU"), std::string::npos);
+
+  // The check can fail: a field Triton does not have is rejected.
+  EXPECT_NE(parse_model_config(proto, text + "max_batch: 3\n", nullptr), "");
+}
+
+TEST(TritonExport, NameAndFlagsAreChecked) {
+  const cli_test::TempDir dir;
+  const cli_test::RunResult named = cli_test::run_bog(
+      {"export", "--bundle", bundle_dir().string(), "--triton-repo", (dir / "repo").string(),
+       "--triton-name", "news", "--triton-max-batch", "16", "--json"});
+  ASSERT_EQ(named.exit_code, 0) << named.err;
+  EXPECT_EQ(json::parse(named.out)["model"], "news");
+  EXPECT_NE(cli_test::read_bytes(dir / "repo" / "news" / "config.pbtxt").find("max_batch_size: 16"),
+            std::string::npos);
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"export", "--bundle", bundle_dir().string()},
+        {"export", "--bundle", bundle_dir().string(), "--triton-repo", (dir / "r").string(),
+         "--triton-name", "../escape"},
+        {"export", "--bundle", bundle_dir().string(), "--triton-repo", (dir / "r").string(),
+         "--out", (dir / "m.onnx").string()}}) {
+    const cli_test::RunResult r = cli_test::run_bog(args);
+    EXPECT_EQ(r.exit_code, 2) << r.err;
+    EXPECT_EQ(r.err.rfind("error[invalid_argument]", 0), 0u) << r.err;
+  }
+  EXPECT_FALSE(fs::exists(dir / "escape"));
+}
+
+}  // namespace
+}  // namespace bog::serve_test
