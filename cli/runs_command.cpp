@@ -83,14 +83,16 @@ void add_runs_command(CLI::App& app) {
     fmt::print("run {} ({}, {}) in {}\n", r["run_id"].get<std::string>(), r.value("kind", ""),
                r.value("status", ""), r["dir"].get<std::string>());
     fmt::print("git {}\n", r.value("git_commit", "unknown"));
-    for (const auto& [k, v] : r.value("params", json::object()).items()) {
+    const json params = r.value("params", json::object());  // items() must not outlive it
+    for (const auto& [k, v] : params.items()) {
       fmt::print("  param  {} = {}\n", k, text(v));
     }
     for (const auto& m : r.value("metrics", json::array())) {
       fmt::print("  metric {} [epoch {}] = {}\n", m.value("key", ""), m.value("step", 0),
                  text(m["value"]));
     }
-    for (const auto& [k, v] : r.value("summary", json::object()).items()) {
+    const json summary = r.value("summary", json::object());
+    for (const auto& [k, v] : summary.items()) {
       fmt::print("  summary {} = {}\n", k, text(v));
     }
   });
@@ -105,7 +107,8 @@ void add_runs_command(CLI::App& app) {
     for (const auto& ref : *refs) runs.push_back(tune::load_run(ref, *root));
     std::set<std::string> keys;
     for (const auto& r : runs) {
-      for (const auto& [k, _] : r.value("params", json::object()).items()) keys.insert(k);
+      const json params = r.value("params", json::object());
+      for (const auto& [k, _] : params.items()) keys.insert(k);
     }
     json diff = json::object();
     for (const auto& k : keys) {

@@ -76,7 +76,13 @@ LbfgsResult minimize_lbfgs(const Objective& f, Eigen::VectorXd x0, const Eigen::
       }
       step *= 0.5;
     }
-    if (!moved) break;
+    if (!moved) {
+      if (s_hist.empty()) break;
+      // A stale curvature model can point nowhere useful: retry from steepest descent.
+      s_hist.clear();
+      y_hist.clear();
+      continue;
+    }
     const Eigen::VectorXd s = x_new - x;
     const Eigen::VectorXd y = g_new - g;
     const double improvement = fx - f_new;
@@ -91,7 +97,7 @@ LbfgsResult minimize_lbfgs(const Objective& f, Eigen::VectorXd x0, const Eigen::
         y_hist.pop_front();
       }
     }
-    if (s.lpNorm<Eigen::Infinity>() < 1e-10 || improvement <= 1e-12 * std::max(1.0, std::abs(fx))) {
+    if (s.lpNorm<Eigen::Infinity>() < 1e-12 || improvement <= 1e-15 * std::max(1.0, std::abs(fx))) {
       ++it;
       break;
     }

@@ -132,7 +132,8 @@ void RunTracker::remote(const std::function<void()>& call) {
 void RunTracker::log_epoch(int epoch, const nlohmann::json& metrics) {
   const int64_t t = now_ms();
   std::vector<MetricPoint> points;
-  for (const auto& [k, v] : flatten(metrics).items()) {
+  const nlohmann::json flat = flatten(metrics);  // items() must not outlive its object
+  for (const auto& [k, v] : flat.items()) {
     if (!v.is_number()) continue;
     record_["metrics"].push_back({{"key", k}, {"value", v}, {"step", epoch}, {"timestamp_ms", t}});
     points.push_back({k, v.get<double>(), t, epoch});
@@ -150,8 +151,8 @@ void RunTracker::finish(const std::string& status, const nlohmann::json& summary
   save();
   remote([&] {
     KeyValues tags;
-    for (const auto& [k, v] : flatten(summary).items())
-      tags.emplace_back("summary." + k, scalar_text(v));
+    const nlohmann::json flat = flatten(summary);
+    for (const auto& [k, v] : flat.items()) tags.emplace_back("summary." + k, scalar_text(v));
     for (const auto& a : artifacts) tags.emplace_back("artifact." + a, (dir_ / a).string());
     if (!tags.empty()) mlflow_->log_batch(mlflow_run_id_, {}, {}, tags);
     mlflow_->update_run(mlflow_run_id_, status, record_["end_time_ms"].get<int64_t>());
