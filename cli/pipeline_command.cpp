@@ -116,17 +116,17 @@ void add_pipeline_command(CLI::App& app) {
                                r.error.empty() ? "" : " (" + r.error + ")");
     }
 
-    step("bench: eager, reference, cpu, ort, cuda; batch 1,8; seq 32,128; threads 1");
+    step("bench: eager, reference, cpu, ort, cuda; batch 1,8,32; seq 32,128; threads 1,2");
     bench::BenchConfig bc;
     bc.onnx = onnx;
     bc.bundle = a->bundle;
     bc.backends = {"eager", "reference", "cpu", "ort", "cuda"};
-    bc.batch = {1, 8};
+    bc.batch = {1, 8, 32};
     bc.seq = {32, 128};
-    bc.threads = {1};
+    bc.threads = {1, 2};
     bc.warmup = a->warmup;
     bc.iterations = a->iterations;
-    bc.rounds = 1;
+    bc.rounds = 4;  // backends interleaved: ratios measured side by side
     bc.out = out / "bench";
     const bench::BenchResult br =
         bench::run_bench(bc, [](const std::string& s) { std::cerr << "bench: " << s << "\n"; });

@@ -16,6 +16,7 @@ mkdir -p "$OUT"
   --out "$OUT" --evidence "$OUT.pipeline-evidence" --samples 256 --iterations 20 --warmup 2
 
 # The modern encoder: its own export, parity on reference/cpu/ORT, then cpu and ORT side by side.
+mkdir -p "$OUT/modern"
 "$BOG" export --bundle models/agnews-modern --out "$OUT/modern/model.onnx"
 "$BOG" parity --bundle models/agnews-modern --onnx "$OUT/modern/model.onnx" \
   --providers reference,cpu,ort --data "$DATA" --samples 256 --batch-sizes 1,8
