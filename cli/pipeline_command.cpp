@@ -126,7 +126,8 @@ void add_pipeline_command(CLI::App& app) {
     bc.threads = {1, 2};
     bc.warmup = a->warmup;
     bc.iterations = a->iterations;
-    bc.rounds = 4;  // backends interleaved: ratios measured side by side
+    // Backends interleaved (ratios measured side by side); a round needs an iteration.
+    bc.rounds = std::max(1, std::min(4, a->iterations));
     bc.out = out / "bench";
     const bench::BenchResult br =
         bench::run_bench(bc, [](const std::string& s) { std::cerr << "bench: " << s << "\n"; });
