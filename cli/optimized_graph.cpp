@@ -53,16 +53,12 @@ json optimized_graph_report(const OptimizedGraphRequest& req) {
     const bool default_domain = n.domain.empty() || n.domain == "ai.onnx";
     ++ops[default_domain ? n.op_type : n.domain + ":" + n.op_type];
   }
-  return {{"provider", req.provider},
-          {"providers_used", session.placement().used},
-          {"optimize", req.optimize},
-          {"nodes_before", r.nodes_before},
-          {"nodes_after", r.nodes_after},
-          {"passes", passes},
-          {"fusions_fired", fired},
-          {"planned_peak_bytes", r.planned_peak_bytes},
-          {"planning_run", planning},
-          {"op_types", ops}};
+  return {{"provider", req.provider},     {"providers_used", session.placement().used},
+          {"optimize", req.optimize},     {"nodes_before", r.nodes_before},
+          {"nodes_after", r.nodes_after}, {"passes", passes},
+          {"fusions_fired", fired},       {"planned_peak_bytes", r.planned_peak_bytes},
+          {"batch_split", r.batch_split}, {"batch_split_reason", r.batch_split_reason},
+          {"planning_run", planning},     {"op_types", ops}};
 }
 
 void print_optimized_graph(const json& j) {
@@ -76,8 +72,9 @@ void print_optimized_graph(const json& j) {
   } else {
     std::cout << "  passes\n";
     for (const json& p : j["passes"]) {
-      std::cout << fmt::format("    {:<10} {:<32} {} rewrite(s)\n", p["provider"].get<std::string>(),
-                               p["pass"].get<std::string>(), p["rewrites"].get<int>());
+      std::cout << fmt::format("    {:<10} {:<32} {} rewrite(s)\n",
+                               p["provider"].get<std::string>(), p["pass"].get<std::string>(),
+                               p["rewrites"].get<int>());
     }
   }
   const json& run = j["planning_run"];
@@ -88,6 +85,12 @@ void print_optimized_graph(const json& j) {
   } else {
     std::cout << fmt::format("  memory plan  unknown: the planning run failed: {}\n",
                              run["error"].get<std::string>());
+  }
+  if (j["batch_split"].get<bool>()) {
+    std::cout
+        << "  batch split  yes: samples are independent; large batches run in L2-sized chunks\n";
+  } else {
+    std::cout << fmt::format("  batch split  no: {}\n", j["batch_split_reason"].get<std::string>());
   }
   std::vector<std::pair<int64_t, std::string>> ops;
   for (const auto& [op, n] : j["op_types"].items()) ops.emplace_back(n.get<int64_t>(), op);

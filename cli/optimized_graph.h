@@ -13,13 +13,14 @@ namespace bog::cli {
 struct OptimizedGraphRequest {
   std::filesystem::path model;
   std::string provider = "cpu";
-  int seq = 128;          // sequence length of the one planning run (batch 1)
-  bool optimize = true;   // false: --no-optimize, the provider passes are off
+  int seq = 128;         // sequence length of the one planning run (batch 1)
+  bool optimize = true;  // false: --no-optimize, the provider passes are off
   int threads = 1;
 };
 
 // {"provider", "providers_used", "optimize", "nodes_before", "nodes_after",
 //  "passes": [{"provider", "pass", "rewrites"}], "fusions_fired", "planned_peak_bytes",
+//  "batch_split", "batch_split_reason",
 //  "planning_run": {"batch", "seq", "ok", "error"?}, "op_types": {op: count}}
 // Error when the model cannot be loaded or placed; a failed planning run is reported in
 // "planning_run" (the pass figures are still valid).

@@ -9,14 +9,18 @@
 #include "onnx_runtime/session.h"
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <mutex>
 #include <set>
 #include <unordered_map>
 
 #include "common/error.h"
+#include "onnx_runtime/batch_split.h"
 #include "onnx_runtime/graph_scope.h"
 #include "onnx_runtime/loader.h"
 #include "onnx_runtime/memory_plan.h"
@@ -44,8 +48,8 @@ bool is_view_op(const Node& node) {
 // Ops that may not be evaluated once and reused, even when their inputs are fixed.
 bool is_nondeterministic(const Node& node) {
   static const std::set<std::string> kRandom = {
-      "RandomNormal", "RandomUniform", "RandomNormalLike", "RandomUniformLike", "Bernoulli",
-      "Multinomial", "Dropout"};
+      "RandomNormal", "RandomUniform", "RandomNormalLike", "RandomUniformLike",
+      "Bernoulli",    "Multinomial",   "Dropout"};
   if (kRandom.count(node.op_type)) return true;
   for (const Attribute& a : node.attributes) {
     if (a.g || !a.graphs.empty()) return true;
@@ -93,12 +97,12 @@ struct Step {
 struct Plan {
   std::vector<DType> input_dtypes;
   std::vector<Shape> input_shapes;
-  bool disabled = false;                         // the graph's shapes depend on data
+  bool disabled = false;  // the graph's shapes depend on data
   Arena arena;
-  std::vector<Tensor> planned;                   // per slot: its arena buffer, if planned
+  std::vector<Tensor> planned;                           // per slot: its arena buffer, if planned
   std::vector<std::vector<const Tensor*>> step_planned;  // per step, per output
-  std::vector<char> skip;                        // per step: shape-only or view, not run
-  std::vector<std::pair<int, Tensor>> installed;  // slot -> fixed value (shape-only or view)
+  std::vector<char> skip;                                // per step: shape-only or view, not run
+  std::vector<std::pair<int, Tensor>> installed;         // slot -> fixed value (shape-only or view)
 };
 
 // What one recorded (unplanned) run saw, per slot.
@@ -108,7 +112,7 @@ struct SlotRecord {
   DType dtype = DType::kUndefined;
   Shape shape;
   size_t bytes = 0;
-  int alias_root = -1;     // slot whose buffer this value lies in
+  int alias_root = -1;  // slot whose buffer this value lies in
   size_t alias_offset = 0;
   bool is_static = false;  // depends only on the input shapes
   Tensor static_value;
@@ -161,6 +165,18 @@ struct Session::Impl {
   OptimizationReport optimization;
   std::mutex run_mutex;
 
+  // Batch splitting (batch_split.h): a separable graph runs a large batch in chunks whose
+  // memory plan fits in L2.
+  int batch_chunk = -1;  // SessionOptions::batch_chunk
+  int threads = 1;
+  std::vector<Tensor> split_inputs;   // the caller's whole inputs during a split run
+  std::vector<Tensor> split_outputs;  // whole outputs, reused while the shape repeats
+  struct ChunkSize {
+    std::vector<Shape> sample_shapes;  // the inputs' shapes without dim 0
+    int64_t chunk = 0;
+  };
+  std::vector<ChunkSize> chunk_sizes;
+
   Impl(Model m, std::vector<std::shared_ptr<ExecutionProvider>> p, bool s, bool optimize)
       : model(std::move(m)), providers(std::move(p)), strict(s) {
     if (providers.empty()) {
@@ -187,6 +203,11 @@ struct Session::Impl {
       if (report.nodes_per_provider.count(p->name())) report.used.push_back(p->name());
     }
     prepare_top_level();
+    const BatchSplitCheck split = check_batch_split(model.graph);
+    optimization.batch_split = split.separable && top.planning;
+    optimization.batch_split_reason =
+        !split.separable ? split.reason
+                         : (top.planning ? "" : "a node runs on another device (no memory plan)");
   }
 
   // Assigns every node (subgraphs included) to the first available provider that claims it.
@@ -334,12 +355,13 @@ struct Session::Impl {
         st.out_slots.push_back(s);
         out_ptrs.push_back(s < 0 ? nullptr : &top.slots[static_cast<size_t>(s)]);
       }
-      st.ctx = std::make_unique<KernelContext>(node, std::move(in_ptrs), std::move(out_ptrs),
-                                               runner);
+      st.ctx =
+          std::make_unique<KernelContext>(node, std::move(in_ptrs), std::move(out_ptrs), runner);
       prepare_subgraphs(node);
       top.steps.push_back(std::move(st));
     }
-    for (const int s : top.output_slots) top.last_read[static_cast<size_t>(s)] = static_cast<int>(n);
+    for (const int s : top.output_slots)
+      top.last_read[static_cast<size_t>(s)] = static_cast<int>(n);
     // Outputs nobody reads die right after their node; graph inputs and outputs and constants
     // are never freed by the loop.
     for (size_t i = 0; i < n; ++i) {
@@ -412,8 +434,7 @@ struct Session::Impl {
   }
 
   // Calls one kernel with the errors every caller reports the same way.
-  static void call_kernel(const KernelFn& kernel, KernelContext& ctx, const Node& node,
-                          size_t i) {
+  static void call_kernel(const KernelFn& kernel, KernelContext& ctx, const Node& node, size_t i) {
     try {
       kernel(ctx);
     } catch (const PlanMismatch&) {
@@ -453,8 +474,8 @@ struct Session::Impl {
         copies_needed = true;
       }
     }
-    const auto t0 = profiling ? std::chrono::steady_clock::now()
-                              : std::chrono::steady_clock::time_point{};
+    const auto t0 =
+        profiling ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
     if (copies_needed) {
       std::vector<Value> copies;
       copies.reserve(st.in_slots.size());
@@ -521,8 +542,8 @@ struct Session::Impl {
   void record_step(const Step& st, std::vector<SlotRecord>& rec) {
     const Node& node = model.graph.nodes[st.node_index];
     bool fixed = !is_nondeterministic(node);
-    const bool shape_only_op = node.domain.empty() && (node.op_type == "Shape" ||
-                                                       node.op_type == "Size");
+    const bool shape_only_op =
+        node.domain.empty() && (node.op_type == "Shape" || node.op_type == "Size");
     for (const int s : st.in_slots) {
       if (s < 0) continue;
       const auto u = static_cast<size_t>(s);
@@ -536,7 +557,8 @@ struct Session::Impl {
       SlotRecord& r = rec[static_cast<size_t>(s)];
       const Value& v = top.slots[static_cast<size_t>(s)];
       r.produced = true;
-      if (v.kind != ValueKind::kTensor || !v.tensor.defined() || v.tensor.dtype() == DType::kString) {
+      if (v.kind != ValueKind::kTensor || !v.tensor.defined() ||
+          v.tensor.dtype() == DType::kString) {
         fixed = false;
         continue;
       }
@@ -635,8 +657,9 @@ struct Session::Impl {
         if (root >= 0 && base[static_cast<size_t>(root)] != nullptr) {
           plan->skip[i] = 1;
           plan->installed.emplace_back(
-              st.out_slots[0], Tensor::borrow(rec[u].dtype, rec[u].shape,
-                                              base[static_cast<size_t>(root)] + rec[u].alias_offset));
+              st.out_slots[0],
+              Tensor::borrow(rec[u].dtype, rec[u].shape,
+                             base[static_cast<size_t>(root)] + rec[u].alias_offset));
         }
       }
     }
@@ -713,9 +736,153 @@ struct Session::Impl {
     top.plans.push_back(build_plan(rec));
   }
 
+  // --- batch splitting ------------------------------------------------------------------------
+
+  // The batch size a split run would cover, or 0 to run the inputs whole.
+  int64_t split_batch() const {
+    if (!optimization.batch_split || batch_chunk == 0 || observer) return 0;
+    int64_t n = -1;
+    for (const int s : top.input_slots) {
+      const Value& v = top.slots[static_cast<size_t>(s)];
+      if (v.kind != ValueKind::kTensor || !v.tensor.defined() || v.tensor.rank() == 0 ||
+          v.tensor.device() != Device::kCpu || v.tensor.dtype() == DType::kString) {
+        return 0;
+      }
+      if (n >= 0 && v.tensor.dim(0) != n) return 0;
+      n = v.tensor.dim(0);
+    }
+    return n > 1 ? n : 0;
+  }
+
+  // Samples per chunk for these inputs: fixed, remembered, or 0 (measure it on one sample).
+  int64_t known_chunk() const {
+    if (batch_chunk > 0) return batch_chunk;
+    for (const ChunkSize& c : chunk_sizes) {
+      bool same = c.sample_shapes.size() == top.input_slots.size();
+      for (size_t k = 0; k < top.input_slots.size() && same; ++k) {
+        const Shape& have = top.slots[static_cast<size_t>(top.input_slots[k])].tensor.shape();
+        same = have.size() == c.sample_shapes[k].size() + 1 &&
+               std::equal(have.begin() + 1, have.end(), c.sample_shapes[k].begin());
+      }
+      if (same) return c.chunk;
+    }
+    return 0;
+  }
+
+  // Enough samples that one chunk's memory plan fills about the L2 caches of the threads.
+  void remember_chunk(size_t one_sample_bytes) {
+    long l2 = sysconf(_SC_LEVEL2_CACHE_SIZE);
+    if (l2 <= 0) l2 = 1 << 20;
+    const size_t budget = static_cast<size_t>(l2) * static_cast<size_t>(std::max(1, threads));
+    ChunkSize c;
+    c.chunk =
+        static_cast<int64_t>(std::max<size_t>(1, budget / std::max<size_t>(1, one_sample_bytes)));
+    for (const int s : top.input_slots) {
+      const Shape& have = top.slots[static_cast<size_t>(s)].tensor.shape();
+      c.sample_shapes.emplace_back(have.begin() + 1, have.end());
+    }
+    constexpr size_t kMaxRemembered = 8;
+    if (chunk_sizes.size() >= kMaxRemembered) chunk_sizes.erase(chunk_sizes.begin());
+    chunk_sizes.push_back(std::move(c));
+  }
+
+  // Copies chunk rows [start, start + m) of every output into the whole outputs.
+  void collect_outputs(int64_t start, int64_t m, int64_t n) {
+    split_outputs.resize(top.output_slots.size());
+    for (size_t k = 0; k < top.output_slots.size(); ++k) {
+      const Value& v = output_value(k);
+      const Tensor& t = v.tensor;
+      if (v.kind != ValueKind::kTensor || t.rank() == 0 || t.dim(0) != m ||
+          t.device() != Device::kCpu || t.dtype() == DType::kString) {
+        throw Error(ErrorCategory::kInternal, "a chunk's output is not indexed by its samples");
+      }
+      Tensor& whole = split_outputs[k];
+      if (start == 0) {
+        shape_scratch.assign(t.shape().begin(), t.shape().end());
+        shape_scratch[0] = n;
+        if (!whole.same_layout(t.dtype(), shape_scratch)) {
+          whole = Tensor::uninitialized(t.dtype(), shape_scratch);
+        }
+      }
+      const size_t row = t.nbytes() / static_cast<size_t>(m);
+      if (row > 0) {
+        std::memcpy(static_cast<char*>(whole.raw()) + static_cast<size_t>(start) * row, t.raw(),
+                    t.nbytes());
+      }
+    }
+  }
+  Shape shape_scratch;
+
+  // Runs the batch of n samples in chunks (0: one sample first, to size the rest by its plan).
+  void execute_split(int64_t n, int64_t chunk) {
+    const size_t n_in = top.input_slots.size();
+    for (int64_t start = 0; start < n;) {
+      const int64_t m = std::min(chunk == 0 ? 1 : chunk, n - start);
+      for (size_t k = 0; k < n_in; ++k) {
+        top.slots[static_cast<size_t>(top.input_slots[k])].tensor.assign_rows_of(split_inputs[k],
+                                                                                 start, m);
+      }
+      execute_top_level();
+      collect_outputs(start, m, n);
+      if (chunk == 0) {
+        const Plan* plan = find_plan();
+        if (plan == nullptr || plan->disabled || plan->arena.size() == 0) {
+          throw Error(ErrorCategory::kInternal, "no memory plan to size the chunks by");
+        }
+        remember_chunk(plan->arena.size());
+        chunk = known_chunk();
+      }
+      start += m;
+    }
+    for (size_t k = 0; k < top.output_slots.size(); ++k) {
+      Value& v = top.slots[static_cast<size_t>(top.output_slots[k])];
+      v.tensor.assign_view_of(split_outputs[k]);
+    }
+    top.installed_plan = nullptr;  // the output slots no longer show the plan's buffers
+  }
+
+  void hold_whole_inputs() {
+    split_inputs.resize(top.input_slots.size());
+    for (size_t k = 0; k < top.input_slots.size(); ++k) {
+      split_inputs[k].assign_view_of(top.slots[static_cast<size_t>(top.input_slots[k])].tensor);
+    }
+  }
+
+  // Puts the whole inputs back in their slots and lets go of them.
+  void restore_whole_inputs() {
+    for (size_t k = 0; k < top.input_slots.size() && k < split_inputs.size(); ++k) {
+      top.slots[static_cast<size_t>(top.input_slots[k])].tensor.assign_view_of(split_inputs[k]);
+      split_inputs[k].assign_view_of(Tensor());
+    }
+    top.installed_plan = nullptr;
+  }
+
+  void execute() {
+    const int64_t n = split_batch();
+    const int64_t chunk = n == 0 ? 0 : known_chunk();
+    if (n == 0 || (chunk > 0 && n <= chunk)) {
+      execute_top_level();
+      return;
+    }
+    hold_whole_inputs();
+    try {
+      execute_split(n, chunk);
+      restore_whole_inputs();
+    } catch (const std::exception& e) {
+      // Run whole. If that works, splitting was at fault (something the analysis could not
+      // see, such as a constant sized for one batch): this session stops splitting.
+      restore_whole_inputs();
+      execute_top_level();
+      optimization.batch_split = false;
+      optimization.batch_split_reason = fmt::format("a split run failed: {}", e.what());
+      spdlog::warn("batch splitting turned off: {}", optimization.batch_split_reason);
+    }
+  }
+
   const Value& output_value(size_t k) const {
     const Value& v = top.slots[static_cast<size_t>(top.output_slots[k])];
-    if (is_absent(v) && v.kind == ValueKind::kTensor && !model.graph.is_initializer(model.graph.outputs[k].name)) {
+    if (is_absent(v) && v.kind == ValueKind::kTensor &&
+        !model.graph.is_initializer(model.graph.outputs[k].name)) {
       throw Error(ErrorCategory::kInvalidModel,
                   fmt::format("graph '{}': output '{}' was not produced", model.graph.name,
                               model.graph.outputs[k].name));
@@ -862,7 +1029,7 @@ struct Session::Impl {
                     fmt::format("missing input '{}' ({})", in.name, type_to_string(in.type)));
       }
     }
-    execute_top_level();
+    execute();
     std::map<std::string, Value> result;
     for (size_t k = 0; k < graph.outputs.size(); ++k) {
       result.emplace(graph.outputs[k].name, output_value(k).clone());
@@ -899,7 +1066,7 @@ struct Session::Impl {
       v.tensor.assign_view_of(inputs[k]);
       check_feed(info, v);
     }
-    execute_top_level();
+    execute();
     outputs.resize(graph.outputs.size());
     for (size_t k = 0; k < graph.outputs.size(); ++k) {
       const Value& v = output_value(k);
@@ -928,6 +1095,19 @@ Session::Session(Model model, const SessionOptions& options) {
   }
   impl_ = std::make_unique<Impl>(std::move(model), std::move(providers), options.strict,
                                  options.optimize);
+  impl_->threads = options.threads;
+  impl_->batch_chunk = options.batch_chunk;
+  // For experiments without a rebuild: BOG_BATCH_CHUNK=N (0 = never split) wins over the option.
+  if (const char* env = std::getenv("BOG_BATCH_CHUNK"); env != nullptr && *env != '\0') {
+    char* end = nullptr;
+    const long v = std::strtol(env, &end, 10);
+    if (*end != '\0' || v < 0) {
+      throw Error(
+          ErrorCategory::kInvalidArgument,
+          fmt::format("BOG_BATCH_CHUNK must be a count of samples (0: off), got '{}'", env));
+    }
+    impl_->batch_chunk = static_cast<int>(v);
+  }
 }
 
 Session::Session(Model model, std::vector<std::shared_ptr<ExecutionProvider>> providers,

@@ -25,6 +25,10 @@ struct SessionOptions {
   bool strict = false;   // any fallback is an error (kProviderUnavailable)
   bool optimize = true;  // run each provider's optimize() passes
   int threads = 1;       // for providers that use threads
+  // Batches of a graph whose samples are independent (batch_split.h) run in chunks of this
+  // many samples: -1 sizes them so one chunk's memory plan fits the threads' L2 caches,
+  // 0 never splits. The outputs are those of the whole batch.
+  int batch_chunk = -1;
 };
 
 class Session {
@@ -71,6 +75,8 @@ class Session {
     int nodes_after = 0;   // after every provider's passes
     std::vector<std::pair<std::string, ExecutionProvider::PassCount>> passes;  // provider, pass
     int64_t planned_peak_bytes = 0;  // arena size of the latest memory plan; 0 before a run
+    bool batch_split = false;        // large batches run in cache-sized chunks
+    std::string batch_split_reason;  // why not
   };
   OptimizationReport optimization_report() const;
 

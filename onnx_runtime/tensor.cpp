@@ -2,8 +2,8 @@
 
 #include <fmt/format.h>
 
-#include <cstdlib>
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 
 #include "common/checked_math.h"
@@ -75,6 +75,23 @@ void Tensor::assign_view_of(const Tensor& src) {
   device_ = src.device_;
   storage_ = src.storage_;
   data_ = src.data_;
+}
+
+void Tensor::assign_rows_of(const Tensor& src, int64_t begin, int64_t count) {
+  if (this == &src || src.rank() == 0 || begin < 0 || count < 0 || begin + count > src.dim(0) ||
+      src.dtype_ == DType::kString) {
+    throw Error(ErrorCategory::kInternal,
+                fmt::format("rows [{}, {}) of a tensor of shape {}", begin, begin + count,
+                            shape_to_string(src.shape())));
+  }
+  const int64_t row = src.dim(0) == 0 ? 0 : src.numel_ / src.dim(0);
+  dtype_ = src.dtype_;
+  shape_.assign(src.shape_.begin(), src.shape_.end());
+  shape_[0] = count;
+  numel_ = row * count;
+  device_ = src.device_;
+  storage_ = src.storage_;
+  data_ = static_cast<char*>(src.data_) + static_cast<size_t>(begin * row) * dtype_size(src.dtype_);
 }
 
 bool Tensor::same_layout(DType dtype, std::span<const int64_t> shape) const {

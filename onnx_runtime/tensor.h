@@ -47,6 +47,9 @@ class Tensor {
   // Makes this tensor a view of `src` (same storage, dtype and shape). Reuses this tensor's
   // shape capacity, so re-pointing a tensor of the same rank allocates nothing.
   void assign_view_of(const Tensor& src);
+  // Makes this tensor a view of rows [begin, begin + count) of `src` (dim 0), allocation-free
+  // like assign_view_of. Not for string tensors.
+  void assign_rows_of(const Tensor& src, int64_t begin, int64_t count);
   // Same dtype and dims.
   bool same_layout(DType dtype, std::span<const int64_t> shape) const;
 
@@ -99,7 +102,8 @@ template <class T>
 Tensor Tensor::from_vector(Shape shape, const std::vector<T>& values) {
   Tensor t(dtype_of<T>(), std::move(shape));
   T* out = t.data<T>();
-  for (size_t i = 0; i < values.size() && i < static_cast<size_t>(t.numel()); ++i) out[i] = values[i];
+  for (size_t i = 0; i < values.size() && i < static_cast<size_t>(t.numel()); ++i)
+    out[i] = values[i];
   return t;
 }
 

@@ -65,11 +65,13 @@ class FusedGraph : public ::testing::TestWithParam<BundleCase> {
   }
   void TearDown() override { fs::remove_all(dir_); }
 
-  Session session(const std::string& provider, bool optimize, int threads = 1) const {
+  Session session(const std::string& provider, bool optimize, int threads = 1,
+                  int batch_chunk = -1) const {
     SessionOptions o;
     o.providers = {provider};
     o.optimize = optimize;
     o.threads = threads;
+    o.batch_chunk = batch_chunk;
     return Session::from_file(onnx_path_, o);
   }
 
@@ -110,12 +112,13 @@ TEST_P(FusedGraph, FusionsFireOnTheExport) {
 TEST_P(FusedGraph, MatchesTheUnfusedGraphOnReference) {
   Session fused = session("cpu", true, 2);
   Session plain = session("reference", false);
-  const std::vector<std::pair<int64_t, int64_t>> shapes = {{1, 1}, {1, 128}, {3, 7}, {5, 33},
-                                                           {2, 128}, {1, 17}, {3, 7}};
+  const std::vector<std::pair<int64_t, int64_t>> shapes = {{1, 1},   {1, 128}, {3, 7}, {5, 33},
+                                                           {2, 128}, {1, 17},  {3, 7}};
   uint32_t seed = 3;
   for (const auto& [batch, seq] : shapes) {
     for (const bool padded : {false, true}) {
-      SCOPED_TRACE(::testing::Message() << "batch " << batch << " seq " << seq << " padded " << padded);
+      SCOPED_TRACE(::testing::Message()
+                   << "batch " << batch << " seq " << seq << " padded " << padded);
       std::vector<Tensor> in = feeds(batch, seq, seed++, padded);
       std::vector<Tensor> got, want;
       fused.run(in, got);
@@ -131,7 +134,8 @@ TEST_P(FusedGraph, MatchesTheUnfusedGraphOnReference) {
 }
 
 TEST_P(FusedGraph, SteadyStateRunsMakeNoHeapAllocation) {
-  if (!kCountingAllocations) GTEST_SKIP() << "ASan build: operator new is the sanitizer's, not counted";
+  if (!kCountingAllocations)
+    GTEST_SKIP() << "ASan build: operator new is the sanitizer's, not counted";
   for (const int threads : {1, 2}) {
     Session s = session("cpu", true, threads);
     std::vector<Tensor> in = feeds(4, 32, 11, true);
@@ -144,23 +148,68 @@ TEST_P(FusedGraph, SteadyStateRunsMakeNoHeapAllocation) {
     g_counting = false;
     EXPECT_EQ(g_allocations.load(), 0) << threads << " thread(s)";
     EXPECT_GT(s.optimization_report().planned_peak_bytes, 0);
-    for (int64_t i = 0; i < out[0].numel(); ++i) EXPECT_EQ(out[0].data<float>()[i], first[static_cast<size_t>(i)]);
+    for (int64_t i = 0; i < out[0].numel(); ++i)
+      EXPECT_EQ(out[0].data<float>()[i], first[static_cast<size_t>(i)]);
     // A new shape re-plans (allocating once) and still gives the unplanned answer.
     std::vector<Tensor> other = feeds(2, 9, 12, true);
     std::vector<Tensor> a, b;
     s.run(other, a);
     s.run(other, b);
-    for (int64_t i = 0; i < a[0].numel(); ++i) EXPECT_EQ(a[0].data<float>()[i], b[0].data<float>()[i]);
+    for (int64_t i = 0; i < a[0].numel(); ++i)
+      EXPECT_EQ(a[0].data<float>()[i], b[0].data<float>()[i]);
+  }
+}
+
+// Large batches run in cache-sized chunks (batch_split.h): bit-identical to the whole batch.
+TEST_P(FusedGraph, SplitBatchesGiveTheWholeBatchLogits) {
+  Session whole = session("cpu", true, 1, 0);
+  ASSERT_TRUE(whole.optimization_report().batch_split)
+      << whole.optimization_report().batch_split_reason;
+  std::vector<Tensor> in = feeds(7, 33, 21, true);
+  std::vector<Tensor> want;
+  whole.run(in, want);
+  for (const int threads : {1, 2}) {
+    for (const int chunk : {1, 2, 3, -1}) {
+      SCOPED_TRACE(::testing::Message() << threads << " thread(s), chunk " << chunk);
+      Session split = session("cpu", true, threads, chunk);
+      for (int rep = 0; rep < 2; ++rep) {
+        std::vector<Tensor> got;
+        split.run(in, got);
+        ASSERT_EQ(got[0].shape(), want[0].shape());
+        for (int64_t i = 0; i < got[0].numel(); ++i) {
+          ASSERT_EQ(got[0].data<float>()[i], want[0].data<float>()[i]) << "logit " << i;
+        }
+      }
+      EXPECT_TRUE(split.optimization_report().batch_split);
+    }
+  }
+}
+
+TEST_P(FusedGraph, SplitRunsMakeNoHeapAllocation) {
+  if (!kCountingAllocations)
+    GTEST_SKIP() << "ASan build: operator new is the sanitizer's, not counted";
+  for (const int threads : {1, 2}) {
+    Session s = session("cpu", true, threads, 3);  // 8 = 3 + 3 + 2: two plans in turn
+    std::vector<Tensor> in = feeds(8, 32, 13, true);
+    std::vector<Tensor> out;
+    for (int i = 0; i < 3; ++i) s.run(in, out);
+    g_allocations = 0;
+    g_counting = true;
+    for (int i = 0; i < 5; ++i) s.run(in, out);
+    g_counting = false;
+    EXPECT_EQ(g_allocations.load(), 0) << threads << " thread(s)";
   }
 }
 
 INSTANTIATE_TEST_SUITE_P(
     ShippedBundles, FusedGraph,
-    ::testing::Values(BundleCase{"models/agnews-tiny-llama", {"Attention", "Rope", "RmsNorm", "FusedMatMul"}},
-                      BundleCase{"models/agnews-modern", {"Attention", "FusedMatMul", "LayerNormalization"}}),
+    ::testing::Values(
+        BundleCase{"models/agnews-tiny-llama", {"Attention", "Rope", "RmsNorm", "FusedMatMul"}},
+        BundleCase{"models/agnews-modern", {"Attention", "FusedMatMul", "LayerNormalization"}}),
     [](const ::testing::TestParamInfo<BundleCase>& info) {
-      return std::string(info.param.dir).find("llama") != std::string::npos ? std::string("TinyLlama")
-                                                                           : std::string("Modern");
+      return std::string(info.param.dir).find("llama") != std::string::npos
+                 ? std::string("TinyLlama")
+                 : std::string("Modern");
     });
 
 }  // namespace

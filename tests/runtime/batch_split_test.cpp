@@ -1,0 +1,178 @@
+// Batch splitting: the analysis accepts graphs whose samples stay apart and names the node
+// that mixes them otherwise; a split run gives exactly the whole batch's outputs; a split
+// the analysis could not foresee failing falls back to the whole batch and stops splitting.
+#include "onnx_runtime/batch_split.h"
+
+#include <gtest/gtest.h>
+
+#include <functional>
+#include <random>
+
+#include "onnx_runtime/session.h"
+#include "tests/runtime/model_builder.h"
+
+namespace bog::runtime {
+namespace {
+
+using testing::add_float_initializer;
+using testing::add_int_attr;
+using testing::add_ints_attr;
+using testing::add_node;
+using testing::add_value_info;
+using testing::empty_model;
+
+constexpr int32_t kFloat = onnx::TensorProto::FLOAT;
+
+// x [N, 3] -> MatMul W [3, 5] -> + b -> Softmax(-1) -> ReduceMean over axis 1 (keepdims) -> y [N,
+// 1]
+onnx::ModelProto separable_model() {
+  onnx::ModelProto m = empty_model();
+  onnx::GraphProto* g = m.mutable_graph();
+  add_value_info(g->mutable_input(), "x", kFloat, {-1, 3});
+  std::vector<float> w(15);
+  for (size_t i = 0; i < w.size(); ++i) w[i] = 0.1f * static_cast<float>(i) - 0.7f;
+  add_float_initializer(g, "w", {3, 5}, w);
+  add_float_initializer(g, "b", {5}, {0.1f, -0.2f, 0.3f, 0.0f, 0.5f});
+  add_node(g, "MatMul", {"x", "w"}, {"xw"});
+  add_node(g, "Add", {"xw", "b"}, {"z"});
+  add_int_attr(add_node(g, "Softmax", {"z"}, {"p"}), "axis", -1);
+  onnx::NodeProto* r = add_node(g, "ReduceMax", {"p"}, {"y"});
+  add_ints_attr(r, "axes", {1});
+  add_value_info(g->mutable_output(), "y", kFloat, {-1, 1});
+  return m;
+}
+
+// x [N, 3] -> one op -> y
+onnx::ModelProto one_op_model(const std::string& op,
+                              const std::function<void(onnx::NodeProto*)>& attrs,
+                              std::vector<int64_t> input_dims = {-1, 3}) {
+  onnx::ModelProto m = empty_model();
+  onnx::GraphProto* g = m.mutable_graph();
+  add_value_info(g->mutable_input(), "x", kFloat, input_dims);
+  attrs(add_node(g, op, {"x"}, {"y"}, "the_op"));
+  onnx::ValueInfoProto* out = g->add_output();
+  out->set_name("y");
+  testing::set_type(out, kFloat, {});
+  auto* shape = out->mutable_type()->mutable_tensor_type()->mutable_shape();
+  shape->add_dim();  // rank 2, sizes unknown
+  shape->add_dim();
+  return m;
+}
+
+BatchSplitCheck check(const onnx::ModelProto& m) {
+  return check_batch_split(testing::load(m).graph);
+}
+
+Tensor random_rows(int64_t n, int64_t cols, uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> u(-2.0f, 2.0f);
+  Tensor t(DType::kFloat32, {n, cols});
+  for (float& v : t.span<float>()) v = u(rng);
+  return t;
+}
+
+TEST(BatchSplit, AcceptsRowWiseGraphs) {
+  const BatchSplitCheck c = check(separable_model());
+  EXPECT_TRUE(c.separable) << c.reason;
+  EXPECT_TRUE(check(testing::add_relu_model()).separable);
+}
+
+TEST(BatchSplit, NamesTheNodeThatMixesSamples) {
+  const auto reduce_batch =
+      one_op_model("ReduceMean", [](onnx::NodeProto* n) { add_ints_attr(n, "axes", {0}); });
+  const auto reduce_all = one_op_model("ReduceMean", [](onnx::NodeProto*) {});
+  const auto transpose = one_op_model("Transpose", [](onnx::NodeProto* n) {
+    add_ints_attr(n, "perm", {1, 0});
+  });
+  const auto softmax_batch =
+      one_op_model("Softmax", [](onnx::NodeProto* n) { add_int_attr(n, "axis", 0); });
+  const auto fixed_batch = one_op_model("Relu", [](onnx::NodeProto*) {}, {4, 3});
+  const std::vector<std::pair<const onnx::ModelProto*, std::string>> cases = {
+      {&reduce_batch, "reduces across the batch"},
+      {&reduce_all, "reduces every axis"},
+      {&transpose, "moves the batch axis"},
+      {&softmax_batch, "normalises across the batch"},
+      {&fixed_batch, "no symbolic leading dimension"}};
+  for (const auto& [model, why] : cases) {
+    const BatchSplitCheck c = check(*model);
+    EXPECT_FALSE(c.separable) << why;
+    EXPECT_NE(c.reason.find(why), std::string::npos) << c.reason;
+  }
+  // Dynamic quantization takes one scale over the whole batch.
+  onnx::ModelProto dq = empty_model();
+  onnx::GraphProto* g = dq.mutable_graph();
+  add_value_info(g->mutable_input(), "x", kFloat, {-1, 3});
+  add_node(g, "DynamicQuantizeLinear", {"x"}, {"q", "scale", "zp"}, "dq");
+  add_node(g, "DequantizeLinear", {"q", "scale", "zp"}, {"y"});
+  add_value_info(g->mutable_output(), "y", kFloat, {-1, 3});
+  const BatchSplitCheck c = check(dq);
+  EXPECT_FALSE(c.separable);
+  EXPECT_NE(c.reason.find("'dq'"), std::string::npos) << c.reason;
+}
+
+Session session(const onnx::ModelProto& m, int chunk) {
+  SessionOptions o;
+  o.providers = {"cpu"};
+  o.batch_chunk = chunk;
+  return Session(testing::load(m), o);
+}
+
+TEST(BatchSplit, SplitRunsGiveTheWholeBatchOutputs) {
+  Session whole = session(separable_model(), 0);
+  ASSERT_TRUE(whole.optimization_report().batch_split);
+  for (const int64_t batch : {1, 2, 7, 16}) {
+    const Tensor x = random_rows(batch, 3, static_cast<uint32_t>(batch));
+    std::vector<Tensor> in;
+    in.push_back(x.clone());
+    std::vector<Tensor> want;
+    whole.run(in, want);
+    for (const int chunk : {1, 2, 3, 5, -1}) {
+      SCOPED_TRACE(::testing::Message() << "batch " << batch << " chunk " << chunk);
+      Session split = session(separable_model(), chunk);
+      for (int rep = 0; rep < 3; ++rep) {  // recording, planned, planned again
+        std::vector<Tensor> got;
+        split.run(in, got);
+        ASSERT_EQ(got[0].shape(), want[0].shape());
+        for (int64_t i = 0; i < got[0].numel(); ++i) {
+          ASSERT_EQ(got[0].data<float>()[i], want[0].data<float>()[i]) << "row " << i;
+        }
+      }
+      std::map<std::string, Value> feeds;
+      feeds.emplace("x", Value::from_tensor(x.clone()));
+      const auto out = split.run(std::move(feeds));
+      const Tensor& y = out.at("y").tensor;
+      for (int64_t i = 0; i < y.numel(); ++i)
+        ASSERT_EQ(y.data<float>()[i], want[0].data<float>()[i]);
+      EXPECT_TRUE(split.optimization_report().batch_split);
+    }
+  }
+}
+
+TEST(BatchSplit, AFailedSplitRunFallsBackToTheWholeBatch) {
+  // y = x + c with c [6, 3]: valid only for a batch of 6 (or 1). The analysis cannot know c's
+  // rows follow the batch; chunks of 2 fail, the session runs the 6 rows whole and stops splitting.
+  onnx::ModelProto m = empty_model();
+  onnx::GraphProto* g = m.mutable_graph();
+  add_value_info(g->mutable_input(), "x", kFloat, {-1, 3});
+  std::vector<float> c(18);
+  for (size_t i = 0; i < c.size(); ++i) c[i] = static_cast<float>(i);
+  add_float_initializer(g, "c", {6, 3}, c);
+  add_node(g, "Add", {"x", "c"}, {"y"});
+  add_value_info(g->mutable_output(), "y", kFloat, {-1, 3});
+  Session s = session(m, 2);
+  ASSERT_TRUE(s.optimization_report().batch_split);
+  std::vector<Tensor> in;
+  in.push_back(random_rows(6, 3, 5));
+  std::vector<Tensor> out;
+  s.run(in, out);
+  ASSERT_EQ(out[0].shape(), (Shape{6, 3}));
+  for (int64_t i = 0; i < 18; ++i) {
+    EXPECT_EQ(out[0].data<float>()[i], in[0].data<float>()[i] + static_cast<float>(i));
+  }
+  EXPECT_FALSE(s.optimization_report().batch_split);
+  EXPECT_NE(s.optimization_report().batch_split_reason.find("a split run failed"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace bog::runtime
