@@ -52,7 +52,10 @@ std::vector<GemmIsa> supported_isas() {
 TEST(PackedGemm, MatchesPlainLoopsForEveryKernelShapeAndEpilogue) {
   const std::vector<Case> cases = {{1, 1, 1},  {0, 5, 3},   {3, 0, 4},  {2, 3, 0},    {1, 96, 96},
                                    {7, 33, 5}, {8, 32, 16}, {9, 17, 3}, {13, 48, 96}, {128, 256, 96},
-                                   {65, 4, 96}, {6, 16, 1}, {31, 100, 7}};
+                                   {65, 4, 96}, {6, 16, 1}, {31, 100, 7},
+                                   // above the size that runs single-threaded: row chunks, and
+                                   // one row chunk whose panels are split between the threads
+                                   {301, 161, 97}, {9, 1200, 400}};
   ThreadPool pool(2);
   uint32_t seed = 1;
   for (const GemmIsa isa : supported_isas()) {

@@ -183,6 +183,10 @@ void gemm_packed(GemmIsa isa, int64_t m, int64_t n, int64_t k, const float* a, i
   const int64_t mr = tile_rows(isa);
   const int64_t nr = gemm_panel_width(isa);
   const int64_t panels = (n + nr - 1) / nr;
+  // Waking a sleeping worker costs tens of microseconds: a GEMM smaller than this (about 25 µs
+  // on one core) runs on the calling thread alone.
+  constexpr int64_t kMinParallelMacs = int64_t{1} << 22;
+  if (m * n * k < kMinParallelMacs) pool = nullptr;
   const int threads = pool != nullptr ? pool->threads() : 1;
   // Row chunks of whole tiles, at most 128 rows (A chunk stays in L2); with few chunks and
   // several threads the panels are split too.
