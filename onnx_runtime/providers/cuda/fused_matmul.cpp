@@ -55,10 +55,9 @@ StridedWalk residual_walk(const Node& node, const Tensor& r, const Shape& out) {
 
 void compute_fused_matmul(KernelContext& k, const OpEnv& env) {
   const Node& node = k.node();
+  for (size_t i = 0; i < 2; ++i) require_float(k.input(i), node, i);
   const Tensor& a = k.input(0);
   const Tensor& w = k.input(1);
-  require_float(a, node, 0);
-  require_float(w, node, 1);
   if (w.rank() != 2 || a.rank() < 1 || a.rank() > kMaxRank) {
     fail(node, "expects float32 A of rank 1-8 and a 2-D float32 weight");
   }
