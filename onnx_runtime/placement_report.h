@@ -32,7 +32,8 @@ struct PlacementReport {
   std::vector<std::string> used;  // providers that run at least one node, in request order
   std::map<std::string, int> nodes_per_provider;
   std::vector<NodePlacement> nodes;
-  TransferCounts transfers;  // filled by whoever runs the session (see ExecutionProvider::transfers)
+  TransferCounts transfers;  // every provider's ExecutionProvider::transfers(), summed by
+                             // Session::placement() when it is called
 
   bool has_fallback() const;
   // Distinct fallback reasons, e.g. ["cuda: no CUDA device (built without CUDA)"].

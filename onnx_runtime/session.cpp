@@ -1142,7 +1142,20 @@ std::vector<Session::NodeProfile> Session::profile() const { return impl_->node_
 Session::OptimizationReport Session::optimization_report() const { return impl_->optimization; }
 
 const Model& Session::model() const { return impl_->model; }
-const PlacementReport& Session::placement() const { return impl_->report; }
+const PlacementReport& Session::placement() const {
+  // The device providers count their boundary copies as they make them; the report carries
+  // the totals so far (weights uploaded once, inputs and outputs of every run).
+  TransferCounts& t = impl_->report.transfers;
+  t = TransferCounts{};
+  for (const auto& p : impl_->providers) {
+    const TransferCounts c = p->transfers();
+    t.host_to_device += c.host_to_device;
+    t.device_to_host += c.device_to_host;
+    t.bytes_host_to_device += c.bytes_host_to_device;
+    t.bytes_device_to_host += c.bytes_device_to_host;
+  }
+  return impl_->report;
+}
 
 std::vector<ValueInfo> Session::input_infos() const {
   std::vector<ValueInfo> out;

@@ -45,6 +45,12 @@ TEST_P(CudaBundleParity, LogitsMatchTheReferenceProvider) {
   Session c(load_model(onnx), on_cuda);
   Session r(load_model(onnx), on_reference);
   EXPECT_EQ(c.placement().used.front(), "cuda");
+  // The shared passes fused the graph for cuda: its fused attention runs there.
+  int fused_on_cuda = 0;
+  for (const NodePlacement& n : c.placement().nodes) {
+    fused_on_cuda += n.op_type == "Attention" && n.provider == "cuda";
+  }
+  EXPECT_GT(fused_on_cuda, 0);
   for (const auto& [batch, seq] : std::vector<std::pair<int64_t, int64_t>>{{1, 128}, {3, 17}}) {
     SCOPED_TRACE(::testing::Message() << "batch=" << batch << " seq=" << seq);
     auto feeds = [&] {

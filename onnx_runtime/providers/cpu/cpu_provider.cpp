@@ -1,7 +1,6 @@
 #include "onnx_runtime/providers/cpu/cpu_provider.h"
 
 #include <fmt/format.h>
-#include <spdlog/spdlog.h>
 
 #include <set>
 
@@ -77,20 +76,11 @@ KernelFn CpuProvider::create_kernel(const Node& node) const {
 }
 
 void CpuProvider::optimize(Graph& graph) {
-  pass_counts_.clear();
-  const auto run = [&](const char* name, int rewrites) {
-    pass_counts_.push_back({name, rewrites});
-    spdlog::debug("cpu pass {}: {} rewrites", name, rewrites);
-  };
-  run("fuse_dynamic_quantize_matmul", cpu::fuse_dynamic_quantize_matmul(graph, name()));
-  run("fold_constants", cpu::fold_constants(graph, reference_));
-  run("fuse_rms_norm", cpu::fuse_rms_norm(graph));
-  run("fuse_gelu", cpu::fuse_gelu(graph));
-  run("fuse_silu", cpu::fuse_silu(graph));
-  run("fuse_rope", cpu::fuse_rope(graph));
-  run("fuse_attention", cpu::fuse_attention(graph));
-  run("fuse_matmul", cpu::fuse_matmul(graph));
-  run("remove_dead_nodes", cpu::remove_dead_nodes(graph));
+  pass_counts_ = {
+      {"fuse_dynamic_quantize_matmul", cpu::fuse_dynamic_quantize_matmul(graph, name())}};
+  for (auto& pc : cpu::run_fusion_passes(graph, name(), reference_)) {
+    pass_counts_.push_back(std::move(pc));
+  }
 }
 
 }  // namespace bog::runtime

@@ -54,6 +54,14 @@ int64_t dims_product(const Shape& shape, size_t begin, size_t end);
 std::vector<int64_t> strides_of(const Shape& shape);
 // Numpy broadcast of two shapes; Error(kInvalidModel) when they cannot broadcast.
 Shape broadcast_pair(const Shape& a, const Shape& b, const Node& node);
+// ONNX Reshape's target shape for `from` (0 copies a dim unless allow_zero, one -1 is
+// inferred); Error(kInvalidModel) naming `node` when invalid or the element count differs.
+Shape reshape_to(const Shape& from, const std::vector<int64_t>& spec, bool allow_zero,
+                 const Node& node);
+// Row-major C[M,N] = alpha op(A) op(B) + beta C through cuBLAS (op: transpose when ta/tb; A is
+// [M,K] or [K,M], B [K,N] or [N,K]). TF32 as the context allows.
+void gemm_rowmajor(const OpEnv& env, const Node& node, const float* a, const float* b, float* c,
+                   int64_t m, int64_t n, int64_t k, bool ta, bool tb, float alpha, float beta);
 // Error(kUnsupported) above kMaxRank.
 void require_rank(int64_t rank, const Node& node);
 // A device int set to 0, for kernels that report bad input (an index out of range).
@@ -66,5 +74,9 @@ void register_matmul_ops(KernelRegistry& registry, const OpEnv* env);
 void register_normalization_ops(KernelRegistry& registry, const OpEnv* env);
 void register_tensor_ops(KernelRegistry& registry, const OpEnv* env);
 void register_rotary_ops(KernelRegistry& registry, const OpEnv* env);
+// The fused node types (domain bog.cpu) of the shared graph passes (cpu/passes).
+void register_fused_matmul_ops(KernelRegistry& registry, const OpEnv* env);
+void register_attention_ops(KernelRegistry& registry, const OpEnv* env);
+void register_fused_row_ops(KernelRegistry& registry, const OpEnv* env);
 
 }  // namespace bog::runtime::cuda

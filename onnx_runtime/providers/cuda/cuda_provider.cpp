@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "common/error.h"
+#include "onnx_runtime/providers/cpu/passes/passes.h"
 #include "onnx_runtime/providers/cuda/cuda_context.h"
 #include "onnx_runtime/providers/cuda/cuda_ops.h"
 #include "onnx_runtime/providers/cuda/cuda_probe.h"
@@ -27,6 +28,9 @@ CudaProvider::CudaProvider(bool allow_tf32)
   cuda::register_normalization_ops(registry_, env_.get());
   cuda::register_tensor_ops(registry_, env_.get());
   cuda::register_rotary_ops(registry_, env_.get());
+  cuda::register_fused_matmul_ops(registry_, env_.get());
+  cuda::register_attention_ops(registry_, env_.get());
+  cuda::register_fused_row_ops(registry_, env_.get());
 }
 
 CudaProvider::~CudaProvider() = default;
@@ -50,7 +54,10 @@ void CudaProvider::record(const Graph& graph) {
   }
 }
 
-void CudaProvider::optimize(Graph& graph) { record(graph); }
+void CudaProvider::optimize(Graph& graph) {
+  pass_counts_ = cpu::run_fusion_passes(graph, name(), reference_);
+  record(graph);
+}
 
 KernelFn CudaProvider::create_kernel(const Node& node) const {
   if (!available()) {

@@ -9,6 +9,7 @@
 
 #include "onnx_runtime/execution_provider.h"
 #include "onnx_runtime/kernel.h"
+#include "onnx_runtime/providers/reference/reference_provider.h"
 
 namespace bog::runtime {
 
@@ -28,10 +29,12 @@ class CudaProvider : public ExecutionProvider {
   bool available() const override { return reason_.empty(); }
   std::string unavailable_reason() const override { return reason_; }
   Claim claims(const Node& node) const override;
-  // No fusions yet (the fused node types of the cpu passes are pending). Records the graph's
-  // initializers (uploaded once, then kept on the device) and its outputs (handed back on the
-  // host, so callers never see a device tensor).
+  // Runs the shared fusion passes (cpu/passes, run_fusion_passes) over the nodes placed on
+  // cuda, so they become the same fused bog.cpu node types the cpu provider runs; then records
+  // the graph's initializers (uploaded once, then kept on the device) and its outputs (handed
+  // back on the host, so callers never see a device tensor).
   void optimize(Graph& graph) override;
+  std::vector<PassCount> pass_counts() const override { return pass_counts_; }
   KernelFn create_kernel(const Node& node) const override;
 
   Device device() const override { return Device::kCuda; }
@@ -51,6 +54,8 @@ class CudaProvider : public ExecutionProvider {
   std::unique_ptr<cuda::OpEnv> env_;
   KernelRegistry registry_;
   std::set<std::string> host_outputs_;  // graph (and subgraph) outputs
+  std::vector<PassCount> pass_counts_;
+  ReferenceProvider reference_;  // folds constants in the passes
 };
 
 }  // namespace bog::runtime

@@ -175,15 +175,20 @@ void compute_gemm(KernelContext& ctx, const OpEnv& env) {
     if (beta == 0.0f) check_cuda(cudaMemsetAsync(y.raw(), 0, y.nbytes(), stream), "Gemm zero fill");
     return;
   }
-  check_cublas(cublasSgemm(handle(env), tb ? CUBLAS_OP_T : CUBLAS_OP_N,
-                           ta ? CUBLAS_OP_T : CUBLAS_OP_N, to_int(n, node), to_int(m, node),
-                           to_int(k, node), &alpha, b.data<float>(), to_int(tb ? k : n, node),
-                           a.data<float>(), to_int(ta ? m : k, node), &beta, y.data<float>(),
-                           to_int(n, node)),
-               node);
+  gemm_rowmajor(env, node, a.data<float>(), b.data<float>(), y.data<float>(), m, n, k, ta, tb,
+                alpha, beta);
 }
 
 }  // namespace
+
+void gemm_rowmajor(const OpEnv& env, const Node& node, const float* a, const float* b, float* c,
+                   int64_t m, int64_t n, int64_t k, bool ta, bool tb, float alpha, float beta) {
+  check_cublas(
+      cublasSgemm(handle(env), tb ? CUBLAS_OP_T : CUBLAS_OP_N, ta ? CUBLAS_OP_T : CUBLAS_OP_N,
+                  to_int(n, node), to_int(m, node), to_int(k, node), &alpha, b,
+                  to_int(tb ? k : n, node), a, to_int(ta ? m : k, node), &beta, c, to_int(n, node)),
+      node);
+}
 
 void register_matmul_ops(KernelRegistry& r, const OpEnv* env) {
   r.add({"MatMul", "", 1, 1 << 20, [env](KernelContext& k) { compute_matmul(k, *env); }});

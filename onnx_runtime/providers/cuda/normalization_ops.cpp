@@ -37,7 +37,7 @@ void compute_norm(KernelContext& k, const OpEnv& env, bool rms) {
   }
   Tensor& y = allocate_output(k, env, 0, DType::kFloat32, x.shape());
   if (rms) {
-    launch_rms_norm(x.data<float>(), scale, y.data<float>(), rows, cols, eps, env.ctx->stream());
+    launch_rms_norm(x.data<float>(), scale, 1, y.data<float>(), rows, cols, eps, env.ctx->stream());
     check_launch("RMSNormalization");
     return;
   }

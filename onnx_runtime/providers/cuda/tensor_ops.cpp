@@ -22,47 +22,9 @@ int elem_size(const Tensor& t, const Node& node) {
 void set_view(KernelContext& k, const Tensor& x, Shape shape) { k.set_output(0, x.view(std::move(shape))); }
 
 void compute_reshape(KernelContext& k, const OpEnv& env) {
-  const Node& node = k.node();
   const Tensor& x = k.input(0);
-  const std::vector<int64_t> spec = read_ints(k, env, 1);
-  const bool allow_zero = node.attr_int("allowzero", 0) != 0;
-  Shape out(spec.size());
-  int64_t known = 1;
-  int infer = -1;
-  for (size_t i = 0; i < spec.size(); ++i) {
-    int64_t d = spec[i];
-    if (d == 0 && !allow_zero) {
-      if (static_cast<int64_t>(i) >= x.rank()) {
-        throw Error(ErrorCategory::kInvalidModel,
-                    fmt::format("Reshape node '{}': 0 at position {} but input has rank {}",
-                                node.name, i, x.rank()));
-      }
-      d = x.dim(static_cast<int64_t>(i));
-    }
-    if (d == -1) {
-      if (infer >= 0) {
-        throw Error(ErrorCategory::kInvalidModel,
-                    fmt::format("Reshape node '{}': more than one -1 in the shape", node.name));
-      }
-      infer = static_cast<int>(i);
-      continue;
-    }
-    if (d < 0) {
-      throw Error(ErrorCategory::kInvalidModel,
-                  fmt::format("Reshape node '{}': invalid dimension {}", node.name, d));
-    }
-    out[i] = d;
-    known *= d;
-  }
-  if (infer >= 0) {
-    if (known == 0 || x.numel() % known != 0) {
-      throw Error(ErrorCategory::kInvalidModel,
-                  fmt::format("Reshape node '{}': cannot infer -1 for {} elements into {}",
-                              node.name, x.numel(), shape_to_string(spec)));
-    }
-    out[static_cast<size_t>(infer)] = x.numel() / known;
-  }
-  set_view(k, x, std::move(out));  // view() rejects a numel mismatch
+  const bool allow_zero = k.node().attr_int("allowzero", 0) != 0;
+  set_view(k, x, reshape_to(x.shape(), read_ints(k, env, 1), allow_zero, k.node()));
 }
 
 std::vector<int64_t> axes_of(const KernelContext& k, const OpEnv& env) {
@@ -324,6 +286,54 @@ void compute_gather(KernelContext& k, const OpEnv& env) {
 }
 
 }  // namespace
+
+Shape reshape_to(const Shape& from, const std::vector<int64_t>& spec, bool allow_zero,
+                 const Node& node) {
+  const int64_t numel = dims_product(from, 0, from.size());
+  Shape out(spec.size());
+  int64_t known = 1;
+  int infer = -1;
+  for (size_t i = 0; i < spec.size(); ++i) {
+    int64_t d = spec[i];
+    if (d == 0 && !allow_zero) {
+      if (i >= from.size()) {
+        throw Error(ErrorCategory::kInvalidModel,
+                    fmt::format("{} node '{}': 0 at position {} but input has rank {}",
+                                node.op_type, node.name, i, from.size()));
+      }
+      d = from[i];
+    }
+    if (d == -1) {
+      if (infer >= 0) {
+        throw Error(
+            ErrorCategory::kInvalidModel,
+            fmt::format("{} node '{}': more than one -1 in the shape", node.op_type, node.name));
+      }
+      infer = static_cast<int>(i);
+      continue;
+    }
+    if (d < 0) {
+      throw Error(ErrorCategory::kInvalidModel,
+                  fmt::format("{} node '{}': invalid dimension {}", node.op_type, node.name, d));
+    }
+    out[i] = d;
+    known *= d;
+  }
+  if (infer >= 0) {
+    if (known == 0 || numel % known != 0) {
+      throw Error(ErrorCategory::kInvalidModel,
+                  fmt::format("{} node '{}': cannot infer -1 for {} elements into {}", node.op_type,
+                              node.name, numel, shape_to_string(spec)));
+    }
+    out[static_cast<size_t>(infer)] = numel / known;
+  }
+  if (dims_product(out, 0, out.size()) != numel) {
+    throw Error(ErrorCategory::kInvalidModel,
+                fmt::format("{} node '{}': cannot reshape {} into {}", node.op_type, node.name,
+                            shape_to_string(from), shape_to_string(spec)));
+  }
+  return out;
+}
 
 void register_tensor_ops(KernelRegistry& r, const OpEnv* env) {
   r.add({"Reshape", "", 5, 1 << 20, [env](KernelContext& k) { compute_reshape(k, *env); }});

@@ -1,7 +1,11 @@
-// The cpu provider's graph passes, run in this order by CpuProvider::optimize. Each rewrites
-// only nodes placed on "cpu", returns its number of rewrites, and keeps the graph
-// topologically sorted: a fused node takes the slot of the last node it replaces.
+// The cpu provider's graph passes, run in this order by run_fusion_passes (CpuProvider and
+// CudaProvider::optimize). Each rewrites only nodes placed on "cpu", returns its number of
+// rewrites, and keeps the graph topologically sorted: a fused node takes the slot of the last
+// node it replaces.
 #pragma once
+
+#include <string>
+#include <vector>
 
 #include "onnx_runtime/execution_provider.h"
 #include "onnx_runtime/graph.h"
@@ -18,5 +22,12 @@ int fuse_rope(Graph& graph);       // fuse_rope.cpp
 int fuse_attention(Graph& graph);  // fuse_attention.cpp
 int fuse_matmul(Graph& graph);     // fuse_matmul.cpp
 int remove_dead_nodes(Graph& graph);
+
+// Every pass above, in order, over the nodes placed on `provider` (pipeline.cpp): the one entry
+// point of the fusions, so the cpu and cuda providers produce the same fused (bog.cpu) node
+// types. Fused nodes are placed on `provider`. `evaluator` folds constants.
+std::vector<ExecutionProvider::PassCount> run_fusion_passes(Graph& graph,
+                                                            const std::string& provider,
+                                                            const ExecutionProvider& evaluator);
 
 }  // namespace bog::runtime::cpu

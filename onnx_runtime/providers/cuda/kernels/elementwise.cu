@@ -1,6 +1,6 @@
 // Elementwise and data-movement kernels of the cuda provider: unary math, broadcasting binary
-// arithmetic, strided copies (Transpose/Expand/Slice/Concat) and Gather. Grid-stride loops, so
-// any n runs with a bounded grid.
+// arithmetic, FusedMatMul's epilogue, strided copies (Transpose/Expand/Slice/Concat) and Gather.
+// Grid-stride loops, so any n runs with a bounded grid.
 #include <cuda_runtime.h>
 
 #include "onnx_runtime/providers/cuda/kernels/launch.h"
@@ -31,6 +31,10 @@ __device__ float apply_unary(UnaryOp op, float x) {
     case UnaryOp::kGelu: return 0.5f * x * (1.0f + erff(x * 0.70710678118654752f));
     case UnaryOp::kGeluTanh:
       return 0.5f * x * (1.0f + tanhf(0.7978845608028654f * (x + 0.044715f * x * x * x)));
+    case UnaryOp::kSilu:
+      return x / (1.0f + expf(-x));
+    case UnaryOp::kIdentity:
+      return x;
   }
   return x;
 }
@@ -74,6 +78,24 @@ __global__ void binary_kernel(BinaryOp op, const float* a, const float* b, float
     int64_t ib = 0;
     walk_offsets(w, i, ia, ib);
     y[i] = apply_binary(op, a[ia], b[ib]);
+  }
+}
+
+__global__ void epilogue_kernel(float* y, int64_t n, int64_t cols, const float* bias, UnaryOp act,
+                                const float* multiplier, const float* residual, StridedWalk w) {
+  for (int64_t i = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; i < n;
+       i += int64_t{blockDim.x} * gridDim.x) {
+    float v = y[i];
+    if (bias != nullptr) v += bias[i % cols];
+    v = apply_unary(act, v);
+    if (multiplier != nullptr) v *= multiplier[i];
+    if (residual != nullptr) {
+      int64_t r = 0;
+      int64_t unused = 0;
+      walk_offsets(w, i, r, unused);
+      v += residual[r];
+    }
+    y[i] = v;
   }
 }
 
@@ -127,6 +149,15 @@ void launch_binary(BinaryOp op, const float* a, const float* b, float* y, int64_
   if (n == 0) return;
   binary_kernel<<<blocks_for(n), kThreads, 0, static_cast<cudaStream_t>(stream)>>>(op, a, b, y,
                                                                                    n, walk);
+}
+
+void launch_epilogue(float* y, int64_t rows, int64_t cols, const float* bias, UnaryOp act,
+                     const float* multiplier, const float* residual,
+                     const StridedWalk& residual_walk, void* stream) {
+  const int64_t n = rows * cols;
+  if (n == 0) return;
+  epilogue_kernel<<<blocks_for(n), kThreads, 0, static_cast<cudaStream_t>(stream)>>>(
+      y, n, cols, bias, act, multiplier, residual, residual_walk);
 }
 
 void launch_strided_copy(const void* src, void* dst, int elem_size, int64_t n,

@@ -23,7 +23,7 @@ struct StridedWalk {
 };
 
 enum class UnaryOp { kNeg, kAbs, kSqrt, kReciprocal, kExp, kLog, kTanh, kSigmoid, kRelu, kErf,
-                     kGelu, kGeluTanh };
+                     kGelu, kGeluTanh, kSilu, kIdentity };
 enum class BinaryOp { kAdd, kSub, kMul, kDiv, kPow };
 
 void launch_unary(UnaryOp op, const float* x, float* y, int64_t n, void* stream);
@@ -31,6 +31,13 @@ void launch_unary(UnaryOp op, const float* x, float* y, int64_t n, void* stream)
 // walk.dst_strides (both read-only here), y is contiguous.
 void launch_binary(BinaryOp op, const float* a, const float* b, float* y, int64_t n,
                    const StridedWalk& walk, void* stream);
+// FusedMatMul's epilogue on the GEMM result y [rows, cols] in place:
+//   y = act(y + bias[col]) * multiplier[i] + residual[walk(i)]
+// bias, multiplier and residual may be null; residual_walk.src_strides give the residual's
+// (broadcast) offsets over y's shape.
+void launch_epilogue(float* y, int64_t rows, int64_t cols, const float* bias, UnaryOp act,
+                     const float* multiplier, const float* residual,
+                     const StridedWalk& residual_walk, void* stream);
 // Copies n elements of elem_size bytes (1, 2, 4 or 8) along `walk`: Transpose, Expand, Slice,
 // Concat.
 void launch_strided_copy(const void* src, void* dst, int elem_size, int64_t n,
@@ -49,9 +56,10 @@ void launch_widen_indices(const int32_t* in, int64_t* out, int64_t n, void* stre
 void launch_layer_norm(const float* x, const float* scale, const float* bias, float* y,
                        float* mean, float* inv_std, int64_t rows, int64_t cols, float eps,
                        void* stream);
-// RMSNorm: y = x / sqrt(mean(x^2) + eps) * scale.
-void launch_rms_norm(const float* x, const float* scale, float* y, int64_t rows, int64_t cols,
-                     float eps, void* stream);
+// RMSNorm: y = x / sqrt(mean(x^2) + eps) * scale[c * scale_stride]: scale_stride 1 is one
+// scale per feature, 0 one scale for all; a null scale is 1.
+void launch_rms_norm(const float* x, const float* scale, int64_t scale_stride, float* y,
+                     int64_t rows, int64_t cols, float eps, void* stream);
 // Softmax (or LogSoftmax) along the middle axis of [outer, axis_dim, inner].
 void launch_softmax(const float* x, float* y, int64_t outer, int64_t axis_dim, int64_t inner,
                     bool log, void* stream);
@@ -68,5 +76,35 @@ struct RotaryShape {
 void launch_rotary(const float* x, const float* cos_cache, const float* sin_cache,
                    const int64_t* position_ids, float* y, const RotaryShape& shape,
                    int* error_flag, void* stream);
+
+// Rope (bog.cpu, rotate-half): x viewed as [lead..., D] with rows = numel / D;
+//   y[:h] = x[:h] cos[:h] - x[h:] sin[:h],  y[h:] = x[h:] cos[h:] + x[:h] sin[h:]   (h = D/2)
+// Row r (index idx[] over `dims`) reads table rows sum(idx[a] * *_strides[a]) (0: broadcast).
+struct RopeShape {
+  int lead_rank = 0;  // rank of x - 1
+  int64_t dims[kMaxRank] = {};
+  int64_t cos_strides[kMaxRank] = {};
+  int64_t sin_strides[kMaxRank] = {};
+  int64_t rows = 0, d = 0;
+};
+void launch_rope_halves(const float* x, const float* cos, const float* sin, float* y,
+                        const RopeShape& shape, void* stream);
+
+// Attention (bog.cpu): out = softmax(q kᵀ scale + bias) v per (batch, head), query head h
+// reading KV head h / group (v: h / v_group). Bias strides (elements) over [B, H, Tq, Tk], 0 on
+// broadcast axes; bias may be null. k is [B, Hkv, Tk, D], or Kᵀ [B, Hkv, D, Tk] with
+// k_transposed. out is [B, H, Tq, Dv], or [B, Tq, H, Dv] when merged.
+struct AttentionShape {
+  int64_t batch = 0, heads = 0, kv_heads = 0, v_heads = 0, tq = 0, tk = 0, d = 0, dv = 0;
+  int64_t bias_sb = 0, bias_sh = 0, bias_sq = 0, bias_sk = 0;
+  float scale = 1.0f;
+  bool k_transposed = false;
+  bool merged = false;
+};
+// Floats of one query row plus its scores that fit the 48 KiB of shared memory a block gets
+// without opting in (longer rows are an unsupported error, never a failed launch).
+inline constexpr int64_t kAttentionMaxSharedFloats = 12000;
+void launch_attention(const float* q, const float* k, const float* v, const float* bias, float* out,
+                      const AttentionShape& shape, void* stream);
 
 }  // namespace bog::runtime::cuda

@@ -2,34 +2,13 @@
 // One block per row; partial sums in fp32, combined with warp shuffles then shared memory.
 #include <cuda_runtime.h>
 
+#include "onnx_runtime/providers/cuda/kernels/block_reduce.cuh"
 #include "onnx_runtime/providers/cuda/kernels/launch.h"
 
 namespace bog::runtime::cuda {
 namespace {
 
 constexpr int kThreads = 256;
-
-enum class Combine { kSum, kMax };
-
-// Reduces v over the block; every thread gets the result.
-template <Combine kOp>
-__device__ float block_reduce(float v) {
-  __shared__ float partial[kThreads / 32];
-  for (int off = 16; off > 0; off /= 2) {
-    const float o = __shfl_xor_sync(0xffffffffu, v, off);
-    v = kOp == Combine::kSum ? v + o : fmaxf(v, o);
-  }
-  const int lane = threadIdx.x % 32;
-  const int warp = threadIdx.x / 32;
-  if (lane == 0) partial[warp] = v;
-  __syncthreads();
-  float r = kOp == Combine::kSum ? 0.0f : -INFINITY;
-  for (int w = 0; w < kThreads / 32; ++w) {
-    r = kOp == Combine::kSum ? r + partial[w] : fmaxf(r, partial[w]);
-  }
-  __syncthreads();  // partial is reused by the next reduction
-  return r;
-}
 
 __global__ void layer_norm_kernel(const float* x, const float* scale, const float* bias,
                                   float* y, float* mean_out, float* inv_std_out, int64_t cols,
@@ -38,14 +17,14 @@ __global__ void layer_norm_kernel(const float* x, const float* scale, const floa
   float* out = y + blockIdx.x * cols;
   float s = 0.0f;
   for (int64_t c = threadIdx.x; c < cols; c += blockDim.x) s += row[c];
-  const float mean = block_reduce<Combine::kSum>(s) / static_cast<float>(cols);
+  const float mean = block_reduce<Combine::kSum, kThreads>(s) / static_cast<float>(cols);
   // Two passes (mean, then squared deviations): no cancellation as in E[x^2] - E[x]^2.
   float q = 0.0f;
   for (int64_t c = threadIdx.x; c < cols; c += blockDim.x) {
     const float d = row[c] - mean;
     q += d * d;
   }
-  const float var = block_reduce<Combine::kSum>(q) / static_cast<float>(cols);
+  const float var = block_reduce<Combine::kSum, kThreads>(q) / static_cast<float>(cols);
   const float inv = rsqrtf(var + eps);
   for (int64_t c = threadIdx.x; c < cols; c += blockDim.x) {
     const float v = (row[c] - mean) * inv * scale[c];
@@ -57,14 +36,17 @@ __global__ void layer_norm_kernel(const float* x, const float* scale, const floa
   }
 }
 
-__global__ void rms_norm_kernel(const float* x, const float* scale, float* y, int64_t cols,
-                                float eps) {
+__global__ void rms_norm_kernel(const float* x, const float* scale, int64_t scale_stride, float* y,
+                                int64_t cols, float eps) {
   const float* row = x + blockIdx.x * cols;
   float* out = y + blockIdx.x * cols;
   float q = 0.0f;
   for (int64_t c = threadIdx.x; c < cols; c += blockDim.x) q += row[c] * row[c];
-  const float inv = rsqrtf(block_reduce<Combine::kSum>(q) / static_cast<float>(cols) + eps);
-  for (int64_t c = threadIdx.x; c < cols; c += blockDim.x) out[c] = row[c] * inv * scale[c];
+  const float inv =
+      rsqrtf(block_reduce<Combine::kSum, kThreads>(q) / static_cast<float>(cols) + eps);
+  for (int64_t c = threadIdx.x; c < cols; c += blockDim.x) {
+    out[c] = row[c] * inv * (scale != nullptr ? scale[c * scale_stride] : 1.0f);
+  }
 }
 
 // Block b handles the row (outer = b / inner, inner = b % inner) whose elements are `inner`
@@ -77,10 +59,10 @@ __global__ void softmax_kernel(const float* x, float* y, int64_t axis_dim, int64
   float* out = y + o * axis_dim * inner + in;
   float m = -INFINITY;
   for (int64_t c = threadIdx.x; c < axis_dim; c += blockDim.x) m = fmaxf(m, row[c * inner]);
-  m = block_reduce<Combine::kMax>(m);
+  m = block_reduce<Combine::kMax, kThreads>(m);
   float s = 0.0f;
   for (int64_t c = threadIdx.x; c < axis_dim; c += blockDim.x) s += expf(row[c * inner] - m);
-  s = block_reduce<Combine::kSum>(s);
+  s = block_reduce<Combine::kSum, kThreads>(s);
   const float log_s = logf(s);
   for (int64_t c = threadIdx.x; c < axis_dim; c += blockDim.x) {
     const float z = row[c * inner] - m;
@@ -99,11 +81,11 @@ void launch_layer_norm(const float* x, const float* scale, const float* bias, fl
                                                           cols, eps);
 }
 
-void launch_rms_norm(const float* x, const float* scale, float* y, int64_t rows, int64_t cols,
-                     float eps, void* stream) {
+void launch_rms_norm(const float* x, const float* scale, int64_t scale_stride, float* y,
+                     int64_t rows, int64_t cols, float eps, void* stream) {
   if (rows == 0 || cols == 0) return;
-  rms_norm_kernel<<<static_cast<unsigned>(rows), kThreads, 0,
-                    static_cast<cudaStream_t>(stream)>>>(x, scale, y, cols, eps);
+  rms_norm_kernel<<<static_cast<unsigned>(rows), kThreads, 0, static_cast<cudaStream_t>(stream)>>>(
+      x, scale, scale_stride, y, cols, eps);
 }
 
 void launch_softmax(const float* x, float* y, int64_t outer, int64_t axis_dim, int64_t inner,

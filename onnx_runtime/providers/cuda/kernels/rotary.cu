@@ -1,5 +1,6 @@
-// ONNX RotaryEmbedding (opset 23) on the device: rotates the first `rot` features of each head
-// by the angle whose cos/sin the caches hold; features past `rot` pass through.
+// Rotary embedding on the device. ONNX RotaryEmbedding (opset 23): rotates the first `rot`
+// features of each head by the angle whose cos/sin the caches hold; features past `rot` pass
+// through. Rope (bog.cpu): the rotate-half form with full-width, broadcast cos/sin tables.
 #include <cuda_runtime.h>
 
 #include "onnx_runtime/providers/cuda/kernels/launch.h"
@@ -46,7 +47,39 @@ __global__ void rotary_kernel(const float* x, const float* cos_cache, const floa
   }
 }
 
+// One thread per element of x; the row's table offsets come from its leading indices.
+__global__ void rope_halves_kernel(const float* x, const float* cos, const float* sin, float* y,
+                                   RopeShape r) {
+  const int64_t n = r.rows * r.d;
+  const int64_t half = r.d / 2;
+  for (int64_t i = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; i < n;
+       i += int64_t{blockDim.x} * gridDim.x) {
+    const int64_t f = i % r.d;
+    int64_t row = i / r.d;
+    int64_t oc = 0;
+    int64_t os = 0;
+    for (int a = r.lead_rank - 1; a >= 0; --a) {
+      const int64_t idx = row % r.dims[a];
+      row /= r.dims[a];
+      oc += idx * r.cos_strides[a];
+      os += idx * r.sin_strides[a];
+    }
+    const float partner = f < half ? -x[i + half] : x[i - half];
+    y[i] = x[i] * cos[oc * r.d + f] + partner * sin[os * r.d + f];
+  }
+}
+
 }  // namespace
+
+void launch_rope_halves(const float* x, const float* cos, const float* sin, float* y,
+                        const RopeShape& shape, void* stream) {
+  const int64_t n = shape.rows * shape.d;
+  if (n == 0) return;
+  int64_t blocks = (n + kThreads - 1) / kThreads;
+  if (blocks > 4096) blocks = 4096;
+  rope_halves_kernel<<<static_cast<unsigned>(blocks), kThreads, 0,
+                       static_cast<cudaStream_t>(stream)>>>(x, cos, sin, y, shape);
+}
 
 void launch_rotary(const float* x, const float* cos_cache, const float* sin_cache,
                    const int64_t* position_ids, float* y, const RotaryShape& shape,
