@@ -57,11 +57,12 @@ conformance: deps
 	  $(BUILD)/bog conformance $(CONFORMANCE_DIR) --expected tests/conformance/expected_pass.txt; \
 	else echo "conformance: $(CONFORMANCE_DIR) not found; skipped"; fi
 
-# libFuzzer on the loader, session creation and one run (clang, ASan+UBSan, its own build folder).
+# libFuzzer on the loader, session creation and one run (clang, ASan+UBSan, its own build folder;
+# the fuzz target never touches a GPU, so the CUDA provider is left out).
 $(FUZZ_BUILD)/build.ninja:
 	CXX=clang++ cmake -S . -B $(FUZZ_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBOG_FUZZ=ON \
 	  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -gline-tables-only" \
-	  -DBOG_NATIVE=OFF -DBOG_CONFORMANCE_DIR=$(CONFORMANCE_CASES) $(CMAKE_FLAGS)
+	  -DBOG_NATIVE=OFF -DBOG_CUDA=OFF -DBOG_CONFORMANCE_DIR=$(CONFORMANCE_CASES) $(CMAKE_FLAGS)
 
 fuzz: deps $(FUZZ_BUILD)/build.ninja
 	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target bog_fuzz_load_run bog_fuzz_seed_corpus
