@@ -767,6 +767,7 @@ class Analysis {
     if (op == "RmsNorm" || op == "Gelu" || op == "Silu") return rowwise(1, node.inputs.size());
     if (op == "Rope") return rowwise(1, 2);
     if (op == "Attention") return attention(node);
+    if (op == "DynamicQuantizeMatMul") no("its activation scale is computed over the whole batch");
     no("fused op not known to keep samples apart");
   }
 

@@ -2,6 +2,7 @@
 # Load-tests `bog serve` with dynamic batching on and off: for each, starts the server on a free
 # loopback port, runs `bog loadtest` (64 connections, 30 s by default) and writes the result
 # to OUT/batching-{on,off}.json. Usage: scripts/serving_loadtest.sh [OUT] [SECONDS] [CONNECTIONS]
+# BOG_SERVE_ARGS adds `bog serve` flags to both runs (e.g. "--max-wait-ms 0").
 set -euo pipefail
 
 out=${1:-runs/serving}
@@ -13,7 +14,8 @@ mkdir -p "$out"
 
 for batching in on off; do
   log="$out/serve-$batching.log"
-  "$bog" serve --bundle "$bundle" --port 0 --batching "$batching" >"$log" 2>&1 &
+  # shellcheck disable=SC2086  # BOG_SERVE_ARGS is a list of flags
+  "$bog" serve --bundle "$bundle" --port 0 --batching "$batching" ${BOG_SERVE_ARGS:-} >"$log" 2>&1 &
   pid=$!
   port=""
   for _ in $(seq 1 600); do
