@@ -1,7 +1,10 @@
 #include "tune/lbfgs.h"
 
+#include <algorithm>
 #include <cmath>
 #include <deque>
+#include <limits>
+#include <vector>
 
 namespace bog::tune {
 
@@ -11,35 +14,88 @@ Objective with_numeric_gradient(std::function<double(const Eigen::VectorXd&)> f,
     grad->resize(x.size());
     Eigen::VectorXd probe = x;
     for (Eigen::Index i = 0; i < x.size(); ++i) {
+      // Divided by the step actually taken: x + h and x - h round to representable values.
       probe[i] = x[i] + h;
+      const double up_x = probe[i];
       const double up = f(probe);
       probe[i] = x[i] - h;
+      const double down_x = probe[i];
       const double down = f(probe);
       probe[i] = x[i];
-      (*grad)[i] = (up - down) / (2 * h);
+      (*grad)[i] = (up - down) / (up_x - down_x);
     }
     return fx;
   };
 }
 
+namespace {
+
+struct Point {
+  Eigen::VectorXd x, g;
+  double f = 0;
+};
+
+// Weak-Wolfe line search along the projected path t -> P(x + t d) (bisection and doubling,
+// Lewis & Overton): sufficient decrease f(t) <= f(0) + c1 g's and curvature g(t)'s >= c2 g's,
+// with s = P(x + t d) - x. It extrapolates past t0 while the slope stays steep, so a short
+// quasi-Newton direction is lengthened instead of being taken as it is. Returns false when no
+// step lowers f; otherwise *out holds the accepted point (the last sufficient-decrease one when
+// the curvature condition cannot be met, e.g. once the path is clamped by the box).
+bool wolfe_search(const Objective& f, const Point& at, const Eigen::VectorXd& d, double t0,
+                  const Eigen::VectorXd& lower, const Eigen::VectorXd& upper, Point* out) {
+  constexpr double kC1 = 1e-4;
+  constexpr double kC2 = 0.9;
+  double lo = 0;
+  double hi = std::numeric_limits<double>::infinity();
+  double t = t0;
+  bool found = false;
+  Eigen::VectorXd previous_x;
+  for (int trial = 0; trial < 60; ++trial) {
+    Point p;
+    p.x = (at.x + t * d).cwiseMax(lower).cwiseMin(upper);
+    const Eigen::VectorXd s = p.x - at.x;
+    if (s.lpNorm<Eigen::Infinity>() == 0) break;  // the step underflowed
+    if (found && p.x == previous_x) break;        // doubling no longer moves: clamped by the box
+    previous_x = p.x;
+    p.f = f(p.x, &p.g);
+    const double slope0 = at.g.dot(s);
+    const bool decrease = std::isfinite(p.f) && p.g.allFinite() && p.f < at.f &&
+                          p.f <= at.f + kC1 * std::min(slope0, 0.0);
+    if (!decrease) {
+      hi = t;
+    } else {
+      *out = std::move(p);
+      found = true;
+      if (out->g.dot(s) >= kC2 * slope0) return true;
+      lo = t;
+    }
+    t = std::isinf(hi) ? 2 * t : 0.5 * (lo + hi);
+    if (hi - lo <= 1e-16 * hi) break;
+  }
+  return found;
+}
+
+}  // namespace
+
 LbfgsResult minimize_lbfgs(const Objective& f, Eigen::VectorXd x0, const Eigen::VectorXd& lower,
                            const Eigen::VectorXd& upper, int max_iterations, int memory) {
-  auto project = [&](Eigen::VectorXd v) { return v.cwiseMax(lower).cwiseMin(upper); };
-  Eigen::VectorXd x = project(std::move(x0));
-  Eigen::VectorXd g;
-  double fx = f(x, &g);
+  Point cur;
+  cur.x = x0.cwiseMax(lower).cwiseMin(upper);
+  cur.f = f(cur.x, &cur.g);
   std::deque<Eigen::VectorXd> s_hist, y_hist;
   LbfgsResult result;
   int it = 0;
   for (; it < max_iterations; ++it) {
-    if (!std::isfinite(fx) || !g.allFinite()) break;
+    if (!std::isfinite(cur.f) || !cur.g.allFinite()) break;
+    const Eigen::VectorXd& x = cur.x;
+    const Eigen::VectorXd& g = cur.g;
     // Variables pinned at a bound with the gradient pushing outward take no part in the step.
     Eigen::VectorXd free_g = g;
     for (Eigen::Index i = 0; i < x.size(); ++i) {
       if ((x[i] <= lower[i] && g[i] > 0) || (x[i] >= upper[i] && g[i] < 0)) free_g[i] = 0;
     }
     if (free_g.lpNorm<Eigen::Infinity>() < 1e-9) break;
-    // Two-loop recursion: d = -H g.
+    // Two-loop recursion: d = -H g, H0 = (s'y / y'y) I from the newest pair.
     Eigen::VectorXd q = free_g;
     const size_t m = s_hist.size();
     std::vector<double> alpha(m);
@@ -58,38 +114,28 @@ LbfgsResult minimize_lbfgs(const Objective& f, Eigen::VectorXd x0, const Eigen::
     for (Eigen::Index i = 0; i < x.size(); ++i) {
       if (free_g[i] == 0) d[i] = 0;
     }
-    if (d.dot(g) >= 0) {  // not a descent direction: restart from steepest descent
+    if (m == 0 || d.dot(g) >= 0) {  // no model, or not a descent direction: steepest descent
       s_hist.clear();
       y_hist.clear();
       d = -free_g;
     }
-    double step = 1.0;
-    Eigen::VectorXd x_new, g_new;
-    double f_new = fx;
-    bool moved = false;
-    for (int ls = 0; ls < 30; ++ls) {
-      x_new = project(x + step * d);
-      f_new = f(x_new, &g_new);
-      if (std::isfinite(f_new) && f_new <= fx + 1e-4 * g.dot(x_new - x)) {
-        moved = true;
-        break;
-      }
-      step *= 0.5;
-    }
-    if (!moved) {
+    // A quasi-Newton step is tried at unit length; steepest descent first at length 1.
+    const double t0 = s_hist.empty() ? 1.0 / std::max(1.0, d.norm()) : 1.0;
+    Point next;
+    if (!wolfe_search(f, cur, d, t0, lower, upper, &next)) {
       if (s_hist.empty()) break;
       // A stale curvature model can point nowhere useful: retry from steepest descent.
       s_hist.clear();
       y_hist.clear();
       continue;
     }
-    const Eigen::VectorXd s = x_new - x;
-    const Eigen::VectorXd y = g_new - g;
-    const double improvement = fx - f_new;
-    x = x_new;
-    g = g_new;
-    fx = f_new;
-    if (s.dot(y) > 1e-12) {
+    const Eigen::VectorXd s = next.x - cur.x;
+    const Eigen::VectorXd y = next.g - cur.g;
+    const double improvement = cur.f - next.f;
+    cur = std::move(next);
+    // Only pairs with positive curvature keep H positive definite (Wolfe steps always qualify
+    // on the unclamped path).
+    if (s.dot(y) > 1e-10 * s.norm() * y.norm()) {
       s_hist.push_back(s);
       y_hist.push_back(y);
       if (static_cast<int>(s_hist.size()) > memory) {
@@ -97,13 +143,14 @@ LbfgsResult minimize_lbfgs(const Objective& f, Eigen::VectorXd x0, const Eigen::
         y_hist.pop_front();
       }
     }
-    if (s.lpNorm<Eigen::Infinity>() < 1e-12 || improvement <= 1e-15 * std::max(1.0, std::abs(fx))) {
+    if (s.lpNorm<Eigen::Infinity>() < 1e-12 ||
+        improvement <= 1e-15 * std::max(1.0, std::abs(cur.f))) {
       ++it;
       break;
     }
   }
-  result.x = x;
-  result.value = fx;
+  result.x = cur.x;
+  result.value = cur.f;
   result.iterations = it;
   return result;
 }

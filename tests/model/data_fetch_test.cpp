@@ -78,8 +78,8 @@ class LoopbackServer {
 };
 #else
 constexpr const char* kNoServer =
-    "cpp-httplib was not found at configure time (Debian: libcpp-httplib-dev); these tests "
-    "serve files from a loopback cpp-httplib server";
+    "cpp-httplib not found at configure time: these tests serve files from a loopback "
+    "cpp-httplib server (Debian: libcpp-httplib-dev)";
 class LoopbackServer {
  public:
   std::string base(const std::string& dir) const { return "http://127.0.0.1:1/" + dir + "/"; }

@@ -10,10 +10,10 @@
 
 #ifdef BOG_HAVE_HTTPLIB
 #include <httplib.h>
+#endif
 
 #include <mutex>
 #include <thread>
-#endif
 
 namespace bog::tune {
 namespace {
@@ -100,14 +100,19 @@ TEST(MlflowBodies, FollowTheRestSchema) {
   EXPECT_NE(check_request("runs/log-batch", {{"run_id", "x"}, {"metrics", {{{"key", "a"}}}}}), "");
 }
 
-#ifdef BOG_HAVE_HTTPLIB
 struct Received {
   std::string endpoint;
   json body;
   std::string problem;
 };
 
+// Without cpp-httplib (see tests/CMakeLists.txt) the test still exists and reports a skip with
+// the reason instead of vanishing from the run.
 TEST(MlflowClient, SendsSchemaValidRequestsForATrackedRun) {
+#ifndef BOG_HAVE_HTTPLIB
+  GTEST_SKIP() << "cpp-httplib not found at configure time: this test runs a loopback "
+                  "cpp-httplib server standing in for MLflow (Debian: libcpp-httplib-dev)";
+#else
   httplib::Server server;
   std::mutex mu;
   std::vector<Received> received;
@@ -176,8 +181,8 @@ TEST(MlflowClient, SendsSchemaValidRequestsForATrackedRun) {
   const json local = json::parse(read_file(dir.path() / "run.json"));
   EXPECT_EQ(local["status"], "FINISHED");
   EXPECT_EQ(local["metrics"].size(), 4u);
-}
 #endif
+}
 
 TEST(RunTracker, KeepsTheLocalRecordWhenTheServerIsDown) {
   cli_test::TempDir dir;
