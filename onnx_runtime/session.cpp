@@ -15,6 +15,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <limits>
 #include <mutex>
 #include <set>
 #include <unordered_map>
@@ -757,6 +758,9 @@ struct Session::Impl {
   // Samples per chunk for these inputs: fixed, remembered, or 0 (measure it on one sample).
   int64_t known_chunk() const {
     if (batch_chunk > 0) return batch_chunk;
+    // With several threads each op is shared between them, and ops on a cache-sized chunk are
+    // too small to share well (measured: whole batches are faster at 2 threads).
+    if (threads > 1) return std::numeric_limits<int64_t>::max();
     for (const ChunkSize& c : chunk_sizes) {
       bool same = c.sample_shapes.size() == top.input_slots.size();
       for (size_t k = 0; k < top.input_slots.size() && same; ++k) {
@@ -769,11 +773,11 @@ struct Session::Impl {
     return 0;
   }
 
-  // Enough samples that one chunk's memory plan fills about the L2 caches of the threads.
+  // Enough samples that one chunk's memory plan fills about one core's L2 cache.
   void remember_chunk(size_t one_sample_bytes) {
     long l2 = sysconf(_SC_LEVEL2_CACHE_SIZE);
     if (l2 <= 0) l2 = 1 << 20;
-    const size_t budget = static_cast<size_t>(l2) * static_cast<size_t>(std::max(1, threads));
+    const size_t budget = static_cast<size_t>(l2);
     ChunkSize c;
     c.chunk =
         static_cast<int64_t>(std::max<size_t>(1, budget / std::max<size_t>(1, one_sample_bytes)));

@@ -26,8 +26,9 @@ struct SessionOptions {
   bool optimize = true;  // run each provider's optimize() passes
   int threads = 1;       // for providers that use threads
   // Batches of a graph whose samples are independent (batch_split.h) run in chunks of this
-  // many samples: -1 sizes them so one chunk's memory plan fits the threads' L2 caches,
-  // 0 never splits. The outputs are those of the whole batch.
+  // many samples: -1 sizes them so one chunk's memory plan fits one core's L2 cache (at one
+  // thread; with more, batches run whole), 0 never splits. The outputs are those of the whole
+  // batch.
   int batch_chunk = -1;
 };
 
