@@ -2,7 +2,8 @@
 # The run behind docs/evidence/ and the README's results: the pipeline on the default bundle
 # (export, check, parity, benchmark matrix, accuracy), then the same side-by-side benchmark for
 # the modern encoder and for the PyTorch-exported classifiers (parity first, as always), then
-# one evidence collect + validate over all of it. Run on an otherwise idle machine.
+# one evidence collect, the quantization report (scripts/quant_report.sh), and validate over all of
+# it. Run on an otherwise idle machine.
 #   scripts/evidence_run.sh [DATA_DIR] [OUT]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,7 +13,7 @@ OUT=${2:-runs/evidence-run}
 rm -rf "$OUT" "$OUT.pipeline-evidence"
 mkdir -p "$OUT"
 
-"$BOG" pipeline --bundle models/agnews-tiny-llama --data "$DATA" --also-eval models/agnews-modern \
+"$BOG" pipeline --bundle models/agnews-tiny-llama --data "$DATA" --also-eval models/agnews-modern models/agnews-tuned \
   --out "$OUT" --evidence "$OUT.pipeline-evidence" --samples 256 --iterations 20 --warmup 2
 
 # The modern encoder: its own export, parity on reference/cpu/ORT, then cpu and ORT side by side.
@@ -34,4 +35,6 @@ for m in bert llama; do
 done
 
 "$BOG" evidence collect --from "$OUT" --out docs/evidence
+# The quantization report (its own run folder) replaces the collect's "no quantized artifact".
+scripts/quant_report.sh "$(dirname "$BOG")" "$DATA"
 "$BOG" evidence validate docs/evidence --readme README.md

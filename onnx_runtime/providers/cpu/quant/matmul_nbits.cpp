@@ -60,7 +60,6 @@ void panel_product(const float* a, int64_t k, int64_t rows, const float* panel, 
     for (int64_t i = 0; i < k; ++i) {
       const float* p = panel + i * kPanel;
       const float x0 = a0[i], x1 = a0[k + i], x2 = a0[2 * k + i], x3 = a0[3 * k + i];
-#pragma omp simd
       for (int64_t j = 0; j < kPanel; ++j) {
         acc[0][j] += x0 * p[j];
         acc[1][j] += x1 * p[j];
@@ -80,7 +79,6 @@ void panel_product(const float* a, int64_t k, int64_t rows, const float* panel, 
     for (int64_t i = 0; i < k; ++i) {
       const float* p = panel + i * kPanel;
       const float x0 = ar[i];
-#pragma omp simd
       for (int64_t j = 0; j < kPanel; ++j) acc[j] += x0 * p[j];
     }
     for (int64_t j = 0; j < cols; ++j) y[r * n + c0 + j] = acc[j] + (bias ? bias[c0 + j] : 0.0f);
