@@ -481,6 +481,12 @@ TEST(TensorKernels, RangeCountsWithCeilAndHandlesNarrowFloats) {
   EXPECT_EQ(to_float(y.data<Float16>()[3]), 1.75f);
   expect_invalid_model(make_node("Range", 3, 1, 11),
                        tensors(ints({}, {0}), ints({}, {4}), ints({}, {0})));
+  // A count past int64 is an error in every dtype, not a conversion the language leaves
+  // undefined (the fuzz target's finding in float32, fuzz/regressions/range_count_overflow.onnx).
+  expect_invalid_model(
+      make_node("Range", 3, 1, 11),
+      tensors(Tensor::from_vector<float>({}, {0.0f}), Tensor::from_vector<float>({}, {3.0e33f}),
+              Tensor::from_vector<float>({}, {1.0f})));
 }
 
 }  // namespace

@@ -59,6 +59,15 @@ void constant_of_shape(KernelContext& ctx) {
   ctx.set_output(0, gather_by_map(*value, shape, map));
 }
 
+// Range's element count as the spec defines it, max(ceil(span / delta), 0). A count past int64
+// (or NaN) has no conversion (found by the fuzz target, in every dtype): rejected.
+int64_t range_count(const Node& node, double span_over_delta) {
+  const double count = std::ceil(span_over_delta);
+  if (std::isnan(count) || count > 9.0e18)
+    fail(node, fmt::format("{} elements is too many", count));
+  return count > 0 ? static_cast<int64_t>(count) : 0;
+}
+
 void range(KernelContext& ctx) {
   const Node& node = ctx.node();
   const Tensor& start_t = ctx.input(0);
@@ -76,11 +85,7 @@ void range(KernelContext& ctx) {
     const float limit = static_cast<float>(element_as_double(limit_t, 0));
     const float delta = static_cast<float>(element_as_double(delta_t, 0));
     if (delta == 0.0f) fail(node, "delta must not be 0");
-    const double count = std::ceil((static_cast<double>(limit) - start) / delta);
-    // A count past int64 (or NaN) has no conversion (found by the fuzz target): reject it.
-    if (std::isnan(count) || count > 9.0e18)
-      fail(node, fmt::format("{} elements is too many", count));
-    const int64_t n = count > 0 ? static_cast<int64_t>(count) : 0;
+    const int64_t n = range_count(node, (static_cast<double>(limit) - start) / delta);
     Tensor& out = ctx.allocate_output(0, start_t.dtype(), {n});
     float v = start;
     for (int64_t i = 0; i < n; ++i) {
@@ -95,10 +100,8 @@ void range(KernelContext& ctx) {
     const T limit = limit_t.data<T>()[0];
     const T delta = delta_t.data<T>()[0];
     if (delta == T{0}) fail(node, "delta must not be 0");
-    // Count as the spec does: max(ceil((limit - start) / delta), 0), in double.
-    const double count = std::ceil((static_cast<double>(limit) - static_cast<double>(start)) /
-                                   static_cast<double>(delta));
-    const int64_t n = count > 0 ? static_cast<int64_t>(count) : 0;
+    const int64_t n = range_count(node, (static_cast<double>(limit) - static_cast<double>(start)) /
+                                            static_cast<double>(delta));
     Tensor& out = ctx.allocate_output(0, start_t.dtype(), {n});
     // Repeated addition, as the spec's Loop-based function definition computes it.
     T v = start;
