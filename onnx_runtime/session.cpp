@@ -773,14 +773,16 @@ struct Session::Impl {
     return 0;
   }
 
-  // Enough samples that one chunk's memory plan fills about one core's L2 cache.
+  // Enough samples that one chunk's memory plan fills about one core's L2 cache (0 bytes: no
+  // plan to go by, batches run whole).
   void remember_chunk(size_t one_sample_bytes) {
     long l2 = sysconf(_SC_LEVEL2_CACHE_SIZE);
     if (l2 <= 0) l2 = 1 << 20;
     const size_t budget = static_cast<size_t>(l2);
     ChunkSize c;
-    c.chunk =
-        static_cast<int64_t>(std::max<size_t>(1, budget / std::max<size_t>(1, one_sample_bytes)));
+    c.chunk = one_sample_bytes == 0
+                  ? std::numeric_limits<int64_t>::max()
+                  : static_cast<int64_t>(std::max<size_t>(1, budget / one_sample_bytes));
     for (const int s : top.input_slots) {
       const Shape& have = top.slots[static_cast<size_t>(s)].tensor.shape();
       c.sample_shapes.emplace_back(have.begin() + 1, have.end());
@@ -829,11 +831,11 @@ struct Session::Impl {
       execute_top_level();
       collect_outputs(start, m, n);
       if (chunk == 0) {
+        // No plan (shapes that depend on data) or nothing in the arena: nothing to keep in
+        // cache, so the rest of such batches runs whole.
         const Plan* plan = find_plan();
-        if (plan == nullptr || plan->disabled || plan->arena.size() == 0) {
-          throw Error(ErrorCategory::kInternal, "no memory plan to size the chunks by");
-        }
-        remember_chunk(plan->arena.size());
+        const bool sized = plan != nullptr && !plan->disabled && plan->arena.size() > 0;
+        remember_chunk(sized ? plan->arena.size() : 0);
         chunk = known_chunk();
       }
       start += m;

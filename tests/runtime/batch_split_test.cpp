@@ -148,6 +148,24 @@ TEST(BatchSplit, SplitRunsGiveTheWholeBatchOutputs) {
   }
 }
 
+TEST(BatchSplit, AGraphWithNothingToPlanRunsWhole) {
+  // x -> Identity -> y: the output is a view of the input, the arena is empty, and there is
+  // nothing to keep in cache: after the one-sample sizing run the rest runs whole, and
+  // splitting stays on (this is not a failure).
+  const auto identity = one_op_model("Identity", [](onnx::NodeProto*) {});
+  Session s = session(identity, -1);
+  ASSERT_TRUE(s.optimization_report().batch_split) << s.optimization_report().batch_split_reason;
+  std::vector<Tensor> in;
+  in.push_back(random_rows(5, 3, 9));
+  for (int rep = 0; rep < 2; ++rep) {
+    std::vector<Tensor> out;
+    s.run(in, out);
+    ASSERT_EQ(out[0].shape(), (Shape{5, 3}));
+    for (int64_t i = 0; i < 15; ++i) EXPECT_EQ(out[0].data<float>()[i], in[0].data<float>()[i]);
+  }
+  EXPECT_TRUE(s.optimization_report().batch_split) << s.optimization_report().batch_split_reason;
+}
+
 TEST(BatchSplit, AFailedSplitRunFallsBackToTheWholeBatch) {
   // y = x + c with c [6, 3]: valid only for a batch of 6 (or 1). The analysis cannot know c's
   // rows follow the batch; chunks of 2 fail, the session runs the 6 rows whole and stops splitting.
