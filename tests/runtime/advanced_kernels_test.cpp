@@ -240,6 +240,28 @@ TEST(AttentionKernel, RejectsHeadCountsThatDoNotGroup) {
   }
 }
 
+// Found by the fuzz target (fuzz/regressions/attention_past_value_shorter.onnx): a past_value
+// with fewer positions than past_key made present_value read past its buffer.
+TEST(AttentionKernel, RejectsPastKeyAndValueOfDifferentLengths) {
+  ReferenceProvider ref;
+  std::vector<Tensor> in;
+  in.push_back(random_tensor({1, 1, 2, 4}, 1));  // q
+  in.push_back(random_tensor({1, 1, 2, 4}, 2));  // k
+  in.push_back(random_tensor({1, 1, 2, 4}, 3));  // v
+  in.push_back(random_tensor({2, 4}, 4));        // mask [Sq, total]; unused by the check
+  in.push_back(random_tensor({1, 1, 3, 4}, 5));  // past_key: 3 positions
+  in.push_back(random_tensor({1, 1, 1, 4}, 6));  // past_value: 1
+  Node node = make_node("Attention", 6, 3, 23);
+  node.inputs[3] = "";
+  try {
+    (void)run_node(ref, node, std::move(in));
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.category(), ErrorCategory::kInvalidModel) << e.what();
+    EXPECT_NE(std::string(e.what()).find("past_value"), std::string::npos) << e.what();
+  }
+}
+
 // Found by the fuzz target (fuzz/regressions/softmax_scalar_input.onnx): a scalar input wrote
 // through an empty vector<bool>. Softmax, LogSoftmax and Hardmax need rank >= 1.
 TEST(SoftmaxKernel, RejectsAScalarInputWithAnError) {

@@ -228,6 +228,11 @@ void attention(KernelContext& ctx) {
   }
   const Heads k = concat_seq(has_past ? &past_k : nullptr, k_new, "past_key", node);
   const Heads v = concat_seq(has_past ? &past_v : nullptr, v_new, "past_value", node);
+  // The new K and V agree (checked above); past_key and past_value must too (fuzz finding:
+  // a shorter past_value made present_value read past its buffer).
+  if (v.seq != k.seq) {
+    bad(node, fmt::format("past_key has {} positions, past_value {}", past_k.seq, past_v.seq));
+  }
 
   const int64_t batch = q.batch, hq = q.heads, sq = q.seq, total = k.seq, dv = v.size;
   const int64_t group = hq / k.heads;

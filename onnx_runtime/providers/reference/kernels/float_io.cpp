@@ -48,6 +48,11 @@ Tensor make_float_tensor(DType dtype, Shape shape, const std::vector<double>& va
                          const Node& node) {
   Tensor out(dtype, std::move(shape));
   const size_t n = static_cast<size_t>(out.numel());
+  if (values.size() < n) {
+    throw Error(ErrorCategory::kInternal,
+                fmt::format("{} node '{}': {} values for a tensor of {} elements", node.op_type,
+                            node.name, values.size(), n));
+  }
   switch (dtype) {
     case DType::kFloat32:
       for (size_t i = 0; i < n; ++i) out.data<float>()[i] = static_cast<float>(values[i]);
