@@ -160,7 +160,9 @@ TEST_P(FusedGraph, SteadyStateRunsMakeNoHeapAllocation) {
   }
 }
 
-// Large batches run in cache-sized chunks (batch_split.h): bit-identical to the whole batch.
+// Large batches run in cache-sized chunks (batch_split.h): the whole batch's logits, to float
+// rounding (bit for bit in the Release build; a chunk's GEMM edge tiles may round differently
+// in other builds).
 TEST_P(FusedGraph, SplitBatchesGiveTheWholeBatchLogits) {
   Session whole = session("cpu", true, 1, 0);
   ASSERT_TRUE(whole.optimization_report().batch_split)
@@ -177,7 +179,7 @@ TEST_P(FusedGraph, SplitBatchesGiveTheWholeBatchLogits) {
         split.run(in, got);
         ASSERT_EQ(got[0].shape(), want[0].shape());
         for (int64_t i = 0; i < got[0].numel(); ++i) {
-          ASSERT_EQ(got[0].data<float>()[i], want[0].data<float>()[i]) << "logit " << i;
+          ASSERT_NEAR(got[0].data<float>()[i], want[0].data<float>()[i], 1e-5f) << "logit " << i;
         }
       }
       EXPECT_TRUE(split.optimization_report().batch_split);
