@@ -177,6 +177,7 @@ struct Session::Impl {
     int64_t chunk = 0;
   };
   std::vector<ChunkSize> chunk_sizes;
+  Shape shape_scratch;  // a whole output's shape, built without allocating
 
   Impl(Model m, std::vector<std::shared_ptr<ExecutionProvider>> p, bool s, bool optimize)
       : model(std::move(m)), providers(std::move(p)), strict(s) {
@@ -817,7 +818,6 @@ struct Session::Impl {
       }
     }
   }
-  Shape shape_scratch;
 
   // Runs the batch of n samples in chunks (0: one sample first, to size the rest by its plan).
   void execute_split(int64_t n, int64_t chunk) {

@@ -1,5 +1,5 @@
-// Constant folding: a node on "cpu" whose inputs are all initializers (or that has none, like
-// Constant) is run once at session creation; its outputs become initializers.
+// Constant folding: a node on the pass's provider whose inputs are all initializers (or that has
+// none, like Constant) is run once at session creation; its outputs become initializers.
 #include <set>
 
 #include "onnx_runtime/kernel.h"
@@ -8,27 +8,35 @@
 namespace bog::runtime::cpu {
 namespace {
 
-bool foldable_op(const Node& node) {
-  static const std::set<std::string> kNever = {
-      "If", "Loop", "Scan", "SequenceMap", "RandomNormal", "RandomUniform", "RandomNormalLike",
-      "RandomUniformLike", "Bernoulli", "Multinomial", "Dropout"};
+bool foldable_op(const Node& node, const std::string& provider) {
+  static const std::set<std::string> kNever = {"If",
+                                               "Loop",
+                                               "Scan",
+                                               "SequenceMap",
+                                               "RandomNormal",
+                                               "RandomUniform",
+                                               "RandomNormalLike",
+                                               "RandomUniformLike",
+                                               "Bernoulli",
+                                               "Multinomial",
+                                               "Dropout"};
   if (kNever.count(node.op_type)) return false;
   for (const Attribute& a : node.attributes) {
     if (a.g || !a.graphs.empty()) return false;
   }
-  return node.provider == "cpu";
+  return node.provider == provider;
 }
 
 }  // namespace
 
-int fold_constants(Graph& graph, const ExecutionProvider& evaluator) {
+int fold_constants(Graph& graph, const std::string& provider, const ExecutionProvider& evaluator) {
   int folded = 0;
   std::vector<Node> kept;
   kept.reserve(graph.nodes.size());
   std::set<std::string> graph_outputs;
   for (const ValueInfo& v : graph.outputs) graph_outputs.insert(v.name);
   for (Node& node : graph.nodes) {
-    bool all_const = foldable_op(node) && evaluator.claims(node).claimed;
+    bool all_const = foldable_op(node, provider) && evaluator.claims(node).claimed;
     for (const std::string& in : node.inputs) {
       // An initializer that is also a graph input is only a default the caller may override.
       if (!in.empty() && (!graph.is_initializer(in) || graph.find_input(in))) all_const = false;

@@ -7,17 +7,18 @@
 
 namespace bog::runtime::cpu {
 
-int remove_dead_nodes(Graph& g) {
-  static const std::set<std::string> kKeep = {"RandomNormal", "RandomUniform", "RandomNormalLike",
-                                              "RandomUniformLike", "Bernoulli", "Multinomial"};
+int remove_dead_nodes(Graph& g, const std::string& provider) {
+  static const std::set<std::string> kKeep = {"RandomNormal",     "RandomUniform",
+                                              "RandomNormalLike", "RandomUniformLike",
+                                              "Bernoulli",        "Multinomial"};
   int removed = 0;
   for (bool changed = true; changed;) {
     changed = false;
-    const GraphIndex idx(g);
+    const GraphIndex idx(g, provider);
     std::vector<Node> kept;
     kept.reserve(g.nodes.size());
     for (Node& n : g.nodes) {
-      bool used = n.provider != "cpu" || kKeep.count(n.op_type) > 0;
+      bool used = !idx.owns(n) || kKeep.count(n.op_type) > 0;
       for (const Attribute& a : n.attributes) {
         if (a.g || !a.graphs.empty()) used = true;
       }

@@ -33,23 +33,23 @@ std::optional<KvExpand> kv_expand(const Graph& g, const GraphIndex& idx, const s
   if (!ex) return std::nullopt;
   const Node* un = single_use_producer(g, idx, ex->inputs[0], "Unsqueeze", &un_i);
   if (!un) return std::nullopt;
-  const auto axes = un->opset >= 13 ? (un->inputs.size() > 1 ? int_initializer(g, un->inputs[1])
-                                                             : std::nullopt)
-                                    : std::optional<std::vector<int64_t>>(un->attr_ints("axes"));
+  const auto axes = un->opset >= 13
+                        ? (un->inputs.size() > 1 ? int_initializer(g, un->inputs[1]) : std::nullopt)
+                        : std::optional<std::vector<int64_t>>(un->attr_ints("axes"));
   if (!axes || *axes != std::vector<int64_t>{2}) return std::nullopt;
   return KvExpand{un->inputs[0], ex->inputs[1], rs->inputs[1], {rs_i, ex_i, un_i}};
 }
 
 }  // namespace
 
-int fuse_attention(Graph& g) {
+int fuse_attention(Graph& g, const std::string& provider) {
   int fused = 0;
   for (bool changed = true; changed;) {
     changed = false;
-    const GraphIndex idx(g);
+    const GraphIndex idx(g, provider);
     for (size_t i = 0; i < g.nodes.size() && !changed; ++i) {
       const Node& sm = g.nodes[i];
-      if (sm.op_type != "Softmax" || !sm.domain.empty() || sm.provider != "cpu") continue;
+      if (sm.op_type != "Softmax" || !sm.domain.empty() || !idx.owns(sm)) continue;
       const int64_t axis = sm.attr_int("axis", sm.opset >= 13 ? -1 : 1);
       if (axis != -1 && axis != 3) continue;
       std::set<size_t> dead = {i};

@@ -22,14 +22,14 @@ const Tensor* float_initializer(const Graph& g, const std::string& name, int64_t
   return &it->second;
 }
 
-bool is_fused(const Node& n, const char* op) {
-  return n.domain == kCpuFusedDomain && n.op_type == op && n.provider == "cpu";
+bool is_fused(const GraphIndex& idx, const Node& n, const char* op) {
+  return n.domain == kCpuFusedDomain && n.op_type == op && idx.owns(n);
 }
 
 // The GEMM at node i as FusedMatMul inputs, or false.
-bool gemm_form(const Graph& g, const Node& n, std::vector<std::string>* inputs, bool* trans_w,
-               int64_t* width) {
-  if (!n.domain.empty() || n.provider != "cpu" || n.inputs.size() < 2) return false;
+bool gemm_form(const Graph& g, const GraphIndex& idx, const Node& n,
+               std::vector<std::string>* inputs, bool* trans_w, int64_t* width) {
+  if (!n.domain.empty() || !idx.owns(n) || n.inputs.size() < 2) return false;
   if (n.op_type == "MatMul") {
     const Tensor* w = float_initializer(g, n.inputs[1], 2);
     if (!w) return false;
@@ -60,16 +60,16 @@ bool gemm_form(const Graph& g, const Node& n, std::vector<std::string>* inputs, 
   return true;
 }
 
-int fuse_chains(Graph& g) {
+int fuse_chains(Graph& g, const std::string& provider) {
   int fused = 0;
   for (bool changed = true; changed;) {
     changed = false;
-    const GraphIndex idx(g);
+    const GraphIndex idx(g, provider);
     for (size_t i = 0; i < g.nodes.size() && !changed; ++i) {
       std::vector<std::string> inputs;
       bool trans_w = false;
       int64_t width = 0;
-      if (!gemm_form(g, g.nodes[i], &inputs, &trans_w, &width)) continue;
+      if (!gemm_form(g, idx, g.nodes[i], &inputs, &trans_w, &width)) continue;
       std::set<size_t> dead = {i};
       const Node* last = &g.nodes[i];
       std::string activation;
@@ -88,11 +88,11 @@ int fuse_chains(Graph& g) {
       if (idx.single_use(last->outputs[0])) {
         const size_t c = idx.consumers(last->outputs[0])[0];
         const Node& next = g.nodes[c];
-        if (next.domain.empty() && next.op_type == "Relu" && next.provider == "cpu") {
+        if (next.domain.empty() && next.op_type == "Relu" && idx.owns(next)) {
           activation = "relu";
-        } else if (is_fused(next, "Gelu")) {
+        } else if (is_fused(idx, next, "Gelu")) {
           activation = next.attr_string("approximate", "none") == "tanh" ? "gelu_tanh" : "gelu_erf";
-        } else if (is_fused(next, "Silu")) {
+        } else if (is_fused(idx, next, "Silu")) {
           activation = "silu";
         }
         if (!activation.empty()) {
@@ -121,14 +121,14 @@ int fuse_chains(Graph& g) {
 }
 
 // Mul(gate, up) with gate = FusedMatMul(A, Wg; silu), up = FusedMatMul(A, Wu) of equal width.
-int fuse_gated_products(Graph& g) {
+int fuse_gated_products(Graph& g, const std::string& provider) {
   int fused = 0;
   for (bool changed = true; changed;) {
     changed = false;
-    const GraphIndex idx(g);
+    const GraphIndex idx(g, provider);
     for (size_t i = 0; i < g.nodes.size() && !changed; ++i) {
       const Node& up = g.nodes[i];
-      if (!is_fused(up, "FusedMatMul") || up.has_attr("activation") || up.inputs.size() < 5 ||
+      if (!is_fused(idx, up, "FusedMatMul") || up.has_attr("activation") || up.inputs.size() < 5 ||
           !up.inputs[3].empty() || !up.inputs[4].empty()) {
         continue;
       }
@@ -139,7 +139,7 @@ int fuse_gated_products(Graph& g) {
       const auto gp = idx.producer(gate_v);
       if (!gp) continue;
       const Node& gate = g.nodes[*gp];
-      if (!is_fused(gate, "FusedMatMul") || gate.inputs[0] != up.inputs[0]) continue;
+      if (!is_fused(idx, gate, "FusedMatMul") || gate.inputs[0] != up.inputs[0]) continue;
       const Tensor& wu = g.initializers.at(up.inputs[1]);
       const Tensor& wg = g.initializers.at(gate.inputs[1]);
       if (wu.shape() != wg.shape() || up.attr_int("trans_w", 0) != gate.attr_int("trans_w", 0)) {
@@ -158,9 +158,9 @@ int fuse_gated_products(Graph& g) {
 
 }  // namespace
 
-int fuse_matmul(Graph& g) {
-  const int chains = fuse_chains(g);
-  return chains + fuse_gated_products(g);
+int fuse_matmul(Graph& g, const std::string& provider) {
+  const int chains = fuse_chains(g, provider);
+  return chains + fuse_gated_products(g, provider);
 }
 
 }  // namespace bog::runtime::cpu

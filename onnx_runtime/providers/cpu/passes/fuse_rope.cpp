@@ -27,14 +27,14 @@ bool last_axis_slice(const Graph& g, const Node& s) {
 
 }  // namespace
 
-int fuse_rope(Graph& g) {
+int fuse_rope(Graph& g, const std::string& provider) {
   int fused = 0;
   for (bool changed = true; changed;) {
     changed = false;
-    const GraphIndex idx(g);
+    const GraphIndex idx(g, provider);
     for (size_t i = 0; i < g.nodes.size() && !changed; ++i) {
       const Node& cat = g.nodes[i];
-      if (cat.op_type != "Concat" || !cat.domain.empty() || cat.provider != "cpu" ||
+      if (cat.op_type != "Concat" || !cat.domain.empty() || !idx.owns(cat) ||
           cat.inputs.size() != 2) {
         continue;
       }
@@ -44,7 +44,8 @@ int fuse_rope(Graph& g) {
       const Node* x2 = single_use_producer(g, idx, neg->inputs[0], "Slice", &x2_i);
       const Node* x1 = single_use_producer(g, idx, cat.inputs[1], "Slice", &x1_i);
       if (!x1 || !x2 || x1->inputs[0] != x2->inputs[0] || !last_axis_slice(g, *x1) ||
-          !last_axis_slice(g, *x2) || int_initializer(g, x1->inputs[3]) != int_initializer(g, x2->inputs[3])) {
+          !last_axis_slice(g, *x2) ||
+          int_initializer(g, x1->inputs[3]) != int_initializer(g, x2->inputs[3])) {
         continue;
       }
       const std::string& x = x1->inputs[0];
@@ -56,12 +57,13 @@ int fuse_rope(Graph& g) {
       const std::string sin = other_input(*mul_sin, cat.outputs[0]);
       const Node* add = sole_consumer(g, idx, mul_sin->outputs[0], "Add", &add_i);
       if (!add) continue;
-      const Node* mul_cos = single_use_producer(g, idx, other_input(*add, mul_sin->outputs[0]), "Mul", &cos_i);
+      const Node* mul_cos =
+          single_use_producer(g, idx, other_input(*add, mul_sin->outputs[0]), "Mul", &cos_i);
       if (!mul_cos) continue;
       const std::string cos = other_input(*mul_cos, x);
       if (cos.empty() || sin.empty()) continue;
-      Node rope = fused_node("Rope", *add,
-                             {x, cos, sin, x1->inputs[1], x1->inputs[2], x2->inputs[1], x2->inputs[2]});
+      Node rope = fused_node(
+          "Rope", *add, {x, cos, sin, x1->inputs[1], x1->inputs[2], x2->inputs[1], x2->inputs[2]});
       rope.attributes.push_back(int_attr("axis", axis));
       apply(g, {neg_i, x2_i, x1_i, i, sin_i, add_i, cos_i}, std::move(rope));
       ++fused;

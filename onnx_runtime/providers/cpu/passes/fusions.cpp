@@ -79,16 +79,17 @@ std::optional<std::string> cube_of(const Graph& g, const GraphIndex& idx, const 
 
 // Fuses RMSNorm written as
 //   X -> Pow(2) -> ReduceMean(axes=[-1]) -> Add(eps) -> Sqrt -> Div(X, .)        -> Mul(scale)?
-//   X -> Pow(2) -> ReduceMean(axes=[-1]) -> Add(eps) -> Sqrt -> Div(1, .) -> Mul(X, .) -> Mul(scale)?
+//   X -> Pow(2) -> ReduceMean(axes=[-1]) -> Add(eps) -> Sqrt -> Div(1, .) -> Mul(X, .) ->
+//   Mul(scale)?
 // (the second is torch's x * rsqrt(mean(x^2) + eps)) into RmsNorm(X, scale) (bog.cpu).
-int fuse_rms_norm(Graph& g) {
+int fuse_rms_norm(Graph& g, const std::string& provider) {
   int fused = 0;
   for (bool changed = true; changed;) {
     changed = false;
-    const GraphIndex idx(g);
+    const GraphIndex idx(g, provider);
     for (size_t i = 0; i < g.nodes.size() && !changed; ++i) {
       const Node& sqrt = g.nodes[i];
-      if (sqrt.op_type != "Sqrt" || !sqrt.domain.empty() || sqrt.provider != "cpu") continue;
+      if (sqrt.op_type != "Sqrt" || !sqrt.domain.empty() || !idx.owns(sqrt)) continue;
       size_t add_i = 0, mean_i = 0, pow_i = 0, div_i = 0;
       const Node* add = single_use_producer(g, idx, sqrt.inputs[0], "Add", &add_i);
       if (!add) continue;
@@ -141,15 +142,15 @@ int fuse_rms_norm(Graph& g) {
 //   erf:  X -> Div(sqrt 2) | Mul(1/sqrt 2) -> Erf -> Add(1) -> tail
 //   tanh: X -> Pow(3) | Mul(Mul(X,X),X) -> Mul(0.044715) -> Add(X, .) -> Mul(sqrt(2/pi)) -> Tanh
 //           -> Add(1) -> tail                                       (approximate="tanh")
-int fuse_gelu(Graph& g) {
+int fuse_gelu(Graph& g, const std::string& provider) {
   int fused = 0;
   for (bool changed = true; changed;) {
     changed = false;
-    const GraphIndex idx(g);
+    const GraphIndex idx(g, provider);
     for (size_t i = 0; i < g.nodes.size() && !changed; ++i) {
       const Node& f = g.nodes[i];
       const bool is_erf = f.op_type == "Erf";
-      if ((!is_erf && f.op_type != "Tanh") || !f.domain.empty() || f.provider != "cpu") continue;
+      if ((!is_erf && f.op_type != "Tanh") || !f.domain.empty() || !idx.owns(f)) continue;
       std::set<size_t> dead = {i};
       std::string x;
       size_t j = 0;
@@ -207,14 +208,14 @@ int fuse_gelu(Graph& g) {
 }
 
 // Fuses SiLU, X -> Sigmoid -> Mul(X, .), into Silu(X) (bog.cpu).
-int fuse_silu(Graph& g) {
+int fuse_silu(Graph& g, const std::string& provider) {
   int fused = 0;
   for (bool changed = true; changed;) {
     changed = false;
-    const GraphIndex idx(g);
+    const GraphIndex idx(g, provider);
     for (size_t i = 0; i < g.nodes.size() && !changed; ++i) {
       const Node& sig = g.nodes[i];
-      if (sig.op_type != "Sigmoid" || !sig.domain.empty() || sig.provider != "cpu") continue;
+      if (sig.op_type != "Sigmoid" || !sig.domain.empty() || !idx.owns(sig)) continue;
       size_t mul_i = 0;
       const Node* mul = sole_consumer(g, idx, sig.outputs[0], "Mul", &mul_i);
       if (!mul || other_input(*mul, sig.outputs[0]) != sig.inputs[0]) continue;

@@ -18,7 +18,7 @@ void collect_subgraph_reads(const Graph& g, std::vector<std::string>& out) {
 
 }  // namespace
 
-GraphIndex::GraphIndex(const Graph& graph) {
+GraphIndex::GraphIndex(const Graph& graph, std::string provider) : provider_(std::move(provider)) {
   for (size_t i = 0; i < graph.nodes.size(); ++i) {
     const Node& n = graph.nodes[i];
     for (const std::string& out : n.outputs) {

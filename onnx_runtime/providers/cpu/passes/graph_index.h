@@ -1,4 +1,4 @@
-// Who produces and who consumes each value, for the cpu provider's local rewrites.
+// Who produces and who consumes each value, for the local rewrites of one provider's nodes.
 #pragma once
 
 #include <map>
@@ -12,7 +12,11 @@ namespace bog::runtime::cpu {
 
 class GraphIndex {
  public:
-  explicit GraphIndex(const Graph& graph);
+  // `provider`: the provider whose nodes the pass may rewrite (cpu, or cuda running the same
+  // passes); the fused nodes it makes go to that provider.
+  GraphIndex(const Graph& graph, std::string provider);
+  const std::string& provider() const { return provider_; }
+  bool owns(const Node& n) const { return n.provider == provider_; }
   // Index of the node producing `value`, or nullopt for inputs/initializers/unknown.
   std::optional<size_t> producer(const std::string& value) const;
   // Nodes reading `value` (a node reading it twice appears twice). Subgraph reads count too.
@@ -25,6 +29,7 @@ class GraphIndex {
   std::map<std::string, size_t> producer_;
   std::map<std::string, std::vector<size_t>> consumers_;
   std::vector<std::string> outputs_;
+  std::string provider_;
 };
 
 // The value of a one-element float32/float64 initializer, if `name` is one.

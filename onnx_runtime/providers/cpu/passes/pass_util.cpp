@@ -16,7 +16,7 @@ const Node* producer_of(const Graph& g, const GraphIndex& idx, const std::string
   const auto p = idx.producer(value);
   if (!p) return nullptr;
   const Node& n = g.nodes[*p];
-  if (n.op_type != op_type || !n.domain.empty() || n.provider != "cpu") return nullptr;
+  if (n.op_type != op_type || !n.domain.empty() || !idx.owns(n)) return nullptr;
   if (index) *index = *p;
   return &n;
 }
@@ -32,7 +32,7 @@ const Node* sole_consumer(const Graph& g, const GraphIndex& idx, const std::stri
   if (!idx.single_use(value)) return nullptr;
   const size_t c = idx.consumers(value)[0];
   const Node& n = g.nodes[c];
-  if (n.op_type != op_type || !n.domain.empty() || n.provider != "cpu") return nullptr;
+  if (n.op_type != op_type || !n.domain.empty() || !idx.owns(n)) return nullptr;
   *index = c;
   return &n;
 }
@@ -61,7 +61,7 @@ Node fused_node(std::string op_type, const Node& last, std::vector<std::string> 
   n.name = last.name.empty() ? n.op_type : last.name + "/" + n.op_type;
   n.inputs = std::move(inputs);
   n.outputs = {last.outputs[0]};
-  n.provider = "cpu";
+  n.provider = last.provider;  // the provider whose nodes it replaces
   return n;
 }
 
