@@ -43,6 +43,7 @@ struct Options {
   std::string save;
   size_t preview = 8;
   int profile_runs = 0;
+  int threads = 1;
 };
 
 // One set of feeds to run, with expected outputs when they come from a data folder.
@@ -172,6 +173,7 @@ void run(const Options& o) {
   options.providers = o.providers;
   options.strict = o.strict;
   options.optimize = !o.no_optimize;
+  options.threads = o.threads;
   runtime::Session session(runtime::load_model(o.model), options);
   std::vector<Job> jobs = make_jobs(o, session);
 
@@ -305,6 +307,8 @@ void add_run_command(CLI::App& app) {
   cmd->add_flag("--verbose,-v", o->verbose, "Print each node with its provider");
   cmd->add_option("--save", o->save, "Write outputs as DIR/<data set>/output_K.pb");
   cmd->add_option("--preview", o->preview, "Elements shown per output (default 8)");
+  cmd->add_option("--threads", o->threads, "Intra-op threads of the session (default 1)")
+      ->check(CLI::Range(1, 256));
   cmd->add_option("--profile", o->profile_runs,
                   "After the run, time N more runs of the first data set per node and print "
                   "where the time goes by op type")

@@ -81,6 +81,38 @@ std::string tiny_model(bool with_matmul = true) {
   return s;
 }
 
+// ids -> Gather(table [50, 64]) = x -> SwiGLU MLP with a residual:
+//   y = x + MatMul(Sigmoid(x Wg + bg) * (x Wg + bg) * (x Wu), Wd) -> MatMul(head)
+// the shape whose int8 GEMMs take bias, SiLU, the gated product and the residual as epilogues.
+std::string swiglu_model() {
+  onnx::ModelProto m;
+  m.set_ir_version(8);
+  m.add_opset_import()->set_version(17);
+  auto* g = m.mutable_graph();
+  g->set_name("swiglu");
+  add_io(g->mutable_input(), "input_ids", onnx::TensorProto::INT64);
+  add_io(g->mutable_output(), "logits", onnx::TensorProto::FLOAT);
+  add_float_init(g, "tok_embeddings", {50, 64}, 1, 1.0f);
+  add_float_init(g, "gate.weight", {64, 48}, 2, 0.2f);
+  add_float_init(g, "gate.bias", {48}, 3, 0.1f);
+  add_float_init(g, "up.weight", {64, 48}, 4, 0.2f);
+  add_float_init(g, "down.weight", {48, 64}, 5, 0.2f);
+  add_float_init(g, "head.weight", {64, 4}, 6, 0.3f);
+  add_node(g, "Gather", "embed", {"tok_embeddings", "input_ids"}, "x");
+  add_node(g, "MatMul", "gate.matmul", {"x", "gate.weight"}, "g0");
+  add_node(g, "Add", "gate.add", {"g0", "gate.bias"}, "g1");
+  add_node(g, "Sigmoid", "gate.sigmoid", {"g1"}, "g2");
+  add_node(g, "Mul", "gate.silu", {"g1", "g2"}, "g3");
+  add_node(g, "MatMul", "up.matmul", {"x", "up.weight"}, "u");
+  add_node(g, "Mul", "swiglu", {"g3", "u"}, "h");
+  add_node(g, "MatMul", "down.matmul", {"h", "down.weight"}, "d");
+  add_node(g, "Add", "residual", {"x", "d"}, "r");
+  add_node(g, "MatMul", "head.matmul", {"r", "head.weight"}, "logits");
+  std::string s;
+  m.SerializeToString(&s);
+  return s;
+}
+
 class TempDir {
  public:
   TempDir() {
@@ -94,11 +126,13 @@ class TempDir {
   fs::path path_;
 };
 
-runtime::Tensor run(const fs::path& file, const std::string& provider) {
+runtime::Tensor run(const fs::path& file, const std::string& provider,
+                    runtime::Session::OptimizationReport* report = nullptr) {
   runtime::SessionOptions o;
   o.providers = {provider};
   o.strict = true;
   runtime::Session s = runtime::Session::from_file(file, o);
+  if (report) *report = s.optimization_report();
   runtime::Tensor ids(runtime::DType::kInt64, {2, 7});
   for (int64_t i = 0; i < ids.numel(); ++i) ids.data<int64_t>()[i] = (i * 7 + 3) % 50;
   std::map<std::string, runtime::Value> feeds;
@@ -170,6 +204,39 @@ TEST(Quantizer, DynamicInt8RunsBitIdenticallyOnCpuAndReference) {
   const runtime::Tensor b = run(out, "reference");
   ASSERT_EQ(a.shape(), b.shape());
   for (int64_t i = 0; i < a.numel(); ++i) ASSERT_EQ(a.data<float>()[i], b.data<float>()[i]) << i;
+}
+
+// On cpu the int8 GEMMs absorb bias, SiLU, the SwiGLU product and the residual (the
+// fuse_matmul pass grows DynamicQuantizeMatMul's epilogue); the result stays the reference's up
+// to the fused SiLU's rounding.
+TEST(Quantizer, DynamicInt8SwiGluEpiloguesFuseOnCpuAndMatchReference) {
+  TempDir dir;
+  const fs::path in = dir.path() / "fp32.onnx";
+  const fs::path out = dir.path() / "q.onnx";
+  write_file_atomic(in, swiglu_model());
+  QuantizeOptions o = options(Method::kDynamicInt8);
+  o.config.skip.clear();
+  (void)quantize_file(in, out, o);
+  runtime::Session::OptimizationReport report;
+  const runtime::Tensor a = run(out, "cpu", &report);
+  const runtime::Tensor b = run(out, "reference");
+  int int8_chains = 0, epilogue_rewrites = 0;
+  for (const auto& [provider, pass] : report.passes) {
+    if (pass.pass == "fuse_dynamic_quantize_matmul") int8_chains = pass.rewrites;
+    if (pass.pass == "fuse_matmul") epilogue_rewrites = pass.rewrites;
+  }
+  EXPECT_EQ(int8_chains, 4);  // gate, up, down, head
+  // gate (bias + SiLU), down (residual), the gated product into up.
+  EXPECT_EQ(epilogue_rewrites, 3);
+  // Only the four int8 GEMMs, the embedding's Gather and DequantizeLinear remain.
+  EXPECT_EQ(report.nodes_after, 6);
+  ASSERT_EQ(a.shape(), b.shape());
+  float scale = 0, worst = 0;
+  for (int64_t i = 0; i < a.numel(); ++i) {
+    scale = std::max(scale, std::fabs(b.data<float>()[i]));
+    worst = std::max(worst, std::fabs(a.data<float>()[i] - b.data<float>()[i]));
+  }
+  EXPECT_LE(worst, 1e-4f * std::max(1.0f, scale));
 }
 
 TEST(Quantizer, KeepEmbeddingsLeavesTheTableInFloat) {

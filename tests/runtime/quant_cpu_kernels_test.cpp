@@ -7,8 +7,12 @@
 #include <cstring>
 #include <random>
 
+#include "common/error.h"
+#include "onnx_runtime/providers/cpu/gemm/packed_gemm.h"
+#include "onnx_runtime/providers/cpu/kernels/cpu_kernels.h"
 #include "onnx_runtime/providers/cpu/quant/int8_gemm.h"
 #include "onnx_runtime/providers/cpu/quant/quant_kernels.h"
+#include "onnx_runtime/providers/cpu/thread_pool.h"
 #include "onnx_runtime/providers/reference/kernels/quant_contrib.h"
 #include "onnx_runtime/providers/reference/reference_provider.h"
 #include "onnx_runtime/session.h"
@@ -47,7 +51,7 @@ TEST(Int8Gemm, EveryIsaPathEqualsNaiveInt32Sums) {
     for (const Dims& d : kShapes) {
       const uint32_t seed = static_cast<uint32_t>(d.m * 131 + d.k * 7 + d.n);
       SCOPED_TRACE(::testing::Message() << cpu::int8_isa_name(isa) << " m=" << d.m << " k=" << d.k
-                                      << " n=" << d.n << " seed=" << seed);
+                                        << " n=" << d.n << " seed=" << seed);
       const Tensor a = random_ints<uint8_t>({d.m, d.k}, seed, 0, 255);
       const Tensor b = random_ints<int8_t>({d.k, d.n}, seed + 1, -128, 127);
       const cpu::PackedB8 packed = cpu::pack_b8(b.data<int8_t>(), d.k, d.n);
@@ -94,6 +98,48 @@ Tensor reference_chain(const Tensor& x, const Tensor& w, const Tensor& ws, const
   return std::move(y[0].tensor);
 }
 
+// Runs DynamicQuantizeMatMul on `pool` with the given inputs (null = absent) and attributes.
+struct DqmmInputs {
+  const Tensor* x = nullptr;
+  const Tensor* w = nullptr;
+  const Tensor* w_scale = nullptr;
+  const Tensor* w_zp = nullptr;
+  const Tensor* bias = nullptr;
+  const Tensor* residual = nullptr;
+  const Tensor* multiplier = nullptr;
+};
+Tensor run_dqmm(const DqmmInputs& d, Int8Isa isa, int threads, std::vector<Attribute> attrs = {}) {
+  Node node =
+      make_node(cpu::kDynamicQuantizeMatMul, cpu::kDqmmWZeroPoint + 1, 1, 1, std::move(attrs));
+  node.domain = cpu::kQuantFusedDomain;
+  std::vector<Value> in(cpu::kDqmmWZeroPoint + 1);
+  std::vector<const Value*> ptrs(in.size(), nullptr);
+  const auto put = [&](size_t i, const Tensor* t) {
+    if (t == nullptr) return;
+    in[i] = Value::from_tensor(t->clone());
+    ptrs[i] = &in[i];
+  };
+  put(0, d.x);
+  put(1, d.w);
+  put(cpu::kDqmmBias, d.bias);
+  put(cpu::kDqmmResidual, d.residual);
+  put(cpu::kDqmmMultiplier, d.multiplier);
+  put(cpu::kDqmmWScale, d.w_scale);
+  put(cpu::kDqmmWZeroPoint, d.w_zp);
+  auto pool = std::make_shared<cpu::ThreadPool>(threads);
+  KernelFn fn = cpu::make_dynamic_quantize_matmul(node, pool, isa);
+  KernelContext ctx(node, ptrs, 1);
+  fn(ctx);
+  return std::move(ctx.outputs()[0].tensor);
+}
+
+void expect_bit_equal(const Tensor& got, const Tensor& want) {
+  ASSERT_EQ(got.shape(), want.shape());
+  for (int64_t i = 0; i < got.numel(); ++i) {
+    ASSERT_EQ(got.data<float>()[i], want.data<float>()[i]) << "at " << i;
+  }
+}
+
 TEST(DynamicQuantizeMatMulFused, BitExactAgainstReferenceCompositionOnEveryIsa) {
   int case_no = 0;
   for (Int8Isa isa : isas_here()) {
@@ -102,30 +148,60 @@ TEST(DynamicQuantizeMatMulFused, BitExactAgainstReferenceCompositionOnEveryIsa) 
       for (int form = 0; form < 3; ++form) {  // per tensor, per column, per column + zero points
         const uint32_t seed = static_cast<uint32_t>(1000 + case_no++);
         SCOPED_TRACE(::testing::Message() << cpu::int8_isa_name(isa) << " m=" << d.m << " k=" << d.k
-                                        << " n=" << d.n << " form=" << form << " seed=" << seed);
+                                          << " n=" << d.n << " form=" << form << " seed=" << seed);
         const Tensor x = random_tensor({1, d.m, d.k}, seed, -3.0f, 2.0f);
         const Tensor w = random_ints<int8_t>({d.k, d.n}, seed + 1, -127, 127);
         const Tensor ws = form == 0 ? random_tensor({}, seed + 2, 0.001f, 0.02f)
                                     : random_tensor({d.n}, seed + 2, 0.001f, 0.02f);
         const Tensor wz = random_ints<int8_t>({d.n}, seed + 3, -3, 3);
         const Tensor want = reference_chain(x, w, ws, form == 2 ? &wz : nullptr);
-        Node node = make_node(cpu::kDynamicQuantizeMatMul, form == 2 ? 4 : 3, 1, 1);
-        node.domain = cpu::kQuantFusedDomain;
-        KernelFn fn = cpu::make_dynamic_quantize_matmul(2, isa);
-        std::vector<Value> in;
-        in.push_back(Value::from_tensor(x.clone()));
-        in.push_back(Value::from_tensor(w.clone()));
-        in.push_back(Value::from_tensor(ws.clone()));
-        if (form == 2) in.push_back(Value::from_tensor(wz.clone()));
-        std::vector<const Value*> ptrs;
-        for (const Value& v : in) ptrs.push_back(&v);
-        KernelContext ctx(node, ptrs, 1);
-        fn(ctx);
-        const Tensor& got = ctx.outputs()[0].tensor;
-        ASSERT_EQ(got.shape(), want.shape());
-        for (int64_t i = 0; i < got.numel(); ++i) {
-          ASSERT_EQ(got.data<float>()[i], want.data<float>()[i]) << "at " << i;
+        for (int threads : {1, 2}) {
+          DqmmInputs in{&x, &w, &ws, form == 2 ? &wz : nullptr};
+          expect_bit_equal(run_dqmm(in, isa, threads), want);
         }
+      }
+    }
+  }
+}
+
+// The epilogue the fuse_matmul pass gives it: act(y + bias) * multiplier + residual, with the
+// float ops of the graph it replaces (Add, the fused activations, Mul, Add) in that order.
+TEST(DynamicQuantizeMatMulFused, EpilogueEqualsTheOpsItReplaces) {
+  const Dims shapes[] = {{1, 96, 48}, {67, 96, 96}, {130, 33, 17}, {3, 256, 40}};
+  int case_no = 0;
+  for (const Dims& d : shapes) {
+    for (const char* act : {"", "relu", "silu", "gelu_erf", "gelu_tanh"}) {
+      const uint32_t seed = static_cast<uint32_t>(5000 + case_no++);
+      SCOPED_TRACE(::testing::Message() << "m=" << d.m << " k=" << d.k << " n=" << d.n
+                                        << " act=" << act << " seed=" << seed);
+      const Tensor x = random_tensor({d.m, d.k}, seed, -2.0f, 2.0f);
+      const Tensor w = random_ints<int8_t>({d.k, d.n}, seed + 1, -127, 127);
+      const Tensor ws = random_tensor({d.n}, seed + 2, 0.001f, 0.02f);
+      const Tensor bias = random_tensor({d.n}, seed + 3);
+      const Tensor mult = random_tensor({d.m, d.n}, seed + 4);
+      const Tensor res = random_tensor({d.m, d.n}, seed + 5);
+      const Tensor row_res = random_tensor({d.n}, seed + 6);  // broadcast residual
+      for (int threads : {1, 2}) {
+        Tensor want = run_dqmm({&x, &w, &ws}, cpu::best_int8_isa(), threads);
+        float* v = want.data<float>();
+        for (int64_t r = 0; r < d.m; ++r) {
+          float* row = v + r * d.n;
+          for (int64_t c = 0; c < d.n; ++c) row[c] += bias.data<float>()[c];
+          cpu::apply_activation(cpu::parse_activation(act), row, d.n);
+        }
+        Tensor want_b = want.clone();
+        // Separate passes, as the graph's Mul and Add kernels (no fused multiply-add).
+        for (int64_t i = 0; i < want.numel(); ++i) v[i] *= mult.data<float>()[i];
+        for (int64_t i = 0; i < want.numel(); ++i) v[i] += res.data<float>()[i];
+        for (int64_t i = 0; i < want.numel(); ++i) {
+          want_b.data<float>()[i] += row_res.data<float>()[i % d.n];
+        }
+        std::vector<Attribute> attrs;
+        if (*act) attrs.push_back(string_attr("activation", act));
+        DqmmInputs all{&x, &w, &ws, nullptr, &bias, &res, &mult};
+        expect_bit_equal(run_dqmm(all, cpu::best_int8_isa(), threads, attrs), want);
+        DqmmInputs broadcast{&x, &w, &ws, nullptr, &bias, &row_res, nullptr};
+        expect_bit_equal(run_dqmm(broadcast, cpu::best_int8_isa(), threads, attrs), want_b);
       }
     }
   }
@@ -136,17 +212,76 @@ TEST(DynamicQuantizeMatMulFused, AllZeroInputGivesZeros) {
   const Tensor w = random_ints<int8_t>({3, 5}, 5, -127, 127);
   const Tensor ws = Tensor::from_vector<float>({}, {0.5f});
   const Tensor want = reference_chain(x, w, ws, nullptr);
-  Node node = make_node(cpu::kDynamicQuantizeMatMul, 3, 1, 1);
-  node.domain = cpu::kQuantFusedDomain;
-  std::vector<Value> in;
-  in.push_back(Value::from_tensor(x.clone()));
-  in.push_back(Value::from_tensor(w.clone()));
-  in.push_back(Value::from_tensor(ws.clone()));
-  KernelContext ctx(node, {&in[0], &in[1], &in[2]}, 1);
-  cpu::make_dynamic_quantize_matmul(1, cpu::best_int8_isa())(ctx);
+  const Tensor got = run_dqmm({&x, &w, &ws}, cpu::best_int8_isa(), 1);
   for (int64_t i = 0; i < want.numel(); ++i) {
-    EXPECT_EQ(ctx.outputs()[0].tensor.data<float>()[i], 0.0f);
+    EXPECT_EQ(got.data<float>()[i], 0.0f);
     EXPECT_EQ(want.data<float>()[i], 0.0f);
+  }
+}
+
+TEST(DynamicQuantizeMatMulFused, BadInputsFailWithOneError) {
+  const Tensor x = random_tensor({4, 8}, 1);
+  const Tensor w = random_ints<int8_t>({8, 5}, 2, -127, 127);
+  const Tensor ws = Tensor::from_vector<float>({}, {0.5f});
+  const Tensor bad_ws = random_tensor({3}, 3);
+  const Tensor bad_bias = random_tensor({4}, 4);
+  const Tensor bad_mult = random_tensor({4, 4}, 5);
+  const Tensor wrong_k = random_tensor({4, 7}, 6);
+  const Int8Isa isa = cpu::best_int8_isa();
+  EXPECT_THROW(run_dqmm({&x, &w, &bad_ws}, isa, 1), Error);
+  EXPECT_THROW(run_dqmm({&x, &w, &ws, nullptr, &bad_bias}, isa, 1), Error);
+  EXPECT_THROW(run_dqmm({&x, &w, &ws, nullptr, nullptr, nullptr, &bad_mult}, isa, 1), Error);
+  EXPECT_THROW(run_dqmm({&wrong_k, &w, &ws}, isa, 1), Error);
+  EXPECT_THROW(run_dqmm({&x, &w, nullptr}, isa, 1), Error);
+}
+
+// DequantizeLinear's per-tensor fast path against the reference kernel (bit for bit), and the
+// forms it hands back (per-axis scale) still right.
+TEST(DequantizeLinearCpu, PerTensorEqualsReferenceBitForBit) {
+  ReferenceProvider ref;
+  for (const bool is_signed : {true, false}) {
+    for (const Shape& shape : {Shape{0}, Shape{1}, Shape{7, 13}, Shape{3, 5, 96}}) {
+      SCOPED_TRACE(::testing::Message()
+                   << "signed=" << is_signed << " shape=" << shape_to_string(shape));
+      const Tensor x = is_signed ? random_ints<int8_t>(shape, 7, -128, 127)
+                                 : random_ints<uint8_t>(shape, 7, 0, 255);
+      const Tensor scale = Tensor::from_vector<float>({}, {0.0371f});
+      const Tensor zp = is_signed ? Tensor::from_vector<int8_t>({}, {-3})
+                                  : Tensor::from_vector<uint8_t>({}, {131});
+      for (const bool with_zp : {true, false}) {
+        const size_t inputs = with_zp ? 3 : 2;
+        const Node node = make_node("DequantizeLinear", inputs, 1, 19);
+        std::vector<Tensor> in;
+        in.push_back(x.clone());
+        in.push_back(scale.clone());
+        if (with_zp) in.push_back(zp.clone());
+        std::vector<Tensor> in2;
+        for (const Tensor& t : in) in2.push_back(t.clone());
+        const std::vector<Value> want = run_node(ref, node, std::move(in));
+        KernelFn fn = cpu::make_dequantize_linear(node, ref.create_kernel(node));
+        std::vector<Value> values;
+        for (Tensor& t : in2) values.push_back(Value::from_tensor(std::move(t)));
+        std::vector<const Value*> ptrs;
+        for (const Value& v : values) ptrs.push_back(&v);
+        KernelContext ctx(node, ptrs, 1);
+        fn(ctx);
+        expect_bit_equal(ctx.outputs()[0].tensor, want[0].tensor);
+      }
+    }
+  }
+  // Per-axis: the fallback's answer.
+  const Node node = make_node("DequantizeLinear", 2, 1, 19, {int_attr("axis", 0)});
+  const Tensor x = random_ints<int8_t>({2, 3}, 9, -128, 127);
+  const Tensor scale = Tensor::from_vector<float>({2}, {0.5f, 2.0f});
+  KernelFn fn = cpu::make_dequantize_linear(node, ref.create_kernel(node));
+  std::vector<Value> values;
+  values.push_back(Value::from_tensor(x.clone()));
+  values.push_back(Value::from_tensor(scale.clone()));
+  KernelContext ctx(node, {&values[0], &values[1]}, 1);
+  fn(ctx);
+  for (int64_t i = 0; i < 6; ++i) {
+    EXPECT_EQ(ctx.outputs()[0].tensor.data<float>()[i],
+              static_cast<float>(x.data<int8_t>()[i]) * (i < 3 ? 0.5f : 2.0f));
   }
 }
 

@@ -8,8 +8,8 @@
 #include "onnx_runtime/providers/cpu/kernels/cpu_kernels.h"
 #include "onnx_runtime/providers/cpu/passes/passes.h"
 #include "onnx_runtime/providers/cpu/quant/quant_kernels.h"
-#include "onnx_runtime/providers/reference/kernels/quant_contrib.h"
 #include "onnx_runtime/providers/cpu/thread_pool.h"
+#include "onnx_runtime/providers/reference/kernels/quant_contrib.h"
 
 namespace bog::runtime {
 
@@ -44,7 +44,7 @@ KernelFn CpuProvider::create_kernel(const Node& node) const {
     if (op == "Gelu") return cpu::make_gelu_fused();
     if (op == "Silu") return cpu::make_silu_fused();
     if (op == cpu::kDynamicQuantizeMatMul) {
-      return cpu::make_dynamic_quantize_matmul(threads_, cpu::best_int8_isa());
+      return cpu::make_dynamic_quantize_matmul(node, pool_, cpu::best_int8_isa());
     }
     throw Error(ErrorCategory::kUnsupported, fmt::format("cpu: fused op {} unknown", op));
   }
@@ -63,6 +63,7 @@ KernelFn CpuProvider::create_kernel(const Node& node) const {
     return cpu::make_binary(op, std::move(ref));
   }
   if (op == "Gather") return cpu::make_gather(std::move(ref));
+  if (op == "DequantizeLinear") return cpu::make_dequantize_linear(node, std::move(ref));
   if (op == "Transpose") return cpu::make_transpose(std::move(ref));
   if (op == "Cast") return cpu::make_cast(std::move(ref));
   if (op == "Concat") return cpu::make_concat(std::move(ref));

@@ -46,8 +46,8 @@ int64_t tile_rows(GemmIsa isa) {
 }
 
 // One tile of `rows` rows (<= the ISA's tile height) and `cols` columns of one panel.
-void run_tile(GemmIsa isa, int64_t rows, int64_t k, const float* a, int64_t lda,
-              const float* panel, float* c, int64_t ldc, int64_t cols, const float* bias) {
+void run_tile(GemmIsa isa, int64_t rows, int64_t k, const float* a, int64_t lda, const float* panel,
+              float* c, int64_t ldc, int64_t cols, const float* bias) {
   switch (isa) {
     case GemmIsa::kAvx512:
       tile_avx512(rows, k, a, lda, panel, c, ldc, cols, bias);
@@ -175,9 +175,25 @@ void apply_activation(Activation act, float* x, int64_t n) {
   }
 }
 
+void apply_epilogue_after_bias(const Epilogue& ep, float* c, int64_t ldc, int64_t r_begin,
+                               int64_t r_end, int64_t j0, int64_t cols) {
+  for (int64_t r = r_begin; r < r_end; ++r) {
+    float* row = c + r * ldc + j0;
+    apply_activation(ep.activation, row, cols);
+    if (ep.multiplier != nullptr) {
+      const float* mul = ep.multiplier + r * ep.ldm + j0;
+      for (int64_t j = 0; j < cols; ++j) row[j] *= mul[j];
+    }
+    if (ep.residual != nullptr) {
+      const float* res = ep.residual + r * ep.ldr + j0;
+      for (int64_t j = 0; j < cols; ++j) row[j] += res[j];
+    }
+  }
+}
+
 void gemm_packed(GemmIsa isa, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda,
-                 const float* packed_b, float* c, int64_t ldc, const Epilogue& ep,
-                 ThreadPool* pool, int64_t panel_k) {
+                 const float* packed_b, float* c, int64_t ldc, const Epilogue& ep, ThreadPool* pool,
+                 int64_t panel_k) {
   const int64_t stride_k = std::max<int64_t>(panel_k >= 0 ? panel_k : k, 1);
   if (m <= 0 || n <= 0) return;
   const int64_t mr = tile_rows(isa);
@@ -216,22 +232,10 @@ void gemm_packed(GemmIsa isa, int64_t m, int64_t n, int64_t k, const float* a, i
       const float* panel = packed_b + j0 * stride_k;
       const float* bias = ep.bias != nullptr ? ep.bias + j0 : nullptr;
       for (int64_t r0 = r_begin; r0 < r_end; r0 += mr) {
-        run_tile(isa, std::min(mr, r_end - r0), k, a + r0 * lda, lda, panel, c + r0 * ldc + j0,
-                 ldc, cols, bias);
+        run_tile(isa, std::min(mr, r_end - r0), k, a + r0 * lda, lda, panel, c + r0 * ldc + j0, ldc,
+                 cols, bias);
       }
-      if (!post) continue;
-      for (int64_t r = r_begin; r < r_end; ++r) {
-        float* row = c + r * ldc + j0;
-        apply_activation(ep.activation, row, cols);
-        if (ep.multiplier != nullptr) {
-          const float* mul = ep.multiplier + r * ep.ldm + j0;
-          for (int64_t j = 0; j < cols; ++j) row[j] *= mul[j];
-        }
-        if (ep.residual != nullptr) {
-          const float* res = ep.residual + r * ep.ldr + j0;
-          for (int64_t j = 0; j < cols; ++j) row[j] += res[j];
-        }
-      }
+      if (post) apply_epilogue_after_bias(ep, c, ldc, r_begin, r_end, j0, cols);
     }
   };
   const int64_t tasks = row_chunks * panel_groups;

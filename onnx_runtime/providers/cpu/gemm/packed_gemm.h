@@ -1,5 +1,5 @@
-// The cpu provider's float32 GEMM: C = act(A·B + bias) * multiplier + residual, with B packed once into
-// column panels of the micro-kernel's width (constant weights are packed at session creation).
+// The cpu provider's float32 GEMM: C = act(A·B + bias) * multiplier + residual, with B packed once
+// into column panels of the micro-kernel's width (constant weights are packed at session creation).
 // Micro-kernels: AVX-512 (8x32 tile), AVX2+FMA (6x16), portable C++ (4x16); the widest the
 // CPU supports is picked at run time, so one binary runs anywhere. The epilogue (bias,
 // activation, residual) is applied while the output tile is in registers or L1.
@@ -21,7 +21,7 @@ std::string_view gemm_isa_name(GemmIsa isa);
 enum class Activation { kNone, kRelu, kGeluErf, kGeluTanh, kSilu };
 
 struct Epilogue {
-  const float* bias = nullptr;      // [N], added to every row
+  const float* bias = nullptr;  // [N], added to every row
   Activation activation = Activation::kNone;
   const float* multiplier = nullptr;  // [M, N] with row stride ldm, multiplied after act
   int64_t ldm = 0;
@@ -63,6 +63,11 @@ class PackedMatrix {
 void gemm_packed(GemmIsa isa, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda,
                  const float* packed_b, float* c, int64_t ldc, const Epilogue& epilogue,
                  ThreadPool* pool, int64_t panel_k = -1);
+
+// The epilogue after the bias (activation, multiplier, residual) on the block of C at rows
+// [r_begin, r_end), columns [j0, j0 + cols): for GEMMs that add the bias themselves.
+void apply_epilogue_after_bias(const Epilogue& ep, float* c, int64_t ldc, int64_t r_begin,
+                               int64_t r_end, int64_t j0, int64_t cols);
 
 // Applies act() in place to n floats (the vectorised GELU/SiLU the epilogue uses).
 void apply_activation(Activation act, float* x, int64_t n);

@@ -30,7 +30,8 @@ namespace bog::runtime::cpu {
 namespace {
 
 [[noreturn]] void fail(const Node& node, const std::string& what) {
-  throw Error(ErrorCategory::kInvalidModel, fmt::format("Attention node '{}': {}", node.name, what));
+  throw Error(ErrorCategory::kInvalidModel,
+              fmt::format("Attention node '{}': {}", node.name, what));
 }
 
 // Per-thread scratch (packed Kᵀ, packed V, one head's scores), grown on demand and kept, so
@@ -66,6 +67,29 @@ constexpr int64_t kQueryTile = 16;
 // exporters write are -1e9, -10000·big, finfo.min or -inf), so skipping it changes nothing.
 constexpr float kMaskedBias = -1e8f;
 
+// softmax over n floats in place. exp runs on whole 16-float blocks (Eigen's packet exp) with
+// the tail padded, so no element takes the scalar path: libm's expf of a masked score (-1e9)
+// underflows into its slow error-reporting path, once per hidden key of every row.
+void softmax_in_place(float* x, int64_t n) {
+  using Block = Eigen::Array<float, 16, 1>;
+  const float mx = Eigen::Map<const Eigen::ArrayXf>(x, n).maxCoeff();
+  int64_t j = 0;
+  for (; j + 16 <= n; j += 16) {
+    Eigen::Map<Block> b(x + j);
+    b = (b - mx).exp();
+  }
+  if (j < n) {
+    alignas(64) float tail[16];
+    std::fill(tail, tail + 16, mx);
+    std::copy(x + j, x + n, tail);
+    Eigen::Map<Block, Eigen::Aligned64> b(tail);
+    b = (b - mx).exp();
+    std::copy(tail, tail + (n - j), x + j);
+  }
+  Eigen::Map<Eigen::ArrayXf> row(x, n);
+  row *= 1.0f / row.sum();
+}
+
 // 1 + the last key this bias row leaves visible; every key when the row hides all of them
 // (the graph then spreads the row uniformly, which only the full computation reproduces).
 int64_t visible_keys(const float* bias_row, int64_t tk) {
@@ -82,7 +106,8 @@ struct BiasView {
 
 BiasView bias_view(const Node& node, const Tensor& bias, int64_t b, int64_t h, int64_t tq,
                    int64_t tk) {
-  if (bias.dtype() != DType::kFloat32 || bias.rank() > 4) fail(node, "bias must be float32, rank <= 4");
+  if (bias.dtype() != DType::kFloat32 || bias.rank() > 4)
+    fail(node, "bias must be float32, rank <= 4");
   const int64_t want[4] = {b, h, tq, tk};
   int64_t dims[4] = {1, 1, 1, 1};
   const int64_t r = bias.rank();
@@ -101,8 +126,7 @@ BiasView bias_view(const Node& node, const Tensor& bias, int64_t b, int64_t h, i
 }
 
 // ONNX Reshape of `from` by `spec` (0 copies a dim, -1 is inferred) into `out`; false if invalid.
-bool reshape_target(std::span<const int64_t> from, const Tensor& spec, int64_t* out,
-                    size_t* rank) {
+bool reshape_target(std::span<const int64_t> from, const Tensor& spec, int64_t* out, size_t* rank) {
   if (spec.dtype() != DType::kInt64 || spec.rank() != 1 || spec.numel() > 8) return false;
   int64_t total = 1;
   for (const int64_t d : from) total *= d;
@@ -183,8 +207,10 @@ KernelFn make_attention_fused(const Node& node, std::shared_ptr<ThreadPool> pool
     }
     const int64_t group = heads / kv_heads;
     const int64_t v_group = heads / v_heads;
-    if (ctx.has_input(5) && ctx.has_input(6)) check_kv_expand(n, k, ctx.input(5), ctx.input(6), group);
-    if (ctx.has_input(7) && ctx.has_input(8)) check_kv_expand(n, v, ctx.input(7), ctx.input(8), v_group);
+    if (ctx.has_input(5) && ctx.has_input(6))
+      check_kv_expand(n, k, ctx.input(5), ctx.input(6), group);
+    if (ctx.has_input(7) && ctx.has_input(8))
+      check_kv_expand(n, v, ctx.input(7), ctx.input(8), v_group);
     BiasView bias;
     if (ctx.has_input(3)) bias = bias_view(n, ctx.input(3), batch, heads, tq, tk);
 
@@ -261,9 +287,7 @@ KernelFn make_attention_fused(const Node& node, std::shared_ptr<ThreadPool> pool
           } else if (scale != 1.0f) {
             row *= scale;
           }
-          const float mx = row.maxCoeff();
-          row = (row - mx).exp();
-          row *= 1.0f / row.sum();
+          softmax_in_place(row.data(), visible);
         }
         gemm_packed(isa, rows, dv, visible, s_tile, tk, v_packed, oh + r0 * ldo, ldo, Epilogue{},
                     nullptr, tk);

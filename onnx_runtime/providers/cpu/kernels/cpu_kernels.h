@@ -39,6 +39,10 @@ KernelFn make_silu_fused();
 // "" | "relu" | "gelu_erf" | "gelu_tanh" | "silu"; Error(kInvalidModel) otherwise.
 Activation parse_activation(const std::string& name);
 
+// out += r with r broadcasting into out's shape (numpy rules), for a fused GEMM's residual of
+// another shape; Error(kInvalidModel) when it does not broadcast.
+void add_residual_broadcast(const Node& node, const Tensor& r, Tensor& out);
+
 // True when every present input is a float32 tensor (the optimized kernels' precondition).
 bool all_float32(const KernelContext& ctx);
 

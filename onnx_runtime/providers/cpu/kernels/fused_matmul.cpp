@@ -35,12 +35,13 @@ const float* same_shape_operand(KernelContext& ctx, size_t i, std::span<const in
   return t.data<float>();
 }
 
-// out += r, r broadcasting into out's shape (numpy rules); anything else is an error.
-void add_broadcast(const KernelContext& ctx, const Tensor& r, Tensor& out) {
+}  // namespace
+
+void add_residual_broadcast(const Node& node, const Tensor& r, Tensor& out) {
   const size_t rank = out.shape().size();
   if (r.dtype() != DType::kFloat32 || r.shape().size() > rank) {
-    fail(ctx.node(), fmt::format("residual {} does not broadcast into the output {}",
-                                 shape_to_string(r.shape()), shape_to_string(out.shape())));
+    fail(node, fmt::format("residual {} does not broadcast into the output {}",
+                           shape_to_string(r.shape()), shape_to_string(out.shape())));
   }
   int64_t strides[kMaxRank] = {};
   int64_t acc = 1;
@@ -49,8 +50,8 @@ void add_broadcast(const KernelContext& ctx, const Tensor& r, Tensor& out) {
     const size_t oi = rank - 1 - i;
     const int64_t d = r.shape()[ri];
     if (d != 1 && d != out.shape()[oi]) {
-      fail(ctx.node(), fmt::format("residual {} does not broadcast into the output {}",
-                                   shape_to_string(r.shape()), shape_to_string(out.shape())));
+      fail(node, fmt::format("residual {} does not broadcast into the output {}",
+                             shape_to_string(r.shape()), shape_to_string(out.shape())));
     }
     strides[oi] = d == 1 ? 0 : acc;
     acc *= d;
@@ -69,8 +70,6 @@ void add_broadcast(const KernelContext& ctx, const Tensor& r, Tensor& out) {
     }
   }
 }
-
-}  // namespace
 
 Activation parse_activation(const std::string& name) {
   if (name.empty() || name == "none") return Activation::kNone;
@@ -129,13 +128,13 @@ KernelFn make_fused_matmul(const Node& node, std::shared_ptr<ThreadPool> pool) {
     if (out.numel() == 0) return;
     const GemmIsa isa = best_gemm_isa();
     if (packed->source != w.raw() || !packed->matrix) {
-      packed->matrix =
-          std::make_unique<PackedMatrix>(isa, w.data<float>(), k, cols, trans_w ? k : cols, trans_w);
+      packed->matrix = std::make_unique<PackedMatrix>(isa, w.data<float>(), k, cols,
+                                                      trans_w ? k : cols, trans_w);
       packed->source = w.raw();
     }
     gemm_packed(isa, m, cols, k, a.data<float>(), k, packed->matrix->data(), out.data<float>(),
                 cols, ep, pool.get());
-    if (!residual_fused) add_broadcast(ctx, ctx.input(3), out);
+    if (!residual_fused) add_residual_broadcast(n, ctx.input(3), out);
   };
 }
 

@@ -6,9 +6,13 @@
 // and then SwiGLU's product: two FusedMatMuls on the same A with the same width, one with SiLU,
 // read only by Mul(gate, up) ─► the Mul becomes the second GEMM's epilogue multiplier.
 // W must be a 2-D float32 initializer (it is packed once); bias a 1-D float32 initializer.
+//
+// A DynamicQuantizeMatMul (the int8 chain, fused by quant_fusion.cpp before this pass) heads a
+// chain the same way: its epilogue inputs have FusedMatMul's places, and it keeps its op type.
 #include "onnx_runtime/providers/cpu/cpu_provider.h"
 #include "onnx_runtime/providers/cpu/passes/pass_util.h"
 #include "onnx_runtime/providers/cpu/passes/passes.h"
+#include "onnx_runtime/providers/cpu/quant/quant_kernels.h"
 
 namespace bog::runtime::cpu {
 namespace {
@@ -24,6 +28,28 @@ const Tensor* float_initializer(const Graph& g, const std::string& name, int64_t
 
 bool is_fused(const GraphIndex& idx, const Node& n, const char* op) {
   return n.domain == kCpuFusedDomain && n.op_type == op && idx.owns(n);
+}
+
+// A GEMM node whose epilogue this pass grows: FusedMatMul or DynamicQuantizeMatMul.
+bool is_epilogue_gemm(const GraphIndex& idx, const Node& n) {
+  return is_fused(idx, n, "FusedMatMul") || is_fused(idx, n, kDynamicQuantizeMatMul);
+}
+
+// A DynamicQuantizeMatMul with no epilogue yet: its inputs (epilogue places empty), or false.
+bool int8_gemm_form(const Graph& g, const GraphIndex& idx, const Node& n,
+                    std::vector<std::string>* inputs, int64_t* width) {
+  if (!is_fused(idx, n, kDynamicQuantizeMatMul) || n.has_attr("activation") ||
+      n.inputs.size() <= kDqmmWScale) {
+    return false;
+  }
+  for (size_t i = kDqmmBias; i <= kDqmmMultiplier; ++i) {
+    if (!n.inputs[i].empty()) return false;
+  }
+  const auto w = g.initializers.find(n.inputs[1]);
+  if (w == g.initializers.end() || w->second.rank() != 2) return false;
+  *inputs = n.inputs;
+  *width = w->second.dim(1);
+  return true;
 }
 
 // The GEMM at node i as FusedMatMul inputs, or false.
@@ -69,7 +95,8 @@ int fuse_chains(Graph& g, const std::string& provider) {
       std::vector<std::string> inputs;
       bool trans_w = false;
       int64_t width = 0;
-      if (!gemm_form(g, idx, g.nodes[i], &inputs, &trans_w, &width)) continue;
+      const bool int8 = int8_gemm_form(g, idx, g.nodes[i], &inputs, &width);
+      if (!int8 && !gemm_form(g, idx, g.nodes[i], &inputs, &trans_w, &width)) continue;
       std::set<size_t> dead = {i};
       const Node* last = &g.nodes[i];
       std::string activation;
@@ -108,8 +135,11 @@ int fuse_chains(Graph& g, const std::string& provider) {
           last = add;
         }
       }
-      Node f = fused_node("FusedMatMul", *last, inputs);
-      f.name = g.nodes[i].name.empty() ? f.name : g.nodes[i].name + "/FusedMatMul";
+      // An int8 GEMM is already fused: rewrite it only when it absorbed something.
+      if (int8 && dead.size() == 1) continue;
+      const std::string op = int8 ? kDynamicQuantizeMatMul : "FusedMatMul";
+      Node f = fused_node(op, *last, inputs);
+      f.name = g.nodes[i].name.empty() ? f.name : g.nodes[i].name + "/" + op;
       if (!activation.empty()) f.attributes.push_back(string_attr("activation", activation));
       if (trans_w) f.attributes.push_back(int_attr("trans_w", 1));
       apply(g, dead, std::move(f));
@@ -128,7 +158,7 @@ int fuse_gated_products(Graph& g, const std::string& provider) {
     const GraphIndex idx(g, provider);
     for (size_t i = 0; i < g.nodes.size() && !changed; ++i) {
       const Node& up = g.nodes[i];
-      if (!is_fused(idx, up, "FusedMatMul") || up.has_attr("activation") || up.inputs.size() < 5 ||
+      if (!is_epilogue_gemm(idx, up) || up.has_attr("activation") || up.inputs.size() < 5 ||
           !up.inputs[3].empty() || !up.inputs[4].empty()) {
         continue;
       }
@@ -139,7 +169,10 @@ int fuse_gated_products(Graph& g, const std::string& provider) {
       const auto gp = idx.producer(gate_v);
       if (!gp) continue;
       const Node& gate = g.nodes[*gp];
-      if (!is_fused(idx, gate, "FusedMatMul") || gate.inputs[0] != up.inputs[0]) continue;
+      if (!is_epilogue_gemm(idx, gate) || gate.op_type != up.op_type ||
+          gate.inputs[0] != up.inputs[0]) {
+        continue;
+      }
       const Tensor& wu = g.initializers.at(up.inputs[1]);
       const Tensor& wg = g.initializers.at(gate.inputs[1]);
       if (wu.shape() != wg.shape() || up.attr_int("trans_w", 0) != gate.attr_int("trans_w", 0)) {

@@ -110,7 +110,7 @@ int fuse_dynamic_quantize_matmul(Graph& g, const std::string& provider) {
     f.domain = kQuantFusedDomain;
     f.opset = 1;
     f.name = (mul.name.empty() ? mmi.name : mul.name) + "/" + f.op_type;
-    f.inputs = {dql->inputs[0], w, ws};
+    f.inputs = {dql->inputs[0], w, "", "", "", ws};
     if (!w_zp.empty()) f.inputs.push_back(w_zp);
     f.outputs = {mul.outputs[0]};
     f.provider = provider;

@@ -13,11 +13,25 @@ namespace bog::runtime::cpu {
 inline constexpr const char* kQuantFusedDomain = "bog.cpu";
 inline constexpr const char* kDynamicQuantizeMatMul = "DynamicQuantizeMatMul";
 
-// DynamicQuantizeMatMul(X float [..., K], W int8 [K, N], W_scale float [] or [N],
-// W_zero_point int8 [] or [N] (optional)) -> Y float [..., N]: X quantized to uint8 exactly as
-// DynamicQuantizeLinear does (per tensor), an int8 GEMM, then the requantization
-// float(int32 sum) * (X_scale * W_scale[n]). Equal, bit for bit, to the composition it replaces.
-KernelFn make_dynamic_quantize_matmul(int threads, Int8Isa isa);
+// DynamicQuantizeMatMul(X float [..., K], W int8 [K, N], bias [N]?, residual [..., N]?,
+// multiplier [..., N]?, W_scale float [] or [N], W_zero_point int8 [] or [N]?) -> Y [..., N]:
+// X quantized to uint8 exactly as DynamicQuantizeLinear does (per tensor), an int8 GEMM, the
+// requantization float(int32 sum) * (X_scale * W_scale[n]), then FusedMatMul's epilogue
+// act(. + bias) * multiplier + residual (attribute activation, as FusedMatMul's). Inputs 2-4
+// have FusedMatMul's places, so the fuse_matmul pass grows either node's epilogue the same way.
+// Equal, bit for bit, to the composition it replaces.
+class ThreadPool;
+inline constexpr size_t kDqmmBias = 2;
+inline constexpr size_t kDqmmResidual = 3;
+inline constexpr size_t kDqmmMultiplier = 4;
+inline constexpr size_t kDqmmWScale = 5;
+inline constexpr size_t kDqmmWZeroPoint = 6;
+KernelFn make_dynamic_quantize_matmul(const Node& node, std::shared_ptr<ThreadPool> pool,
+                                      Int8Isa isa);
+
+// DequantizeLinear, per-tensor int8/uint8 -> float32 (the int8 embedding's); `fallback` (the
+// reference kernel) serves every other form.
+KernelFn make_dequantize_linear(const Node& node, KernelFn fallback);
 
 // MatMulNBits (com.microsoft) on float32 A: each 16-column panel of B is dequantized block by
 // block into a float panel, then multiplied; `fallback` serves the forms it does not specialise
@@ -30,8 +44,8 @@ KernelFn make_matmul_nbits(int threads, KernelFn fallback);
 //   MatMulInteger(Xq, W, Xzp, Wzp?) -> Cast(to=float) -> Mul(., S) -> Y
 //   S = Mul(Xs, Ws)                      (W int8 2-D initializer, Ws/Wzp initializers)
 //
-// into DynamicQuantizeMatMul(X, W, Ws, Wzp) -> Y. A DynamicQuantizeLinear shared by several
-// chains (Q, K, V projections) is removed once none of its outputs is read any more.
+// into DynamicQuantizeMatMul(X, W, "", "", "", Ws, Wzp) -> Y. A DynamicQuantizeLinear shared by
+// several chains (Q, K, V projections) is removed once none of its outputs is read any more.
 // Returns the number of chains fused.
 int fuse_dynamic_quantize_matmul(Graph& graph, const std::string& provider);
 
