@@ -32,6 +32,7 @@ struct Options {
   std::string provider;  // set: also show the graph this provider runs after its passes
   int seq = 128;
   bool no_optimize = false;
+  int threads = 1;
 };
 
 struct Counts {
@@ -235,6 +236,7 @@ void run(const Options& o) {
     req.provider = o.provider;
     req.seq = o.seq;
     req.optimize = !o.no_optimize;
+    req.threads = o.threads;
     j["optimized"] = optimized_graph_report(req);
   }
   if (o.json) {
@@ -253,14 +255,18 @@ void add_inspect_command(CLI::App& app) {
       app.add_subcommand("inspect", "Show a model's inputs, outputs, opsets, ops and parameters");
   cmd->add_option("MODEL", o->model, "Model file (.onnx)")->required();
   cmd->add_flag("--json", o->json, "Print one JSON object");
-  auto* provider = cmd->add_option("--provider", o->provider,
-                  "Also show the graph this provider runs: passes fired, nodes before/after, "
-                  "memory plan peak, op types")
-      ->check(CLI::IsMember({"reference", "cpu", "cuda"}));
+  auto* provider =
+      cmd->add_option("--provider", o->provider,
+                      "Also show the graph this provider runs: passes fired, nodes before/after, "
+                      "memory plan peak, op types")
+          ->check(CLI::IsMember({"reference", "cpu", "cuda"}));
   cmd->add_option("--seq", o->seq, "Sequence length of --provider's planning run (batch 1)")
       ->check(CLI::PositiveNumber)
       ->needs(provider);
   cmd->add_flag("--no-optimize", o->no_optimize, "With --provider: turn its graph passes off")
+      ->needs(provider);
+  cmd->add_option("--threads", o->threads, "With --provider: the session's intra-op threads")
+      ->check(CLI::Range(1, 256))
       ->needs(provider);
   auto* dot =
       cmd->add_option("--dot", o->dot_file, "Write Graphviz: to FILE, or to stdout without one")

@@ -53,12 +53,19 @@ json optimized_graph_report(const OptimizedGraphRequest& req) {
     const bool default_domain = n.domain.empty() || n.domain == "ai.onnx";
     ++ops[default_domain ? n.op_type : n.domain + ":" + n.op_type];
   }
-  return {{"provider", req.provider},     {"providers_used", session.placement().used},
-          {"optimize", req.optimize},     {"nodes_before", r.nodes_before},
-          {"nodes_after", r.nodes_after}, {"passes", passes},
-          {"fusions_fired", fired},       {"planned_peak_bytes", r.planned_peak_bytes},
-          {"batch_split", r.batch_split}, {"batch_split_reason", r.batch_split_reason},
-          {"planning_run", planning},     {"op_types", ops}};
+  return {{"provider", req.provider},
+          {"providers_used", session.placement().used},
+          {"optimize", req.optimize},
+          {"nodes_before", r.nodes_before},
+          {"nodes_after", r.nodes_after},
+          {"passes", passes},
+          {"fusions_fired", fired},
+          {"planned_peak_bytes", r.planned_peak_bytes},
+          {"batch_split", r.batch_split},
+          {"batch_split_reason", r.batch_split_reason},
+          {"batch_lanes", r.batch_lanes},
+          {"planning_run", planning},
+          {"op_types", ops}};
 }
 
 void print_optimized_graph(const json& j) {
@@ -89,6 +96,11 @@ void print_optimized_graph(const json& j) {
   if (j["batch_split"].get<bool>()) {
     std::cout
         << "  batch split  yes: samples are independent; large batches run in L2-sized chunks\n";
+    if (j["batch_lanes"].get<int>() > 1) {
+      std::cout << fmt::format(
+          "  batch lanes  {}: a large batch runs as {} parts side by side, one per thread\n",
+          j["batch_lanes"].get<int>(), j["batch_lanes"].get<int>());
+    }
   } else {
     std::cout << fmt::format("  batch split  no: {}\n", j["batch_split_reason"].get<std::string>());
   }

@@ -17,12 +17,14 @@
 #include <cstring>
 #include <limits>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <unordered_map>
 
 #include "common/error.h"
 #include "onnx_runtime/batch_split.h"
 #include "onnx_runtime/graph_scope.h"
+#include "onnx_runtime/lane_workers.h"
 #include "onnx_runtime/loader.h"
 #include "onnx_runtime/memory_plan.h"
 
@@ -178,6 +180,14 @@ struct Session::Impl {
   };
   std::vector<ChunkSize> chunk_sizes;
   Shape shape_scratch;  // a whole output's shape, built without allocating
+
+  // Lanes (lane_workers.h): with several threads, a batch that would split runs as one part per
+  // thread, each part in its own single-thread session (made at the first such batch).
+  std::optional<SessionOptions> lane_options;  // only for sessions made from SessionOptions
+  std::vector<std::unique_ptr<Session>> lanes;
+  std::unique_ptr<LaneWorkers> lane_workers;
+  std::vector<std::vector<Tensor>> lane_inputs;
+  std::vector<std::vector<Tensor>> lane_outputs;
 
   Impl(Model m, std::vector<std::shared_ptr<ExecutionProvider>> p, bool s, bool optimize)
       : model(std::move(m)), providers(std::move(p)), strict(s) {
@@ -793,30 +803,119 @@ struct Session::Impl {
     chunk_sizes.push_back(std::move(c));
   }
 
+  // Copies `t`, rows [start, start + m) of output k, into the whole output k of n rows.
+  void collect_rows(size_t k, const Tensor& t, int64_t start, int64_t m, int64_t n) {
+    if (!t.defined() || t.rank() == 0 || t.dim(0) != m || t.device() != Device::kCpu ||
+        t.dtype() == DType::kString) {
+      throw Error(ErrorCategory::kInternal, "a chunk's output is not indexed by its samples");
+    }
+    Tensor& whole = split_outputs[k];
+    if (start == 0) {
+      shape_scratch.assign(t.shape().begin(), t.shape().end());
+      shape_scratch[0] = n;
+      if (!whole.same_layout(t.dtype(), shape_scratch)) {
+        whole = Tensor::uninitialized(t.dtype(), shape_scratch);
+      }
+    }
+    const size_t row = t.nbytes() / static_cast<size_t>(m);
+    if (row > 0) {
+      std::memcpy(static_cast<char*>(whole.raw()) + static_cast<size_t>(start) * row, t.raw(),
+                  t.nbytes());
+    }
+  }
+
   // Copies chunk rows [start, start + m) of every output into the whole outputs.
   void collect_outputs(int64_t start, int64_t m, int64_t n) {
     split_outputs.resize(top.output_slots.size());
     for (size_t k = 0; k < top.output_slots.size(); ++k) {
       const Value& v = output_value(k);
-      const Tensor& t = v.tensor;
-      if (v.kind != ValueKind::kTensor || t.rank() == 0 || t.dim(0) != m ||
-          t.device() != Device::kCpu || t.dtype() == DType::kString) {
+      if (v.kind != ValueKind::kTensor) {
         throw Error(ErrorCategory::kInternal, "a chunk's output is not indexed by its samples");
       }
-      Tensor& whole = split_outputs[k];
-      if (start == 0) {
-        shape_scratch.assign(t.shape().begin(), t.shape().end());
-        shape_scratch[0] = n;
-        if (!whole.same_layout(t.dtype(), shape_scratch)) {
-          whole = Tensor::uninitialized(t.dtype(), shape_scratch);
-        }
-      }
-      const size_t row = t.nbytes() / static_cast<size_t>(m);
-      if (row > 0) {
-        std::memcpy(static_cast<char*>(whole.raw()) + static_cast<size_t>(start) * row, t.raw(),
-                    t.nbytes());
+      collect_rows(k, v.tensor, start, m, n);
+    }
+  }
+
+  // Puts the whole outputs (split_outputs) in the output slots.
+  void install_whole_outputs() {
+    for (size_t k = 0; k < top.output_slots.size(); ++k) {
+      Value& v = top.slots[static_cast<size_t>(top.output_slots[k])];
+      v.tensor.assign_view_of(split_outputs[k]);
+    }
+    top.installed_plan = nullptr;  // the output slots no longer show the plan's buffers
+  }
+
+  // --- lanes ----------------------------------------------------------------------------------
+
+  bool use_lanes() const {
+    return threads > 1 && lane_options.has_value() && optimization.batch_lanes > 1 && !profiling;
+  }
+
+  // A lane's copy of the optimized model: the same nodes, initializers shared (views). Only
+  // separable graphs get lanes, and those have no subgraphs to share.
+  Model lane_model() const {
+    Model c;
+    c.ir_version = model.ir_version;
+    c.producer_name = model.producer_name;
+    c.producer_version = model.producer_version;
+    c.metadata = model.metadata;
+    c.directory = model.directory;
+    const Graph& g = model.graph;
+    c.graph.name = g.name;
+    c.graph.inputs = g.inputs;
+    c.graph.outputs = g.outputs;
+    c.graph.value_infos = g.value_infos;
+    c.graph.nodes = g.nodes;
+    c.graph.opsets = g.opsets;
+    for (const auto& [name, t] : g.initializers)
+      c.graph.initializers.emplace(name, t.view(t.shape()));
+    return c;
+  }
+
+  // Runs the batch of n samples (in the input slots) as one contiguous part per lane.
+  void execute_lanes(int64_t n) {
+    const int count = threads;
+    if (lanes.empty()) {
+      SessionOptions o = *lane_options;
+      o.threads = 1;
+      o.optimize = false;  // the graph is already optimized
+      for (int l = 0; l < count; ++l) lanes.push_back(std::make_unique<Session>(lane_model(), o));
+      lane_workers = std::make_unique<LaneWorkers>(count);
+      lane_inputs.resize(static_cast<size_t>(count));
+      lane_outputs.resize(static_cast<size_t>(count));
+    }
+    const int64_t per = (n + count - 1) / count;
+    const size_t n_in = top.input_slots.size();
+    for (int l = 0; l < count; ++l) {
+      std::vector<Tensor>& in = lane_inputs[static_cast<size_t>(l)];
+      in.resize(n_in);
+      const int64_t start = std::min(n, l * per);
+      const int64_t m = std::min(per, n - start);
+      for (size_t k = 0; k < n_in; ++k) {
+        const Tensor& whole = top.slots[static_cast<size_t>(top.input_slots[k])].tensor;
+        if (m > 0) in[k].assign_rows_of(whole, start, m);
       }
     }
+    lane_workers->run([&](int l) {
+      if (std::min(n, l * per) >= n) return;
+      const auto lu = static_cast<size_t>(l);
+      lanes[lu]->run(lane_inputs[lu], lane_outputs[lu]);
+    });
+    split_outputs.resize(top.output_slots.size());
+    for (int l = 0; l < count; ++l) {
+      const int64_t start = std::min(n, l * per);
+      const int64_t m = std::min(per, n - start);
+      if (m <= 0) continue;
+      for (size_t k = 0; k < top.output_slots.size(); ++k) {
+        collect_rows(k, lane_outputs[static_cast<size_t>(l)][k], start, m, n);
+      }
+      for (Tensor& t : lane_inputs[static_cast<size_t>(l)]) t.assign_view_of(Tensor());
+    }
+    install_whole_outputs();
+    // The memory this run planned is the lanes' arenas together.
+    int64_t planned = 0;
+    for (const auto& lane : lanes) planned += lane->impl_->optimization.planned_peak_bytes;
+    optimization.planned_peak_bytes = planned;
   }
 
   // Runs the batch of n samples in chunks (0: one sample first, to size the rest by its plan).
@@ -840,11 +939,7 @@ struct Session::Impl {
       }
       start += m;
     }
-    for (size_t k = 0; k < top.output_slots.size(); ++k) {
-      Value& v = top.slots[static_cast<size_t>(top.output_slots[k])];
-      v.tensor.assign_view_of(split_outputs[k]);
-    }
-    top.installed_plan = nullptr;  // the output slots no longer show the plan's buffers
+    install_whole_outputs();
   }
 
   void hold_whole_inputs() {
@@ -865,6 +960,19 @@ struct Session::Impl {
 
   void execute() {
     const int64_t n = split_batch();
+    if (n > 0 && use_lanes()) {
+      try {
+        execute_lanes(n);
+      } catch (const std::exception& e) {
+        // Run whole (a bad input fails here with its own error); if that works, the lanes
+        // were at fault and this session stops using them.
+        execute_top_level();
+        optimization.batch_lanes = 0;
+        optimization.batch_split_reason = fmt::format("a lane run failed: {}", e.what());
+        spdlog::warn("batch lanes turned off: {}", optimization.batch_split_reason);
+      }
+      return;
+    }
     const int64_t chunk = n == 0 ? 0 : known_chunk();
     if (n == 0 || (chunk > 0 && n <= chunk)) {
       execute_top_level();
@@ -1113,6 +1221,10 @@ Session::Session(Model model, const SessionOptions& options) {
           fmt::format("BOG_BATCH_CHUNK must be a count of samples (0: off), got '{}'", env));
     }
     impl_->batch_chunk = static_cast<int>(v);
+  }
+  if (options.threads > 1 && impl_->batch_chunk != 0 && impl_->optimization.batch_split) {
+    impl_->lane_options = options;
+    impl_->optimization.batch_lanes = options.threads;
   }
 }
 

@@ -26,9 +26,10 @@ struct SessionOptions {
   bool optimize = true;  // run each provider's optimize() passes
   int threads = 1;       // for providers that use threads
   // Batches of a graph whose samples are independent (batch_split.h) run in chunks of this
-  // many samples: -1 sizes them so one chunk's memory plan fits one core's L2 cache (at one
-  // thread; with more, batches run whole), 0 never splits. The outputs are those of the whole
-  // batch.
+  // many samples: -1 sizes them so one chunk's memory plan fits one core's L2 cache, 0 never
+  // splits. With threads > 1 such a batch is first cut into one part per thread, each run in
+  // chunks by its own single-thread session (lane_workers.h). The outputs are those of the
+  // whole batch.
   int batch_chunk = -1;
 };
 
@@ -78,6 +79,7 @@ class Session {
     int64_t planned_peak_bytes = 0;  // arena size of the latest memory plan; 0 before a run
     bool batch_split = false;        // large batches run in cache-sized chunks
     std::string batch_split_reason;  // why not
+    int batch_lanes = 0;  // with threads > 1: one part of such a batch per thread (0: none)
   };
   OptimizationReport optimization_report() const;
 

@@ -1,6 +1,8 @@
 // Batch splitting: the analysis accepts graphs whose samples stay apart and names the node
 // that mixes them otherwise; a split run gives the whole batch's outputs (to float rounding); a
 // split the analysis could not foresee failing falls back to the whole batch and stops splitting.
+// With several threads the batch runs as one part per thread (lanes): same outputs, same
+// fallback, and a bad input still fails with its own error.
 #include "onnx_runtime/batch_split.h"
 
 #include <gtest/gtest.h>
@@ -8,6 +10,7 @@
 #include <functional>
 #include <random>
 
+#include "common/error.h"
 #include "onnx_runtime/session.h"
 #include "tests/runtime/model_builder.h"
 
@@ -114,11 +117,38 @@ TEST(BatchSplit, NamesTheNodeThatMixesSamples) {
   EXPECT_NE(c.reason.find("'dq'"), std::string::npos) << c.reason;
 }
 
-Session session(const onnx::ModelProto& m, int chunk) {
+// y = x + c with c [6, 3] (c[i] = i): valid only for a batch of 6 (or 1), which the analysis
+// cannot know: it takes c's rows for a broadcast.
+onnx::ModelProto plus_six_rows_model() {
+  onnx::ModelProto m = empty_model();
+  onnx::GraphProto* g = m.mutable_graph();
+  add_value_info(g->mutable_input(), "x", kFloat, {-1, 3});
+  std::vector<float> c(18);
+  for (size_t i = 0; i < c.size(); ++i) c[i] = static_cast<float>(i);
+  add_float_initializer(g, "c", {6, 3}, c);
+  add_node(g, "Add", {"x", "c"}, {"y"});
+  add_value_info(g->mutable_output(), "y", kFloat, {-1, 3});
+  return m;
+}
+
+Session session(const onnx::ModelProto& m, int chunk, int threads = 1) {
   SessionOptions o;
   o.providers = {"cpu"};
   o.batch_chunk = chunk;
+  o.threads = threads;
   return Session(testing::load(m), o);
+}
+
+// A batch of 6 through plus_six_rows_model: y = x + c.
+void expect_six_rows_right(Session& s) {
+  std::vector<Tensor> in;
+  in.push_back(random_rows(6, 3, 5));
+  std::vector<Tensor> out;
+  s.run(in, out);
+  ASSERT_EQ(out[0].shape(), (Shape{6, 3}));
+  for (int64_t i = 0; i < 18; ++i) {
+    EXPECT_EQ(out[0].data<float>()[i], in[0].data<float>()[i] + static_cast<float>(i));
+  }
 }
 
 TEST(BatchSplit, SplitRunsGiveTheWholeBatchOutputs) {
@@ -173,26 +203,63 @@ TEST(BatchSplit, AGraphWithNothingToPlanRunsWhole) {
 TEST(BatchSplit, AFailedSplitRunFallsBackToTheWholeBatch) {
   // y = x + c with c [6, 3]: valid only for a batch of 6 (or 1). The analysis cannot know c's
   // rows follow the batch; chunks of 2 fail, the session runs the 6 rows whole and stops splitting.
-  onnx::ModelProto m = empty_model();
-  onnx::GraphProto* g = m.mutable_graph();
-  add_value_info(g->mutable_input(), "x", kFloat, {-1, 3});
-  std::vector<float> c(18);
-  for (size_t i = 0; i < c.size(); ++i) c[i] = static_cast<float>(i);
-  add_float_initializer(g, "c", {6, 3}, c);
-  add_node(g, "Add", {"x", "c"}, {"y"});
-  add_value_info(g->mutable_output(), "y", kFloat, {-1, 3});
-  Session s = session(m, 2);
+  Session s = session(plus_six_rows_model(), 2);
   ASSERT_TRUE(s.optimization_report().batch_split);
-  std::vector<Tensor> in;
-  in.push_back(random_rows(6, 3, 5));
-  std::vector<Tensor> out;
-  s.run(in, out);
-  ASSERT_EQ(out[0].shape(), (Shape{6, 3}));
-  for (int64_t i = 0; i < 18; ++i) {
-    EXPECT_EQ(out[0].data<float>()[i], in[0].data<float>()[i] + static_cast<float>(i));
-  }
+  expect_six_rows_right(s);
   EXPECT_FALSE(s.optimization_report().batch_split);
   EXPECT_NE(s.optimization_report().batch_split_reason.find("a split run failed"),
+            std::string::npos);
+}
+
+TEST(BatchLanes, LanesGiveTheWholeBatchOutputs) {
+  Session whole = session(separable_model(), 0);
+  for (const int threads : {2, 3}) {
+    for (const int chunk : {-1, 2}) {
+      Session lanes = session(separable_model(), chunk, threads);
+      ASSERT_EQ(lanes.optimization_report().batch_lanes, threads);
+      for (const int64_t batch : {1, 2, 3, 7, 16}) {
+        SCOPED_TRACE(::testing::Message()
+                     << threads << " threads, chunk " << chunk << ", batch " << batch);
+        std::vector<Tensor> in;
+        in.push_back(random_rows(batch, 3, static_cast<uint32_t>(batch + 40)));
+        std::vector<Tensor> want;
+        whole.run(in, want);
+        for (int rep = 0; rep < 3; ++rep) {  // the lanes' recording, planned, planned again
+          std::vector<Tensor> got;
+          lanes.run(in, got);
+          ASSERT_EQ(got[0].shape(), want[0].shape());
+          for (int64_t i = 0; i < got[0].numel(); ++i) {
+            ASSERT_NEAR(got[0].data<float>()[i], want[0].data<float>()[i], kUlps) << "row " << i;
+          }
+        }
+      }
+      EXPECT_EQ(lanes.optimization_report().batch_lanes, threads);
+    }
+  }
+  // One thread, or splitting off: no lanes.
+  EXPECT_EQ(session(separable_model(), -1, 1).optimization_report().batch_lanes, 0);
+  EXPECT_EQ(session(separable_model(), 0, 2).optimization_report().batch_lanes, 0);
+}
+
+TEST(BatchLanes, ABadInputFailsWithItsOwnErrorAndLanesStayOn) {
+  Session s = session(separable_model(), -1, 2);
+  std::vector<Tensor> in;
+  in.push_back(random_rows(6, 4, 3));  // 4 columns where the graph takes 3
+  std::vector<Tensor> out;
+  EXPECT_THROW(s.run(in, out), Error);
+  EXPECT_EQ(s.optimization_report().batch_lanes, 2);
+  in[0] = random_rows(6, 3, 3);
+  s.run(in, out);
+  EXPECT_EQ(out[0].shape(), (Shape{6, 1}));
+}
+
+TEST(BatchLanes, AFailedLaneRunFallsBackToTheWholeBatch) {
+  // y = x + c with c [6, 3]: lanes of 3 rows fail, the whole batch of 6 works.
+  Session s = session(plus_six_rows_model(), -1, 2);
+  ASSERT_EQ(s.optimization_report().batch_lanes, 2);
+  expect_six_rows_right(s);
+  EXPECT_EQ(s.optimization_report().batch_lanes, 0);
+  EXPECT_NE(s.optimization_report().batch_split_reason.find("a lane run failed"),
             std::string::npos);
 }
 

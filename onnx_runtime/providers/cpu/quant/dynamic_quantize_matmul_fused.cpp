@@ -91,8 +91,14 @@ __attribute__((target("avx512f"))) void min_max_avx512(const float* x, int64_t n
     lo = _mm512_min_ps(v, lo);
     hi = _mm512_max_ps(v, hi);
   }
-  *mn = std::min(*mn, _mm512_reduce_min_ps(lo));
-  *mx = std::max(*mx, _mm512_reduce_max_ps(hi));
+  // Lane by lane (GCC 12's _mm512_reduce_min_ps trips -Wuninitialized in its own header).
+  alignas(64) float l[16], h[16];
+  _mm512_store_ps(l, lo);
+  _mm512_store_ps(h, hi);
+  for (int i = 0; i < 16; ++i) {
+    *mn = std::min(*mn, l[i]);
+    *mx = std::max(*mx, h[i]);
+  }
 }
 #endif
 
