@@ -287,6 +287,11 @@ BenchResult run_bench(const BenchConfig& c, const Progress& progress) {
             o.optimize = c.optimize;
             if (!c.optimize) note = "provider passes off (--no-optimize)";
             b.session.emplace(runtime::load_model(c.onnx), o);
+            if (const int lanes = b.session->optimization_report().batch_lanes; lanes > 1) {
+              note += fmt::format(
+                  "{}batches above 1 run as {} lanes (one single-thread session per thread)",
+                  note.empty() ? "" : "; ", lanes);
+            }
             const runtime::PlacementReport& pr = b.session->placement();
             const std::string used = join(pr.used, "+");
             r["provider_used"] = used;
@@ -381,8 +386,7 @@ BenchResult run_bench(const BenchConfig& c, const Progress& progress) {
                 o.allow_spinning = false;
                 o.warmup = round == 0 ? c.warmup : 0;
                 o.iterations = n;
-                const parity::OrtRunResult r =
-                    ort->run(c.onnx, ort_feeds, o);
+                const parity::OrtRunResult r = ort->run(c.onnx, ort_feeds, o);
                 lat[i].insert(lat[i].end(), r.latencies_ms.begin(), r.latencies_ms.end());
                 rss_children = std::max(rss_children, peak_rss_mb(true));
                 if (!r.provider.empty()) b.row_base["provider_used"] = r.provider;

@@ -66,14 +66,17 @@ std::string check_request(const std::string& endpoint, const json& body) {
     auto e = check_fields(body, {{"run_id", "string"}},
                           {{"metrics", "array"}, {"params", "array"}, {"tags", "array"}});
     if (!e.empty()) return e;
-    if (body["metrics"].size() > 1000 || body["params"].size() > 100) return "batch too large";
-    for (const auto& m : body["metrics"]) {
+    // value(), not operator[]: on a const json a missing key is undefined behaviour.
+    const json metrics = body.value("metrics", json::array());
+    const json params = body.value("params", json::array());
+    if (metrics.size() > 1000 || params.size() > 100) return "batch too large";
+    for (const auto& m : metrics) {
       e = check_fields(m, {{"key", "string"}, {"value", "double"}, {"timestamp", "int64"}},
                        {{"step", "int64"}});
       if (!e.empty()) return "metric: " + e;
     }
-    e = check_key_values(body["params"]);
-    return e.empty() ? check_key_values(body["tags"]) : e;
+    e = check_key_values(params);
+    return e.empty() ? check_key_values(body.value("tags", json::array())) : e;
   }
   if (endpoint == "runs/update") {
     auto e = check_fields(body, {{"run_id", "string"}},
