@@ -24,9 +24,9 @@
 #include "common/error.h"
 #include "onnx_runtime/batch_split.h"
 #include "onnx_runtime/graph_scope.h"
-#include "onnx_runtime/lane_workers.h"
 #include "onnx_runtime/loader.h"
 #include "onnx_runtime/memory_plan.h"
+#include "onnx_runtime/providers/cpu/thread_pool.h"
 
 namespace bog::runtime {
 namespace {
@@ -181,11 +181,13 @@ struct Session::Impl {
   std::vector<ChunkSize> chunk_sizes;
   Shape shape_scratch;  // a whole output's shape, built without allocating
 
-  // Lanes (lane_workers.h): with several threads, a batch that would split runs as one part per
-  // thread, each part in its own single-thread session (made at the first such batch).
+  // Lanes: with several threads, a batch that would split runs as one contiguous part per
+  // thread, each part in its own single-thread session (made at the first such batch), so every
+  // op stays on one core with its cache-sized chunks instead of being shared between the cores.
   std::optional<SessionOptions> lane_options;  // only for sessions made from SessionOptions
   std::vector<std::unique_ptr<Session>> lanes;
-  std::unique_ptr<LaneWorkers> lane_workers;
+  std::unique_ptr<cpu::ThreadPool> lane_pool;  // one task per lane; the caller runs one
+  std::vector<std::exception_ptr> lane_errors;
   std::vector<std::vector<Tensor>> lane_inputs;
   std::vector<std::vector<Tensor>> lane_outputs;
 
@@ -880,36 +882,43 @@ struct Session::Impl {
       o.threads = 1;
       o.optimize = false;  // the graph is already optimized
       for (int l = 0; l < count; ++l) lanes.push_back(std::make_unique<Session>(lane_model(), o));
-      lane_workers = std::make_unique<LaneWorkers>(count);
+      lane_pool = std::make_unique<cpu::ThreadPool>(count);
+      lane_errors.resize(static_cast<size_t>(count));
       lane_inputs.resize(static_cast<size_t>(count));
       lane_outputs.resize(static_cast<size_t>(count));
     }
+    // Lane l takes samples [l * per, l * per + rows(l)); `used` lanes have any.
     const int64_t per = (n + count - 1) / count;
-    const size_t n_in = top.input_slots.size();
-    for (int l = 0; l < count; ++l) {
+    const int64_t used = (n + per - 1) / per;
+    const auto rows = [&](int64_t l) { return std::min(per, n - l * per); };
+    for (int64_t l = 0; l < used; ++l) {
       std::vector<Tensor>& in = lane_inputs[static_cast<size_t>(l)];
-      in.resize(n_in);
-      const int64_t start = std::min(n, l * per);
-      const int64_t m = std::min(per, n - start);
-      for (size_t k = 0; k < n_in; ++k) {
-        const Tensor& whole = top.slots[static_cast<size_t>(top.input_slots[k])].tensor;
-        if (m > 0) in[k].assign_rows_of(whole, start, m);
+      in.resize(top.input_slots.size());
+      for (size_t k = 0; k < in.size(); ++k) {
+        in[k].assign_rows_of(top.slots[static_cast<size_t>(top.input_slots[k])].tensor, l * per,
+                             rows(l));
       }
     }
-    lane_workers->run([&](int l) {
-      if (std::min(n, l * per) >= n) return;
+    std::fill(lane_errors.begin(), lane_errors.end(), nullptr);
+    lane_pool->parallel_for(used, [&](int64_t l) {
       const auto lu = static_cast<size_t>(l);
-      lanes[lu]->run(lane_inputs[lu], lane_outputs[lu]);
-    });
-    split_outputs.resize(top.output_slots.size());
-    for (int l = 0; l < count; ++l) {
-      const int64_t start = std::min(n, l * per);
-      const int64_t m = std::min(per, n - start);
-      if (m <= 0) continue;
-      for (size_t k = 0; k < top.output_slots.size(); ++k) {
-        collect_rows(k, lane_outputs[static_cast<size_t>(l)][k], start, m, n);
+      try {
+        lanes[lu]->run(lane_inputs[lu], lane_outputs[lu]);
+      } catch (...) {
+        lane_errors[lu] = std::current_exception();  // a pool task must not throw
       }
+    });
+    for (int64_t l = 0; l < used; ++l) {  // the caller's inputs are only borrowed
       for (Tensor& t : lane_inputs[static_cast<size_t>(l)]) t.assign_view_of(Tensor());
+    }
+    for (const std::exception_ptr& e : lane_errors) {
+      if (e) std::rethrow_exception(e);
+    }
+    split_outputs.resize(top.output_slots.size());
+    for (int64_t l = 0; l < used; ++l) {
+      for (size_t k = 0; k < top.output_slots.size(); ++k) {
+        collect_rows(k, lane_outputs[static_cast<size_t>(l)][k], l * per, rows(l), n);
+      }
     }
     install_whole_outputs();
     // The memory this run planned is the lanes' arenas together.

@@ -28,7 +28,7 @@ struct SessionOptions {
   // Batches of a graph whose samples are independent (batch_split.h) run in chunks of this
   // many samples: -1 sizes them so one chunk's memory plan fits one core's L2 cache, 0 never
   // splits. With threads > 1 such a batch is first cut into one part per thread, each run in
-  // chunks by its own single-thread session (lane_workers.h). The outputs are those of the
+  // chunks by its own single-thread session on its own thread. The outputs are those of the
   // whole batch.
   int batch_chunk = -1;
 };

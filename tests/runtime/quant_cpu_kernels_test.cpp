@@ -121,9 +121,9 @@ Tensor run_dqmm(const DqmmInputs& d, Int8Isa isa, int threads, std::vector<Attri
   };
   put(0, d.x);
   put(1, d.w);
-  put(cpu::kDqmmBias, d.bias);
-  put(cpu::kDqmmResidual, d.residual);
-  put(cpu::kDqmmMultiplier, d.multiplier);
+  put(cpu::kFusedBias, d.bias);
+  put(cpu::kFusedResidual, d.residual);
+  put(cpu::kFusedMultiplier, d.multiplier);
   put(cpu::kDqmmWScale, d.w_scale);
   put(cpu::kDqmmWZeroPoint, d.w_zp);
   auto pool = std::make_shared<cpu::ThreadPool>(threads);

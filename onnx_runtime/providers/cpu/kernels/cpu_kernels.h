@@ -4,6 +4,7 @@
 #pragma once
 
 #include <memory>
+#include <span>
 #include <string>
 
 #include "onnx_runtime/kernel.h"
@@ -38,6 +39,17 @@ KernelFn make_silu_fused();
 
 // "" | "relu" | "gelu_erf" | "gelu_tanh" | "silu"; Error(kInvalidModel) otherwise.
 Activation parse_activation(const std::string& name);
+
+// The inputs of a fused GEMM's epilogue (FusedMatMul, DynamicQuantizeMatMul): bias [N],
+// residual [..., N], multiplier [..., N], each optional.
+inline constexpr size_t kFusedBias = 2;
+inline constexpr size_t kFusedResidual = 3;
+inline constexpr size_t kFusedMultiplier = 4;
+// Their epilogue for an output of `shape` (checked; Error(kInvalidModel) on a mismatch). A
+// residual of another shape is left out and *residual_later set: add it after the GEMM with
+// add_residual_broadcast.
+Epilogue fused_epilogue(KernelContext& ctx, Activation act, std::span<const int64_t> shape,
+                        bool* residual_later);
 
 // out += r with r broadcasting into out's shape (numpy rules), for a fused GEMM's residual of
 // another shape; Error(kInvalidModel) when it does not broadcast.

@@ -21,7 +21,7 @@ constexpr size_t kMaxRank = 8;
 
 [[noreturn]] void fail(const Node& node, const std::string& what) {
   throw Error(ErrorCategory::kInvalidModel,
-              fmt::format("FusedMatMul node '{}': {}", node.name, what));
+              fmt::format("{} node '{}': {}", node.op_type, node.name, what));
 }
 
 // The optional [..., N] operand at input i, checked against the output shape.
@@ -71,6 +71,30 @@ void add_residual_broadcast(const Node& node, const Tensor& r, Tensor& out) {
   }
 }
 
+Epilogue fused_epilogue(KernelContext& ctx, Activation act, std::span<const int64_t> shape,
+                        bool* residual_later) {
+  const int64_t cols = shape.back();
+  Epilogue ep;
+  ep.activation = act;
+  if (ctx.has_input(kFusedBias)) {
+    const Tensor& b = ctx.input(kFusedBias);
+    if (b.numel() != cols || b.dtype() != DType::kFloat32) {
+      fail(ctx.node(), "bias must hold one float32 per output column");
+    }
+    ep.bias = b.data<float>();
+  }
+  // A residual of another shape (a broadcast Add) is added after the GEMM instead.
+  *residual_later = ctx.has_input(kFusedResidual) &&
+                    !ctx.input(kFusedResidual).same_layout(DType::kFloat32, shape);
+  if (ctx.has_input(kFusedResidual) && !*residual_later) {
+    ep.residual = ctx.input(kFusedResidual).data<float>();
+  }
+  ep.ldr = cols;
+  ep.multiplier = same_shape_operand(ctx, kFusedMultiplier, shape);
+  ep.ldm = cols;
+  return ep;
+}
+
 Activation parse_activation(const std::string& name) {
   if (name.empty() || name == "none") return Activation::kNone;
   if (name == "relu") return Activation::kRelu;
@@ -109,21 +133,8 @@ KernelFn make_fused_matmul(const Node& node, std::shared_ptr<ThreadPool> pool) {
     const std::span<const int64_t> shape(out_shape, rank);
     int64_t m = 1;
     for (size_t i = 0; i + 1 < rank; ++i) m *= a.shape()[i];
-    Epilogue ep;
-    ep.activation = act;
-    if (ctx.has_input(2)) {
-      if (ctx.input(2).numel() != cols || ctx.input(2).dtype() != DType::kFloat32) {
-        fail(n, "bias must hold one float32 per output column");
-      }
-      ep.bias = ctx.input(2).data<float>();
-    }
-    // A residual of another shape (a broadcast Add) is added after the GEMM instead.
-    const bool residual_fused =
-        !ctx.has_input(3) || ctx.input(3).same_layout(DType::kFloat32, shape);
-    if (ctx.has_input(3) && residual_fused) ep.residual = ctx.input(3).data<float>();
-    ep.ldr = cols;
-    ep.multiplier = same_shape_operand(ctx, 4, shape);
-    ep.ldm = cols;
+    bool residual_later = false;
+    const Epilogue ep = fused_epilogue(ctx, act, shape, &residual_later);
     Tensor& out = ctx.output_uninit(0, DType::kFloat32, shape);
     if (out.numel() == 0) return;
     const GemmIsa isa = best_gemm_isa();
@@ -134,7 +145,7 @@ KernelFn make_fused_matmul(const Node& node, std::shared_ptr<ThreadPool> pool) {
     }
     gemm_packed(isa, m, cols, k, a.data<float>(), k, packed->matrix->data(), out.data<float>(),
                 cols, ep, pool.get());
-    if (!residual_fused) add_residual_broadcast(n, ctx.input(3), out);
+    if (residual_later) add_residual_broadcast(n, ctx.input(kFusedResidual), out);
   };
 }
 

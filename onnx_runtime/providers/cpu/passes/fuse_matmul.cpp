@@ -10,6 +10,7 @@
 // A DynamicQuantizeMatMul (the int8 chain, fused by quant_fusion.cpp before this pass) heads a
 // chain the same way: its epilogue inputs have FusedMatMul's places, and it keeps its op type.
 #include "onnx_runtime/providers/cpu/cpu_provider.h"
+#include "onnx_runtime/providers/cpu/kernels/cpu_kernels.h"
 #include "onnx_runtime/providers/cpu/passes/pass_util.h"
 #include "onnx_runtime/providers/cpu/passes/passes.h"
 #include "onnx_runtime/providers/cpu/quant/quant_kernels.h"
@@ -42,7 +43,7 @@ bool int8_gemm_form(const Graph& g, const GraphIndex& idx, const Node& n,
       n.inputs.size() <= kDqmmWScale) {
     return false;
   }
-  for (size_t i = kDqmmBias; i <= kDqmmMultiplier; ++i) {
+  for (size_t i = kFusedBias; i <= kFusedMultiplier; ++i) {
     if (!n.inputs[i].empty()) return false;
   }
   const auto w = g.initializers.find(n.inputs[1]);

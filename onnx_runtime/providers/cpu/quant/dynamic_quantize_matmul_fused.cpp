@@ -13,7 +13,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
-#include <mutex>
 
 #include "common/error.h"
 #include "onnx_runtime/providers/cpu/gemm/packed_gemm.h"
@@ -147,37 +146,57 @@ MinMax min_max(const float* x, int64_t n, bool avx512, ThreadPool* pool) {
   return r;
 }
 
-// The packed weight, made on first use and kept while the initializer stays the same tensor.
-struct PackCache {
-  std::mutex mu;
-  const void* key = nullptr;
-  int64_t k = 0, n = 0;
-  std::shared_ptr<const PackedB8> packed;
-
-  std::shared_ptr<const PackedB8> get(const Tensor& w) {
-    std::lock_guard<std::mutex> lock(mu);
-    if (packed && key == w.raw() && k == w.dim(0) && n == w.dim(1)) return packed;
-    packed = std::make_shared<const PackedB8>(pack_b8(w.data<int8_t>(), w.dim(0), w.dim(1)));
-    key = w.raw();
-    k = w.dim(0);
-    n = w.dim(1);
-    return packed;
-  }
-};
-
 [[noreturn]] void bad(const Node& node, const std::string& what) {
   throw Error(ErrorCategory::kInvalidModel,
               fmt::format("{} node '{}': {}", node.op_type, node.name, what));
 }
 
-// A per-tensor or per-column quantization parameter as N values, into `v` (reused).
+// A per-tensor or per-column quantization parameter as N values.
 template <typename T>
-void per_column(const Node& node, const Tensor& t, int64_t n, const char* what, std::vector<T>& v) {
+std::vector<T> per_column(const Node& node, const Tensor& t, int64_t n, const char* what) {
   if (t.numel() != 1 && !(t.rank() == 1 && t.dim(0) == n)) {
     bad(node, fmt::format("{} must be a scalar or [{}]", what, n));
   }
-  v.resize(static_cast<size_t>(n));
+  std::vector<T> v(static_cast<size_t>(n));
   for (int64_t i = 0; i < n; ++i) v[static_cast<size_t>(i)] = t.data<T>()[t.numel() == 1 ? 0 : i];
+  return v;
+}
+
+// What the constant weight side gives every run: the packed W and its per-column parameters,
+// made at the first run and kept while W, W_scale and W_zero_point stay the same tensors.
+struct WeightSide {
+  const void* w = nullptr;
+  const void* w_scale = nullptr;
+  const void* w_zp = nullptr;
+  PackedB8 packed;
+  std::vector<float> scale;  // W_scale per column
+  std::vector<int8_t> zp;    // W_zero_point per column
+  bool any_zp = false;
+};
+
+const WeightSide& weight_side(KernelContext& ctx, WeightSide& side) {
+  const Node& node = ctx.node();
+  const Tensor& w = ctx.input(1);
+  const Tensor& ws = ctx.input(kDqmmWScale);
+  const Tensor* wz = ctx.has_input(kDqmmWZeroPoint) ? &ctx.input(kDqmmWZeroPoint) : nullptr;
+  if (side.w == w.raw() && side.w_scale == ws.raw() && side.w_zp == (wz ? wz->raw() : nullptr) &&
+      side.packed.k == w.dim(0) && side.packed.n == w.dim(1)) {
+    return side;
+  }
+  const int64_t n = w.dim(1);
+  if (ws.dtype() != DType::kFloat32) bad(node, "W_scale must be float32");
+  side.scale = per_column<float>(node, ws, n, "W_scale");
+  side.zp.assign(static_cast<size_t>(n), 0);
+  if (wz != nullptr) {
+    if (wz->dtype() != DType::kInt8) bad(node, "W_zero_point must be int8");
+    side.zp = per_column<int8_t>(node, *wz, n, "W_zero_point");
+  }
+  side.any_zp = std::any_of(side.zp.begin(), side.zp.end(), [](int8_t z) { return z != 0; });
+  side.packed = pack_b8(w.data<int8_t>(), w.dim(0), n);
+  side.w = w.raw();
+  side.w_scale = ws.raw();
+  side.w_zp = wz ? wz->raw() : nullptr;
+  return side;
 }
 
 // Per-thread buffers, grown once and reused run after run (no allocation per run).
@@ -190,32 +209,20 @@ Scratch& thread_scratch() {
   return s;
 }
 
-// Per-run parameters, kept by the kernel so that a steady run allocates nothing.
-struct Params {
-  std::vector<float> w_scale, scale;
-  std::vector<int8_t> w_zp;
+// Per-run parameters (they depend on X's scale), kept so that a steady run allocates nothing.
+struct RunParams {
+  std::vector<float> scale;
   std::vector<int32_t> col_term;
 };
-
-// The optional [..., N] epilogue operand at input i, which must have the output's shape.
-const float* same_shape_operand(KernelContext& ctx, size_t i, std::span<const int64_t> shape) {
-  if (!ctx.has_input(i)) return nullptr;
-  const Tensor& t = ctx.input(i);
-  if (!t.same_layout(DType::kFloat32, shape)) {
-    bad(ctx.node(), fmt::format("input {} has shape {}, expected {}", i, shape_to_string(t.shape()),
-                                shape_to_string(shape)));
-  }
-  return t.data<float>();
-}
 
 }  // namespace
 
 KernelFn make_dynamic_quantize_matmul(const Node& node, std::shared_ptr<ThreadPool> pool,
                                       Int8Isa isa) {
-  auto cache = std::make_shared<PackCache>();
-  auto params = std::make_shared<Params>();
+  auto side_cache = std::make_shared<WeightSide>();
+  auto params = std::make_shared<RunParams>();
   const Activation act = parse_activation(node.attr_string("activation", ""));
-  return [pool, isa, cache, params, act](KernelContext& ctx) {
+  return [pool, isa, side_cache, params, act](KernelContext& ctx) {
     const Node& node = ctx.node();
     const Tensor& x = ctx.input(0);
     const Tensor& w = ctx.input(1);
@@ -227,20 +234,11 @@ KernelFn make_dynamic_quantize_matmul(const Node& node, std::shared_ptr<ThreadPo
     if (x.rank() < 1 || x.dim(x.rank() - 1) != k) {
       bad(node, fmt::format("X of shape {} does not end in K = {}", shape_to_string(x.shape()), k));
     }
-    if (!ctx.has_input(kDqmmWScale) || ctx.input(kDqmmWScale).dtype() != DType::kFloat32) {
-      bad(node, "W_scale must be float32");
-    }
-    Params& p = *params;
-    per_column<float>(node, ctx.input(kDqmmWScale), n, "W_scale", p.w_scale);
-    p.w_zp.assign(static_cast<size_t>(n), 0);
-    if (ctx.has_input(kDqmmWZeroPoint)) {
-      if (ctx.input(kDqmmWZeroPoint).dtype() != DType::kInt8)
-        bad(node, "W_zero_point must be int8");
-      per_column<int8_t>(node, ctx.input(kDqmmWZeroPoint), n, "W_zero_point", p.w_zp);
-    }
-    const bool any_w_zp =
-        std::any_of(p.w_zp.begin(), p.w_zp.end(), [](int8_t z) { return z != 0; });
-    const std::shared_ptr<const PackedB8> packed = cache->get(w);
+    if (!ctx.has_input(kDqmmWScale)) bad(node, "W_scale missing");
+    const WeightSide& side = weight_side(ctx, *side_cache);
+    const PackedB8* packed = &side.packed;
+    const bool any_w_zp = side.any_zp;
+    RunParams& p = *params;
 
     const int64_t m = k == 0 ? 0 : x.numel() / k;
     int64_t out_dims[8];
@@ -248,24 +246,8 @@ KernelFn make_dynamic_quantize_matmul(const Node& node, std::shared_ptr<ThreadPo
     std::copy(x.shape().begin(), x.shape().end(), out_dims);
     out_dims[x.rank() - 1] = n;
     const std::span<const int64_t> out_shape(out_dims, static_cast<size_t>(x.rank()));
-    Epilogue ep;
-    ep.activation = act;
-    if (ctx.has_input(kDqmmBias)) {
-      const Tensor& b = ctx.input(kDqmmBias);
-      if (b.numel() != n || b.dtype() != DType::kFloat32) {
-        bad(node, "bias must hold one float32 per output column");
-      }
-      ep.bias = b.data<float>();
-    }
-    // A residual of another shape (a broadcast Add) is added after the GEMM instead.
-    const bool residual_fused = !ctx.has_input(kDqmmResidual) ||
-                                ctx.input(kDqmmResidual).same_layout(DType::kFloat32, out_shape);
-    if (ctx.has_input(kDqmmResidual) && residual_fused) {
-      ep.residual = ctx.input(kDqmmResidual).data<float>();
-    }
-    ep.ldr = n;
-    ep.multiplier = same_shape_operand(ctx, kDqmmMultiplier, out_shape);
-    ep.ldm = n;
+    bool residual_later = false;
+    const Epilogue ep = fused_epilogue(ctx, act, out_shape, &residual_later);
     const bool post =
         ep.activation != Activation::kNone || ep.residual != nullptr || ep.multiplier != nullptr;
     Tensor& y = ctx.output_uninit(0, DType::kFloat32, out_shape);
@@ -282,10 +264,10 @@ KernelFn make_dynamic_quantize_matmul(const Node& node, std::shared_ptr<ThreadPo
     p.col_term.resize(static_cast<size_t>(n));
     for (int64_t c = 0; c < n; ++c) {
       const size_t cu = static_cast<size_t>(c);
-      p.scale[cu] = x_scale * p.w_scale[cu];
+      p.scale[cu] = x_scale * side.scale[cu];
       // -x_zp * sum_k W + K * x_zp * w_zp: the terms of (a - a_zp)(b - b_zp) that do not depend
       // on the row.
-      p.col_term[cu] = -x_zp * packed->col_sums[cu] + static_cast<int32_t>(k) * x_zp * p.w_zp[cu];
+      p.col_term[cu] = -x_zp * packed->col_sums[cu] + static_cast<int32_t>(k) * x_zp * side.zp[cu];
     }
 
     const float* xv = x.data<float>();
@@ -329,7 +311,7 @@ KernelFn make_dynamic_quantize_matmul(const Node& node, std::shared_ptr<ThreadPo
         const float* scale = p.scale.data();
         if (any_w_zp) {
           for (int64_t c = 0; c < n; ++c) {
-            const int32_t acc = ci[c] + col_term[c] - p.w_zp[static_cast<size_t>(c)] * row_sum;
+            const int32_t acc = ci[c] + col_term[c] - side.zp[static_cast<size_t>(c)] * row_sum;
             yi[c] = static_cast<float>(acc) * scale[c];
           }
         } else {
@@ -349,7 +331,7 @@ KernelFn make_dynamic_quantize_matmul(const Node& node, std::shared_ptr<ThreadPo
     } else {
       for (int64_t blk = 0; blk < blocks; ++blk) block(blk);
     }
-    if (!residual_fused) add_residual_broadcast(node, ctx.input(kDqmmResidual), y);
+    if (residual_later) add_residual_broadcast(node, ctx.input(kFusedResidual), y);
   };
 }
 

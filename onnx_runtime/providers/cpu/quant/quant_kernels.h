@@ -18,12 +18,9 @@ inline constexpr const char* kDynamicQuantizeMatMul = "DynamicQuantizeMatMul";
 // X quantized to uint8 exactly as DynamicQuantizeLinear does (per tensor), an int8 GEMM, the
 // requantization float(int32 sum) * (X_scale * W_scale[n]), then FusedMatMul's epilogue
 // act(. + bias) * multiplier + residual (attribute activation, as FusedMatMul's). Inputs 2-4
-// have FusedMatMul's places, so the fuse_matmul pass grows either node's epilogue the same way.
-// Equal, bit for bit, to the composition it replaces.
+// have FusedMatMul's places (kFusedBias, kFusedResidual, kFusedMultiplier), so the fuse_matmul pass
+// grows either node's epilogue the same way. Equal, bit for bit, to the composition it replaces.
 class ThreadPool;
-inline constexpr size_t kDqmmBias = 2;
-inline constexpr size_t kDqmmResidual = 3;
-inline constexpr size_t kDqmmMultiplier = 4;
 inline constexpr size_t kDqmmWScale = 5;
 inline constexpr size_t kDqmmWZeroPoint = 6;
 KernelFn make_dynamic_quantize_matmul(const Node& node, std::shared_ptr<ThreadPool> pool,
