@@ -43,8 +43,10 @@ Tensor random_ints(const Shape& shape, uint32_t seed, int lo, int hi) {
 struct Dims {
   int64_t m, k, n;
 };
-const Dims kShapes[] = {{1, 1, 1},   {1, 96, 48},  {5, 7, 11},   {13, 33, 17}, {4, 4, 32},
-                        {3, 130, 1}, {67, 96, 96}, {9, 256, 40}, {2, 5, 33},   {0, 8, 5}};
+// Rows cover every tail of the 8-row VNNI tile (1..7), columns partial 16- and 32-wide strips.
+const Dims kShapes[] = {{1, 1, 1},  {1, 96, 48}, {5, 7, 11},   {13, 33, 17},
+                        {4, 4, 32}, {3, 130, 1}, {67, 96, 96}, {9, 256, 40},
+                        {2, 5, 33}, {0, 8, 5},   {15, 20, 70}, {22, 40, 50}};
 
 TEST(Int8Gemm, EveryIsaPathEqualsNaiveInt32Sums) {
   for (Int8Isa isa : isas_here()) {

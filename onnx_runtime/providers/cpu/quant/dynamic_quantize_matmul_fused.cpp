@@ -298,6 +298,37 @@ KernelFn make_dynamic_quantize_matmul(const Node& node, std::shared_ptr<ThreadPo
         }
         std::memset(dst + k, 0, static_cast<size_t>(lda - k));  // the GEMM reads K padded to 4
       }
+      if (!any_w_zp) {
+        // Requantized in registers, with as much of the epilogue as the tile can take.
+        // Without an activation the whole epilogue fits in the tile; with one, it runs between
+        // the bias and the multiplier, per strip.
+        Int8Requant rq{p.col_term.data(), p.scale.data(), ep.bias};
+        const bool in_tile = ep.activation == Activation::kNone;
+        if (in_tile && ep.multiplier != nullptr) {
+          rq.multiplier = ep.multiplier + r0 * ep.ldm;
+          rq.ldm = ep.ldm;
+        }
+        if (in_tile && ep.residual != nullptr) {
+          rq.residual = ep.residual + r0 * ep.ldr;
+          rq.ldr = ep.ldr;
+        }
+        struct Rows {
+          const Epilogue* ep;
+          float* y;
+          int64_t n, r0, r1;
+        } rows_ctx{&ep, yv, n, r0, r0 + rows};
+        StripDone strip;
+        if (post && !in_tile) {
+          strip.ctx = &rows_ctx;
+          strip.fn = [](void* c, int64_t c0, int64_t c1) {
+            const Rows& q = *static_cast<const Rows*>(c);
+            apply_epilogue_after_bias(*q.ep, q.y, q.n, q.r0, q.r1, c0, c1 - c0);
+          };
+        }
+        if (gemm_u8s8_requant(isa, s.a.data(), lda, rows, *packed, rq, yv + r0 * n, n, strip)) {
+          return;
+        }
+      }
       gemm_u8s8(isa, s.a.data(), lda, rows, *packed, s.c.data(), n);
       const float* bias = ep.bias;
       for (int64_t i = 0; i < rows; ++i) {

@@ -1,5 +1,5 @@
-// The int8 GEMM paths. Micro-kernels compute a 4-row x 32-column (VNNI) or 2 x 16 (AVX2) tile of
-// int32 sums over the packed B panels; edges run the same kernels on fewer rows and store only
+// The int8 GEMM paths. Micro-kernels compute a 4- or 8-row x 32-column (VNNI) or 2 x 16 (AVX2) tile
+// of int32 sums over the packed B panels; edges run the same kernels on fewer rows and store only
 // the valid columns (the padded B columns are zero, so the extra lanes are never wrong, just
 // discarded).
 #include "onnx_runtime/providers/cpu/quant/int8_gemm.h"
@@ -83,6 +83,15 @@ inline int32_t load4(const uint8_t* p) {
   return v;
 }
 
+// acc += u8 a x s8 b, in place. GCC 12 treats _mm512_dpbusd_epi32 as producing a new register
+// and copies every accumulator around each call (and spills the 8-row tile's 16 of them); the
+// asm ties the accumulator to its register, as the instruction itself does.
+__attribute__((target("avx512f,avx512vnni"))) inline __m512i dpbusd(__m512i acc, __m512i a,
+                                                                    __m512i b) {
+  asm("vpdpbusd %2, %1, %0" : "+v"(acc) : "v"(a), "v"(b));
+  return acc;
+}
+
 template <int kRows>
 __attribute__((target("avx512f,avx512bw,avx512vnni"))) void tile_vnni(const uint8_t* a, int64_t lda,
                                                                       const int8_t* p0,
@@ -99,8 +108,8 @@ __attribute__((target("avx512f,avx512bw,avx512vnni"))) void tile_vnni(const uint
     const __m512i b1 = p1 ? _mm512_loadu_si512(p1 + g * 64) : _mm512_setzero_si512();
     for (int r = 0; r < kRows; ++r) {
       const __m512i av = _mm512_set1_epi32(load4(a + r * lda + g * 4));
-      acc0[r] = _mm512_dpbusd_epi32(acc0[r], av, b0);
-      acc1[r] = _mm512_dpbusd_epi32(acc1[r], av, b1);
+      acc0[r] = dpbusd(acc0[r], av, b0);
+      acc1[r] = dpbusd(acc1[r], av, b1);
     }
   }
   const __mmask16 m0 = cols >= 16 ? 0xFFFF : static_cast<__mmask16>((1u << cols) - 1);
@@ -139,6 +148,111 @@ __attribute__((target("avx512f,avx512bw,avx512vnni"))) void gemm_vnni(const uint
         break;
       default:
         break;
+    }
+  }
+}
+
+// tile_vnni with the requantizing epilogue in registers. Mask-loaded parameters keep the last
+// strip inside [0, n); mul and add are separate intrinsics on purpose (see the build's
+// -ffp-contract=off for this file): a fused multiply-add would round once, the graph twice.
+template <int kRows>
+__attribute__((target("avx512f,avx512bw,avx512vnni"))) void tile_vnni_requant(
+    const uint8_t* a, int64_t lda, const int8_t* p0, const int8_t* p1, int64_t groups,
+    const Int8Requant& rq, int64_t row0, int64_t col0, float* y, int64_t ldy, int64_t cols) {
+  __m512i acc0[kRows], acc1[kRows];
+  for (int r = 0; r < kRows; ++r) {
+    acc0[r] = _mm512_setzero_si512();
+    acc1[r] = _mm512_setzero_si512();
+  }
+  if (p1 != nullptr) {
+    for (int64_t g = 0; g < groups; ++g) {
+      const __m512i b0 = _mm512_loadu_si512(p0 + g * 64);
+      const __m512i b1 = _mm512_loadu_si512(p1 + g * 64);
+      for (int r = 0; r < kRows; ++r) {
+        const __m512i av = _mm512_set1_epi32(load4(a + r * lda + g * 4));
+        acc0[r] = dpbusd(acc0[r], av, b0);
+        acc1[r] = dpbusd(acc1[r], av, b1);
+      }
+    }
+  } else {
+    for (int64_t g = 0; g < groups; ++g) {
+      const __m512i b0 = _mm512_loadu_si512(p0 + g * 64);
+      for (int r = 0; r < kRows; ++r) {
+        acc0[r] = dpbusd(acc0[r], _mm512_set1_epi32(load4(a + r * lda + g * 4)), b0);
+      }
+    }
+  }
+  const __mmask16 m0 = cols >= 16 ? 0xFFFF : static_cast<__mmask16>((1u << cols) - 1);
+  const int64_t rest = std::max<int64_t>(0, cols - 16);
+  const __mmask16 m1 = rest >= 16 ? 0xFFFF : static_cast<__mmask16>((1u << rest) - 1);
+  const __m512i t0 = _mm512_maskz_loadu_epi32(m0, rq.col_term + col0);
+  const __m512 s0 = _mm512_maskz_loadu_ps(m0, rq.scale + col0);
+  const __m512i t1 = _mm512_maskz_loadu_epi32(m1, rq.col_term + col0 + 16);
+  const __m512 s1 = _mm512_maskz_loadu_ps(m1, rq.scale + col0 + 16);
+  __m512 bias0 = _mm512_setzero_ps(), bias1 = _mm512_setzero_ps();
+  if (rq.bias != nullptr) {
+    bias0 = _mm512_maskz_loadu_ps(m0, rq.bias + col0);
+    bias1 = _mm512_maskz_loadu_ps(m1, rq.bias + col0 + 16);
+  }
+  // row0 is this tile's first row in the caller's [m, n] (y, multiplier and residual).
+  const auto finish = [&](__m512i acc, __m512i t, __m512 s, __m512 bias, int r, int64_t c,
+                          __mmask16 mask) {
+    // The masked convert: GCC 12 flags the plain one's undefined source as uninitialized here.
+    const __m512 as_float =
+        _mm512_mask_cvtepi32_ps(_mm512_setzero_ps(), mask, _mm512_add_epi32(acc, t));
+    __m512 f = _mm512_mul_ps(as_float, s);
+    if (rq.bias != nullptr) f = _mm512_add_ps(f, bias);
+    if (rq.multiplier != nullptr) {
+      f = _mm512_mul_ps(f, _mm512_maskz_loadu_ps(mask, rq.multiplier + (row0 + r) * rq.ldm + c));
+    }
+    if (rq.residual != nullptr) {
+      f = _mm512_add_ps(f, _mm512_maskz_loadu_ps(mask, rq.residual + (row0 + r) * rq.ldr + c));
+    }
+    _mm512_mask_storeu_ps(y + r * ldy + c, mask, f);
+  };
+  for (int r = 0; r < kRows; ++r) {
+    finish(acc0[r], t0, s0, bias0, r, col0, m0);
+    if (m1) finish(acc1[r], t1, s1, bias1, r, col0 + 16, m1);
+  }
+}
+
+__attribute__((target("avx512f,avx512bw,avx512vnni"))) void gemm_vnni_requant(
+    const uint8_t* a, int64_t lda, int64_t m, const PackedB8& b, const Int8Requant& rq, float* y,
+    int64_t ldy, StripDone strip_done) {
+  const int64_t groups = b.k4 / 4;
+  int64_t strip0 = 0;
+  for (int64_t panel = 0; panel < b.panels; panel += 2) {
+    const int8_t* p0 = b.data.data() + panel * groups * 64;
+    const int8_t* p1 = panel + 1 < b.panels ? p0 + groups * 64 : nullptr;
+    const int64_t col0 = panel * 16;
+    const int64_t cols = std::min<int64_t>(32, b.n - col0);
+    int64_t r = 0;
+    // 8 rows x 32 columns: 16 accumulators, 8 broadcasts and 2 loads per 16 vpdpbusd.
+    for (; r + 8 <= m; r += 8) {
+      tile_vnni_requant<8>(a + r * lda, lda, p0, p1, groups, rq, r, col0, y + r * ldy, ldy, cols);
+    }
+    const uint8_t* ar = a + r * lda;
+    float* yr = y + r * ldy;
+    switch (m - r) {
+#define BOG_REQUANT_TAIL(R)                                                    \
+  case R:                                                                      \
+    tile_vnni_requant<R>(ar, lda, p0, p1, groups, rq, r, col0, yr, ldy, cols); \
+    break;
+      BOG_REQUANT_TAIL(7)
+      BOG_REQUANT_TAIL(6)
+      BOG_REQUANT_TAIL(5)
+      BOG_REQUANT_TAIL(4)
+      BOG_REQUANT_TAIL(3)
+      BOG_REQUANT_TAIL(2)
+      BOG_REQUANT_TAIL(1)
+#undef BOG_REQUANT_TAIL
+      default:
+        break;
+    }
+    // Strips of 64 columns: the fused activations work on 64-float blocks.
+    if (strip_done.fn != nullptr && (col0 + cols - strip0 >= 64 || col0 + cols == b.n)) {
+      strip_done.fn(strip_done.ctx, strip0, col0 + cols);
+      strip0 = col0 + cols;
     }
   }
 }
@@ -207,6 +321,18 @@ void gemm_u8s8(Int8Isa isa, const uint8_t* a, int64_t lda, int64_t m, const Pack
 #endif
   (void)isa;
   gemm_scalar(a, lda, m, b, c, ldc);
+}
+
+bool gemm_u8s8_requant(Int8Isa isa, const uint8_t* a, int64_t lda, int64_t m, const PackedB8& b,
+                       const Int8Requant& rq, float* y, int64_t ldy, StripDone strip_done) {
+#if BOG_INT8_X86
+  if (isa == Int8Isa::kAvx512Vnni) {
+    gemm_vnni_requant(a, lda, m, b, rq, y, ldy, strip_done);
+    return true;
+  }
+#endif
+  (void)isa, (void)a, (void)lda, (void)m, (void)b, (void)rq, (void)y, (void)ldy, (void)strip_done;
+  return false;
 }
 
 }  // namespace bog::runtime::cpu

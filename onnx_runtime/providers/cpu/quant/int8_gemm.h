@@ -33,4 +33,30 @@ PackedB8 pack_b8(const int8_t* b, int64_t k, int64_t n);
 void gemm_u8s8(Int8Isa isa, const uint8_t* a, int64_t lda, int64_t m, const PackedB8& b, int32_t* c,
                int64_t ldc);
 
+// The int32 -> float step of a dynamically quantized MatMul, done on each tile in registers:
+// y[r][c] = float(acc[r][c] + col_term[c]) * scale[c], then + bias[c], * multiplier[r][c],
+// + residual[r][c], each a separate rounding (MatMulInteger -> Cast -> Mul -> Add -> Mul -> Add,
+// bit for bit). An activation between bias and multiplier is the caller's (StripDone).
+struct Int8Requant {
+  const int32_t* col_term = nullptr;  // [n]
+  const float* scale = nullptr;       // [n]
+  const float* bias = nullptr;        // [n] or null
+  const float* multiplier = nullptr;  // [m, n] with row stride ldm, or null
+  int64_t ldm = 0;
+  const float* residual = nullptr;  // [m, n] with row stride ldr, or null
+  int64_t ldr = 0;
+};
+
+// Called after each strip [c0, c1) of about 64 columns of all rows is stored, while it is still in
+// L1 (the rest of a fused epilogue). A plain function and context: no allocation per call.
+struct StripDone {
+  void (*fn)(void* ctx, int64_t c0, int64_t c1) = nullptr;
+  void* ctx = nullptr;
+};
+
+// gemm_u8s8 followed by `rq`, writing float Y (row stride ldy) without an int32 buffer. Only the
+// VNNI path has it: false (nothing written) on the others, which keep the int32 buffer.
+bool gemm_u8s8_requant(Int8Isa isa, const uint8_t* a, int64_t lda, int64_t m, const PackedB8& b,
+                       const Int8Requant& rq, float* y, int64_t ldy, StripDone strip_done = {});
+
 }  // namespace bog::runtime::cpu
