@@ -430,9 +430,10 @@ TEST(CpuKernels, DataMovementKernelsMatchReference) {
   }
   for (const auto& [axes, keep] : std::vector<std::pair<std::vector<int64_t>, int64_t>>{
            {{1}, 0}, {{-1}, 1}, {{0, 1}, 1}, {{2}, 0}}) {
-    expect_same_as_reference(make_node("ReduceMean", 1, 1, 17, {testing::ints_attr("axes", axes),
-                                                                testing::int_attr("keepdims", keep)}),
-                             {{3, 5, 7}}, seed++, 1e-5f, 1e-5f);
+    expect_same_as_reference(
+        make_node("ReduceMean", 1, 1, 17,
+                  {testing::ints_attr("axes", axes), testing::int_attr("keepdims", keep)}),
+        {{3, 5, 7}}, seed++, 1e-5f, 1e-5f);
   }
 }
 
@@ -476,6 +477,51 @@ TEST(CpuKernels, GatherExpandWhereMatchReference) {
   in.push_back(data.clone());
   in.push_back(bad.clone());
   EXPECT_THROW(run_node(CpuProvider(1), make_node("Gather", 2, 1, 13), std::move(in)), Error);
+}
+
+// Element-wise kernels split their rows over the pool above kMinParallelFloats: the shapes here
+// are large enough for two parts, with the second starting mid-way through a head and a
+// sequence, so each part must find its own table row and input offset.
+TEST(CpuKernels, RowSplitKernelsEqualTheirOneThreadResult) {
+  const int64_t b = 3, h = 5, t = 401, d = 24;
+  const Tensor x = random_tensor({b, h, t, d}, 700);
+  const Tensor cos = random_tensor({t, d}, 701);
+  const Tensor sin = random_tensor({t, d}, 702);
+  Node rope = make_node("Rope", 3, 1, 1);
+  rope.domain = kCpuFusedDomain;
+  const auto run_on = [](const CpuProvider& p, const Node& node,
+                         const std::vector<const Tensor*>& inputs) {
+    std::vector<Tensor> in;
+    for (const Tensor* i : inputs) in.push_back(i->clone());
+    return std::move(run_node(p, node, std::move(in))[0].tensor);
+  };
+  const CpuProvider one(1), two(2);
+  const Tensor got = run_on(two, rope, {&x, &cos, &sin});
+  testing::expect_close(got, run_on(one, rope, {&x, &cos, &sin}), 0.0f, 0.0f);
+  // And what rotate-half means, element by element (separate products: no contraction).
+  const float* px = x.data<float>();
+  for (int64_t r = 0; r < b * h * t; r += 97) {
+    const float* c = cos.data<float>() + (r % t) * d;
+    const float* s = sin.data<float>() + (r % t) * d;
+    for (int64_t i = 0; i < d; ++i) {
+      const float rot = i < d / 2 ? -px[r * d + i + d / 2] : px[r * d + i - d / 2];
+      const float a = px[r * d + i] * c[i];
+      const float bb = rot * s[i];
+      EXPECT_NEAR(got.data<float>()[r * d + i], a + bb, 1e-5f) << "row " << r << " col " << i;
+    }
+  }
+  Node norm = make_node("RmsNorm", 2, 1, 1, {testing::float_attr("epsilon", 1e-5f)});
+  norm.domain = kCpuFusedDomain;
+  const Tensor rows = random_tensor({3, 1001, 96}, 703);
+  const Tensor scale = random_tensor({96}, 704);
+  testing::expect_close(run_on(two, norm, {&rows, &scale}), run_on(one, norm, {&rows, &scale}),
+                        0.0f, 0.0f);
+  const Node transpose =
+      make_node("Transpose", 1, 1, 13, {testing::ints_attr("perm", {0, 2, 1, 3})});
+  const Tensor bthd = random_tensor({b, t, h, d}, 705);
+  expect_same_outputs(transpose, {&bthd});
+  testing::expect_close(run_on(two, transpose, {&bthd}), run_on(one, transpose, {&bthd}), 0.0f,
+                        0.0f);
 }
 
 TEST(CpuPlacement, FusedOpsAreNotClaimedByReference) {

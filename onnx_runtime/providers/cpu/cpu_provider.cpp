@@ -39,8 +39,8 @@ KernelFn CpuProvider::create_kernel(const Node& node) const {
     const std::string& op = node.op_type;
     if (op == "FusedMatMul") return cpu::make_fused_matmul(node, pool_);
     if (op == "Attention") return cpu::make_attention_fused(node, pool_);
-    if (op == "Rope") return cpu::make_rope_fused();
-    if (op == "RmsNorm") return cpu::make_rms_norm_fused();
+    if (op == "Rope") return cpu::make_rope_fused(pool_);
+    if (op == "RmsNorm") return cpu::make_rms_norm_fused(pool_);
     if (op == "Gelu") return cpu::make_gelu_fused();
     if (op == "Silu") return cpu::make_silu_fused();
     if (op == cpu::kDynamicQuantizeMatMul) {
@@ -64,7 +64,7 @@ KernelFn CpuProvider::create_kernel(const Node& node) const {
   }
   if (op == "Gather") return cpu::make_gather(std::move(ref));
   if (op == "DequantizeLinear") return cpu::make_dequantize_linear(node, std::move(ref));
-  if (op == "Transpose") return cpu::make_transpose(std::move(ref));
+  if (op == "Transpose") return cpu::make_transpose(std::move(ref), pool_);
   if (op == "Cast") return cpu::make_cast(std::move(ref));
   if (op == "Concat") return cpu::make_concat(std::move(ref));
   if (op == "ReduceSum" || op == "ReduceMean") return cpu::make_reduce(std::move(ref));

@@ -18,6 +18,9 @@
 
 #include <Eigen/Core>
 #include <algorithm>
+#if defined(__AVX512F__)
+#include <immintrin.h>
+#endif
 #include <cstdlib>
 #include <memory>
 
@@ -67,33 +70,52 @@ constexpr int64_t kQueryTile = 16;
 // exporters write are -1e9, -10000·big, finfo.min or -inf), so skipping it changes nothing.
 constexpr float kMaskedBias = -1e8f;
 
-// softmax over n floats in place. exp runs on whole 16-float blocks (Eigen's packet exp) with
-// the tail padded, so no element takes the scalar path: libm's expf of a masked score (-1e9)
-// underflows into its slow error-reporting path, once per hidden key of every row.
-void softmax_in_place(float* x, int64_t n) {
+// exp(x - mx) over n floats in place, returning their sum. exp runs on whole 16-float blocks
+// (Eigen's packet exp) with the tail padded, so no element takes the scalar path: libm's expf of
+// a masked score (-1e9) underflows into its slow error-reporting path.
+float exp_shifted_in_place(float* x, int64_t n, float mx) {
   using Block = Eigen::Array<float, 16, 1>;
-  const float mx = Eigen::Map<const Eigen::ArrayXf>(x, n).maxCoeff();
+  Block sum = Block::Zero();
   int64_t j = 0;
   for (; j + 16 <= n; j += 16) {
     Eigen::Map<Block> b(x + j);
     b = (b - mx).exp();
+    sum += b;
   }
+  float total = sum.sum();
   if (j < n) {
     alignas(64) float tail[16];
     std::fill(tail, tail + 16, mx);
     std::copy(x + j, x + n, tail);
     Eigen::Map<Block, Eigen::Aligned64> b(tail);
     b = (b - mx).exp();
-    std::copy(tail, tail + (n - j), x + j);
+    for (int64_t i = 0; i < n - j; ++i) {
+      x[j + i] = tail[i];
+      total += tail[i];
+    }
   }
-  Eigen::Map<Eigen::ArrayXf> row(x, n);
-  row *= 1.0f / row.sum();
+  return total;
 }
 
 // 1 + the last key this bias row leaves visible; every key when the row hides all of them
 // (the graph then spreads the row uniformly, which only the full computation reproduces).
+// Whole 16-key blocks are tested at once: a causal row hides half its keys on average.
 int64_t visible_keys(const float* bias_row, int64_t tk) {
+  // One compare for 16 keys where the build has AVX-512 (neither GCC nor Eigen's .all()
+  // vectorise the scalar form).
+  const auto hidden16 = [](const float* b) {
+#if defined(__AVX512F__)
+    return _mm512_cmp_ps_mask(_mm512_loadu_ps(b), _mm512_set1_ps(kMaskedBias), _CMP_LE_OQ) ==
+           0xFFFF;
+#else
+    for (int k = 0; k < 16; ++k) {
+      if (!(b[k] <= kMaskedBias)) return false;
+    }
+    return true;
+#endif
+  };
   int64_t j = tk;
+  while (j >= 16 && hidden16(bias_row + j - 16)) j -= 16;
   while (j > 0 && bias_row[j - 1] <= kMaskedBias) --j;
   return j == 0 ? tk : j;
 }
@@ -265,32 +287,42 @@ KernelFn make_attention_fused(const Node& node, std::shared_ptr<ThreadPool> pool
       const float* bias_bh = bias.data != nullptr ? bias.data + b * bias.sb + h * bias.sh : nullptr;
       for (int64_t r0 = 0; r0 < tq; r0 += kQueryTile) {
         const int64_t rows = std::min(kQueryTile, tq - r0);
-        // Keys past the last one any row of this tile can see are skipped (causal masks).
+        // Keys past the last one any row of this tile can see are skipped (causal masks); within
+        // the tile, a row's own hidden tail gets its exact softmax value, 0, without an exp.
+        int64_t own[kQueryTile];
         int64_t visible = 0;
-        for (int64_t i = r0; i < r0 + rows; ++i) {
-          visible = std::max(visible, bias_bh != nullptr && bias.sk == 1
-                                          ? visible_keys(bias_bh + i * bias.sq, tk)
-                                          : tk);
+        for (int64_t i = 0; i < rows; ++i) {
+          own[i] = bias_bh != nullptr && bias.sk == 1
+                       ? visible_keys(bias_bh + (r0 + i) * bias.sq, tk)
+                       : tk;
+          visible = std::max(visible, own[i]);
         }
         float* s_tile = scores + r0 * tk;
         gemm_packed(isa, rows, visible, d, qh + r0 * d, d, kt_packed, s_tile, tk, Epilogue{},
                     nullptr);
+        float inv_sum[kQueryTile];
         for (int64_t i = 0; i < rows; ++i) {
-          Eigen::Map<Eigen::ArrayXf> row(s_tile + i * tk, visible);
+          Eigen::Map<Eigen::ArrayXf> row(s_tile + i * tk, own[i]);
           if (bias_bh != nullptr) {
             const float* br = bias_bh + (r0 + i) * bias.sq;
             if (bias.sk == 1) {
-              row = row * scale + Eigen::Map<const Eigen::ArrayXf>(br, visible);
+              row = row * scale + Eigen::Map<const Eigen::ArrayXf>(br, own[i]);
             } else {
               row = row * scale + br[0];
             }
           } else if (scale != 1.0f) {
             row *= scale;
           }
-          softmax_in_place(row.data(), visible);
+          inv_sum[i] = 1.0f / exp_shifted_in_place(row.data(), own[i], row.maxCoeff());
+          std::fill(s_tile + i * tk + own[i], s_tile + i * tk + visible, 0.0f);
         }
-        gemm_packed(isa, rows, dv, visible, s_tile, tk, v_packed, oh + r0 * ldo, ldo, Epilogue{},
-                    nullptr, tk);
+        float* o_tile = oh + r0 * ldo;
+        gemm_packed(isa, rows, dv, visible, s_tile, tk, v_packed, o_tile, ldo, Epilogue{}, nullptr,
+                    tk);
+        // The softmax's division, on the dv outputs of a row instead of its keys.
+        for (int64_t i = 0; i < rows; ++i) {
+          Eigen::Map<Eigen::ArrayXf>(o_tile + i * ldo, dv) *= inv_sum[i];
+        }
       }
     };
     const int64_t tasks = batch * heads;

@@ -14,6 +14,10 @@ namespace bog::runtime::cpu {
 
 class ThreadPool;
 
+// Element-wise kernels split their rows over the pool from this many floats on: below it, waking
+// a worker costs more than the second core saves.
+constexpr int64_t kMinParallelFloats = int64_t{1} << 16;
+
 KernelFn make_matmul(int threads, KernelFn fallback);
 KernelFn make_gemm(int threads, KernelFn fallback);
 KernelFn make_binary(const std::string& op_type, KernelFn fallback);
@@ -21,7 +25,7 @@ KernelFn make_softmax(KernelFn fallback);
 KernelFn make_sigmoid(KernelFn fallback);
 KernelFn make_layer_normalization(KernelFn fallback);
 KernelFn make_gather(KernelFn fallback);
-KernelFn make_transpose(KernelFn fallback);
+KernelFn make_transpose(KernelFn fallback, std::shared_ptr<ThreadPool> pool);
 KernelFn make_cast(KernelFn fallback);
 KernelFn make_concat(KernelFn fallback);
 KernelFn make_reduce(KernelFn fallback);
@@ -32,8 +36,8 @@ KernelFn make_where(KernelFn fallback);
 // Fused (bog.cpu) kernels.
 KernelFn make_fused_matmul(const Node& node, std::shared_ptr<ThreadPool> pool);
 KernelFn make_attention_fused(const Node& node, std::shared_ptr<ThreadPool> pool);
-KernelFn make_rope_fused();
-KernelFn make_rms_norm_fused();
+KernelFn make_rope_fused(std::shared_ptr<ThreadPool> pool);
+KernelFn make_rms_norm_fused(std::shared_ptr<ThreadPool> pool);
 KernelFn make_gelu_fused();
 KernelFn make_silu_fused();
 

@@ -9,6 +9,7 @@
 
 #include "common/error.h"
 #include "onnx_runtime/providers/cpu/kernels/cpu_kernels.h"
+#include "onnx_runtime/providers/cpu/thread_pool.h"
 
 namespace bog::runtime::cpu {
 namespace {
@@ -70,8 +71,8 @@ KernelFn make_gather(KernelFn fallback) {
   };
 }
 
-KernelFn make_transpose(KernelFn fallback) {
-  return [fallback](KernelContext& ctx) {
+KernelFn make_transpose(KernelFn fallback, std::shared_ptr<ThreadPool> pool) {
+  return [fallback, pool](KernelContext& ctx) {
     const Tensor& x = ctx.input(0);
     const size_t rank = x.shape().size();
     if (rank > kMaxRank || x.dtype() == DType::kString || rank == 0) return fallback(ctx);
@@ -113,23 +114,29 @@ KernelFn make_transpose(KernelFn fallback) {
     const auto* src = static_cast<const std::byte*>(x.raw());
     auto* dst = static_cast<std::byte*>(out.raw());
     const int64_t runs = out.numel() / run;
-    int64_t idx[kMaxRank] = {};
-    int64_t off = 0;
     const size_t run_bytes = static_cast<size_t>(run) * esize;
-    for (int64_t r = 0; r < runs; ++r) {
-      if (run == 1) {
-        std::memcpy(dst + static_cast<size_t>(r) * esize, src + static_cast<size_t>(off) * esize, esize);
-      } else {
-        std::memcpy(dst + static_cast<size_t>(r) * run_bytes, src + static_cast<size_t>(off) * esize,
-                    run_bytes);
-      }
+    // Runs [r_begin, r_end): the input offset of the first comes from its output index.
+    const auto copy_runs = [&](int64_t r_begin, int64_t r_end) {
+      int64_t idx[kMaxRank] = {};
+      int64_t off = 0;
+      int64_t rest = r_begin;
       for (size_t k = inner; k-- > 0;) {
-        off += strides[k];
-        if (++idx[k] < shape[k]) break;
-        off -= strides[k] * shape[k];
-        idx[k] = 0;
+        idx[k] = rest % shape[k];
+        rest /= shape[k];
+        off += idx[k] * strides[k];
       }
-    }
+      for (int64_t r = r_begin; r < r_end; ++r) {
+        std::memcpy(dst + static_cast<size_t>(r) * run_bytes,
+                    src + static_cast<size_t>(off) * esize, run_bytes);
+        for (size_t k = inner; k-- > 0;) {
+          off += strides[k];
+          if (++idx[k] < shape[k]) break;
+          off -= strides[k] * shape[k];
+          idx[k] = 0;
+        }
+      }
+    };
+    parallel_ranges(pool.get(), runs, std::max<int64_t>(1, kMinParallelFloats / run), copy_runs);
   };
 }
 
@@ -137,9 +144,8 @@ KernelFn make_cast(KernelFn fallback) {
   return [fallback](KernelContext& ctx) {
     const Tensor& x = ctx.input(0);
     const int64_t to = ctx.node().attr_int("to", 0);
-    if (to != 1 /* FLOAT */ ||
-        (x.dtype() != DType::kInt64 && x.dtype() != DType::kInt32 && x.dtype() != DType::kBool &&
-         x.dtype() != DType::kFloat32)) {
+    if (to != 1 /* FLOAT */ || (x.dtype() != DType::kInt64 && x.dtype() != DType::kInt32 &&
+                                x.dtype() != DType::kBool && x.dtype() != DType::kFloat32)) {
       return fallback(ctx);
     }
     Tensor& out = ctx.output_uninit(0, DType::kFloat32, x.shape());
@@ -200,7 +206,8 @@ KernelFn make_concat(KernelFn fallback) {
       const size_t row = static_cast<size_t>(t.shape()[static_cast<size_t>(axis)] * inner) * esize;
       const auto* src = static_cast<const std::byte*>(t.raw());
       for (int64_t o = 0; o < outer && row > 0; ++o) {
-        std::memcpy(dst + static_cast<size_t>(o) * out_row + col, src + static_cast<size_t>(o) * row, row);
+        std::memcpy(dst + static_cast<size_t>(o) * out_row + col,
+                    src + static_cast<size_t>(o) * row, row);
       }
       col += row;
     }

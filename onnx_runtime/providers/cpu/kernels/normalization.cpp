@@ -10,6 +10,7 @@
 #include "common/error.h"
 #include "onnx_runtime/providers/cpu/gemm/packed_gemm.h"
 #include "onnx_runtime/providers/cpu/kernels/cpu_kernels.h"
+#include "onnx_runtime/providers/cpu/thread_pool.h"
 
 namespace bog::runtime::cpu {
 namespace {
@@ -87,25 +88,30 @@ KernelFn make_layer_normalization(KernelFn fallback) {
 }
 
 // RmsNorm(X, scale?) = X / sqrt(mean(X^2, last axis) + epsilon) * scale
-KernelFn make_rms_norm_fused() {
-  return [](KernelContext& ctx) {
+KernelFn make_rms_norm_fused(std::shared_ptr<ThreadPool> pool) {
+  return [pool](KernelContext& ctx) {
     const Tensor& x = ctx.input(0);
     const float eps = ctx.node().attr_float("epsilon", 1e-6f);
     Tensor& out = ctx.output_uninit(0, DType::kFloat32, x.shape());
     const auto [rows, cols] = rows_cols(x);
     const float* scale = ctx.has_input(1) ? ctx.input(1).data<float>() : nullptr;
     const int64_t scale_n = ctx.has_input(1) ? ctx.input(1).numel() : 0;
-    for (int64_t r = 0; r < rows; ++r) {
-      const Eigen::Map<const Eigen::ArrayXf> xr(x.data<float>() + r * cols, cols);
-      Eigen::Map<Eigen::ArrayXf> yr(out.data<float>() + r * cols, cols);
-      const float ms = xr.square().sum() / static_cast<float>(cols);
-      const float inv = 1.0f / std::sqrt(ms + eps);
-      if (scale != nullptr && scale_n == cols) {
-        yr = xr * inv * Eigen::Map<const Eigen::ArrayXf>(scale, cols);
-      } else {
-        yr = xr * (inv * (scale != nullptr ? scale[0] : 1.0f));
+    const auto norm_rows = [&](int64_t r_begin, int64_t r_end) {
+      for (int64_t r = r_begin; r < r_end; ++r) {
+        const Eigen::Map<const Eigen::ArrayXf> xr(x.data<float>() + r * cols, cols);
+        Eigen::Map<Eigen::ArrayXf> yr(out.data<float>() + r * cols, cols);
+        const float ms = xr.square().sum() / static_cast<float>(cols);
+        const float inv = 1.0f / std::sqrt(ms + eps);
+        if (scale != nullptr && scale_n == cols) {
+          yr = xr * inv * Eigen::Map<const Eigen::ArrayXf>(scale, cols);
+        } else {
+          yr = xr * (inv * (scale != nullptr ? scale[0] : 1.0f));
+        }
       }
-    }
+    };
+    parallel_ranges(pool.get(), rows,
+                    std::max<int64_t>(1, kMinParallelFloats / std::max<int64_t>(cols, 1)),
+                    norm_rows);
   };
 }
 

@@ -1,8 +1,8 @@
 // Rope (domain bog.cpu): rotary embedding in the rotate-half layout, the fuse_rope pass's
 //   X * cos + Concat(-X[..., D/2:], X[..., :D/2]) * sin
 // in one pass over X. Inputs: x [..., T, D] (D even), cos and sin broadcasting to x ([T, D],
-// [1, 1, T, D], [B, 1, T, D], ...), then the two Slices' starts and ends (checked to split D in halves).
-// Attribute axis: the slices' axis (-1, or the rank - 1 of x). Seven nodes and four
+// [1, 1, T, D], [B, 1, T, D], ...), then the two Slices' starts and ends (checked to split D in
+// halves). Attribute axis: the slices' axis (-1, or the rank - 1 of x). Seven nodes and four
 // temporaries become one read and one write.
 #include <fmt/format.h>
 
@@ -10,11 +10,12 @@
 
 #include "common/error.h"
 #include "onnx_runtime/providers/cpu/kernels/cpu_kernels.h"
+#include "onnx_runtime/providers/cpu/thread_pool.h"
 
 namespace bog::runtime::cpu {
 
-KernelFn make_rope_fused() {
-  return [](KernelContext& ctx) {
+KernelFn make_rope_fused(std::shared_ptr<ThreadPool> pool) {
+  return [pool](KernelContext& ctx) {
     const Node& node = ctx.node();
     const Tensor& x = ctx.input(0);
     const Tensor& cos = ctx.input(1);
@@ -60,7 +61,8 @@ KernelFn make_rope_fused() {
     const auto bound = [&](size_t i, int64_t* v) {
       if (!ctx.has_input(i)) return false;
       const Tensor& b = ctx.input(i);
-      if (b.numel() != 1 || (b.dtype() != DType::kInt64 && b.dtype() != DType::kInt32)) return false;
+      if (b.numel() != 1 || (b.dtype() != DType::kInt64 && b.dtype() != DType::kInt32))
+        return false;
       int64_t raw = b.dtype() == DType::kInt64 ? b.data<int64_t>()[0] : b.data<int32_t>()[0];
       if (raw < 0) raw += d;
       *v = std::clamp<int64_t>(raw, 0, d);
@@ -83,24 +85,36 @@ KernelFn make_rope_fused() {
     const float* pc = cos.data<float>();
     const float* ps = sin.data<float>();
     float* po = out.data<float>();
-    int64_t idx[8] = {};
-    int64_t oc = 0, os = 0;  // row offsets into the tables
-    for (int64_t r = 0; r < rows; ++r) {
-      const float* xr = px + r * d;
-      const float* cr = pc + oc * d;
-      const float* sr = ps + os * d;
-      float* yr = po + r * d;
-      for (int64_t i = 0; i < half; ++i) yr[i] = xr[i] * cr[i] - xr[i + half] * sr[i];
-      for (int64_t i = half; i < d; ++i) yr[i] = xr[i] * cr[i] + xr[i - half] * sr[i];
+    // Rows [r_begin, r_end): the table offsets of the first row come from its index.
+    const auto rope_rows = [&](int64_t r_begin, int64_t r_end) {
+      int64_t idx[8] = {};
+      int64_t oc = 0, os = 0;  // row offsets into the tables
+      int64_t rest = r_begin;
       for (size_t k = rank - 1; k-- > 0;) {
-        oc += cos_stride[k];
-        os += sin_stride[k];
-        if (++idx[k] < x.shape()[k]) break;
-        oc -= cos_stride[k] * x.shape()[k];
-        os -= sin_stride[k] * x.shape()[k];
-        idx[k] = 0;
+        idx[k] = rest % x.shape()[k];
+        rest /= x.shape()[k];
+        oc += idx[k] * cos_stride[k];
+        os += idx[k] * sin_stride[k];
       }
-    }
+      for (int64_t r = r_begin; r < r_end; ++r) {
+        const float* xr = px + r * d;
+        const float* cr = pc + oc * d;
+        const float* sr = ps + os * d;
+        float* yr = po + r * d;
+        for (int64_t i = 0; i < half; ++i) yr[i] = xr[i] * cr[i] - xr[i + half] * sr[i];
+        for (int64_t i = half; i < d; ++i) yr[i] = xr[i] * cr[i] + xr[i - half] * sr[i];
+        for (size_t k = rank - 1; k-- > 0;) {
+          oc += cos_stride[k];
+          os += sin_stride[k];
+          if (++idx[k] < x.shape()[k]) break;
+          oc -= cos_stride[k] * x.shape()[k];
+          os -= sin_stride[k] * x.shape()[k];
+          idx[k] = 0;
+        }
+      }
+    };
+    parallel_ranges(pool.get(), rows,
+                    std::max<int64_t>(1, kMinParallelFloats / std::max<int64_t>(d, 1)), rope_rows);
   };
 }
 
