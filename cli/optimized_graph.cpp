@@ -96,13 +96,13 @@ void print_optimized_graph(const json& j) {
   if (j["batch_split"].get<bool>()) {
     std::cout
         << "  batch split  yes: samples are independent; large batches run in L2-sized chunks\n";
-    if (j["batch_lanes"].get<int>() > 1) {
-      std::cout << fmt::format(
-          "  batch lanes  {}: a large batch runs as {} parts side by side, one per thread\n",
-          j["batch_lanes"].get<int>(), j["batch_lanes"].get<int>());
-    }
   } else {
     std::cout << fmt::format("  batch split  no: {}\n", j["batch_split_reason"].get<std::string>());
+  }
+  if (j["batch_lanes"].get<int>() > 1) {
+    std::cout << fmt::format(
+        "  batch lanes  {}: a large batch runs as {} parts side by side, one per thread\n",
+        j["batch_lanes"].get<int>(), j["batch_lanes"].get<int>());
   }
   std::vector<std::pair<int64_t, std::string>> ops;
   for (const auto& [op, n] : j["op_types"].items()) ops.emplace_back(n.get<int64_t>(), op);

@@ -111,15 +111,16 @@ class Analysis {
         }
       }
     } catch (const Failure& f) {
-      return {false, f.what};
+      return {false, f.what, ""};
     }
-    return {true, ""};
+    return {true, "", lanes_only_};
   }
 
  private:
   const Graph& graph_;
   std::map<std::string, Info> infos_;
   const Node* node_ = nullptr;
+  std::string lanes_only_;
 
   void bind_inputs() {
     for (const auto& [name, t] : graph_.initializers) infos_[name] = from_constant(t);
@@ -753,10 +754,18 @@ class Analysis {
 
   void fused(const Node& node) {
     const std::string& op = node.op_type;
-    if (op == "FusedMatMul") {
+    if (op == "DynamicQuantizeMatMul") {
+      // Row-wise but for X's per-tensor scale, which lanes share (W's scale and zero point are
+      // constants, like the weight).
+      for (size_t k = 5; k < node.inputs.size(); ++k) {
+        if (present(k) && in(k).role != Role::kInvariant) no("batch-dependent weight scale");
+      }
+      lanes_only_ = "DynamicQuantizeMatMul's activation scale is computed over the whole batch";
+    }
+    if (op == "FusedMatMul" || op == "DynamicQuantizeMatMul") {
       matmul(0, 1);
       const Info out = info(node.outputs[0]);
-      for (size_t k = 2; k < node.inputs.size(); ++k) {  // bias, residual, multiplier
+      for (size_t k = 2; k < node.inputs.size() && k < 5; ++k) {  // bias, residual, multiplier
         if (!present(k)) continue;
         const Info& i = in(k);
         if (i.role == Role::kShape) no("batch-dependent parameter");
@@ -767,7 +776,6 @@ class Analysis {
     if (op == "RmsNorm" || op == "Gelu" || op == "Silu") return rowwise(1, node.inputs.size());
     if (op == "Rope") return rowwise(1, 2);
     if (op == "Attention") return attention(node);
-    if (op == "DynamicQuantizeMatMul") no("its activation scale is computed over the whole batch");
     no("fused op not known to keep samples apart");
   }
 

@@ -22,6 +22,10 @@ namespace bog::runtime {
 struct BatchSplitCheck {
   bool separable = false;
   std::string reason;  // why not (empty when separable)
+  // Separable only if the parts run side by side and meet at each op that needs the whole batch
+  // (DynamicQuantizeMatMul's activation min/max, lane_reduction.h): batch lanes, never chunks
+  // run one after another. Empty when no op needs it.
+  std::string lanes_only;
 };
 
 BatchSplitCheck check_batch_split(const Graph& graph);

@@ -26,6 +26,8 @@
 #include "onnx_runtime/graph_scope.h"
 #include "onnx_runtime/loader.h"
 #include "onnx_runtime/memory_plan.h"
+#include "onnx_runtime/providers/cpu/cpu_provider.h"
+#include "onnx_runtime/providers/cpu/lane_reduction.h"
 #include "onnx_runtime/providers/cpu/thread_pool.h"
 
 namespace bog::runtime {
@@ -186,6 +188,9 @@ struct Session::Impl {
   // op stays on one core with its cache-sized chunks instead of being shared between the cores.
   std::optional<SessionOptions> lane_options;  // only for sessions made from SessionOptions
   std::vector<std::unique_ptr<Session>> lanes;
+  // The graph splits only into lanes that meet at whole-batch reductions (batch_split.h).
+  bool lanes_sync = false;
+  std::shared_ptr<cpu::LaneReduction> lane_reduction;
   std::unique_ptr<cpu::ThreadPool> lane_pool;  // one task per lane; the caller runs one
   std::vector<std::exception_ptr> lane_errors;
   std::vector<std::vector<Tensor>> lane_inputs;
@@ -218,10 +223,13 @@ struct Session::Impl {
     }
     prepare_top_level();
     const BatchSplitCheck split = check_batch_split(model.graph);
-    optimization.batch_split = split.separable && top.planning;
+    lanes_sync = split.separable && top.planning && !split.lanes_only.empty();
+    optimization.batch_split = split.separable && top.planning && !lanes_sync;
     optimization.batch_split_reason =
         !split.separable ? split.reason
-                         : (top.planning ? "" : "a node runs on another device (no memory plan)");
+        : !top.planning  ? "a node runs on another device (no memory plan)"
+        : lanes_sync     ? split.lanes_only + " (lanes that share it, no chunks)"
+                         : "";
   }
 
   // Assigns every node (subgraphs included) to the first available provider that claims it.
@@ -754,7 +762,7 @@ struct Session::Impl {
 
   // The batch size a split run would cover, or 0 to run the inputs whole.
   int64_t split_batch() const {
-    if (!optimization.batch_split || batch_chunk == 0 || observer) return 0;
+    if (!(optimization.batch_split || lanes_sync) || batch_chunk == 0 || observer) return 0;
     int64_t n = -1;
     for (const int s : top.input_slots) {
       const Value& v = top.slots[static_cast<size_t>(s)];
@@ -882,6 +890,14 @@ struct Session::Impl {
       o.threads = 1;
       o.optimize = false;  // the graph is already optimized
       for (int l = 0; l < count; ++l) lanes.push_back(std::make_unique<Session>(lane_model(), o));
+      if (lanes_sync) {
+        lane_reduction = std::make_shared<cpu::LaneReduction>();
+        for (const auto& lane : lanes) {
+          for (const auto& p : lane->impl_->providers) {
+            if (auto* cpu = dynamic_cast<CpuProvider*>(p.get())) cpu->join_lanes(lane_reduction);
+          }
+        }
+      }
       lane_pool = std::make_unique<cpu::ThreadPool>(count);
       lane_errors.resize(static_cast<size_t>(count));
       lane_inputs.resize(static_cast<size_t>(count));
@@ -900,12 +916,14 @@ struct Session::Impl {
       }
     }
     std::fill(lane_errors.begin(), lane_errors.end(), nullptr);
+    if (lane_reduction) lane_reduction->start(static_cast<int>(used));
     lane_pool->parallel_for(used, [&](int64_t l) {
       const auto lu = static_cast<size_t>(l);
       try {
         lanes[lu]->run(lane_inputs[lu], lane_outputs[lu]);
       } catch (...) {
-        lane_errors[lu] = std::current_exception();  // a pool task must not throw
+        lane_errors[lu] = std::current_exception();   // a pool task must not throw
+        if (lane_reduction) lane_reduction->abort();  // no lane waits for this one
       }
     });
     for (int64_t l = 0; l < used; ++l) {  // the caller's inputs are only borrowed
@@ -969,6 +987,12 @@ struct Session::Impl {
 
   void execute() {
     const int64_t n = split_batch();
+    // Lanes that meet at a reduction must run side by side: on a pool's own thread the lane pool
+    // would run them one after another (and the first would wait for the second forever).
+    if (n > 0 && lanes_sync && (!use_lanes() || cpu::ThreadPool::on_pool_thread())) {
+      execute_top_level();
+      return;
+    }
     if (n > 0 && use_lanes()) {
       try {
         execute_lanes(n);
@@ -1231,7 +1255,8 @@ Session::Session(Model model, const SessionOptions& options) {
     }
     impl_->batch_chunk = static_cast<int>(v);
   }
-  if (options.threads > 1 && impl_->batch_chunk != 0 && impl_->optimization.batch_split) {
+  if (options.threads > 1 && impl_->batch_chunk != 0 &&
+      (impl_->optimization.batch_split || impl_->lanes_sync)) {
     impl_->lane_options = options;
     impl_->optimization.batch_lanes = options.threads;
   }

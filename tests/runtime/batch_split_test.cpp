@@ -263,5 +263,108 @@ TEST(BatchLanes, AFailedLaneRunFallsBackToTheWholeBatch) {
             std::string::npos);
 }
 
+// x [N, 4, 8] -> (+ c [4, 4, 8] when with_add) -> two dynamically quantized MatMuls in the form
+// ONNX Runtime's quantizer writes (DynamicQuantizeLinear -> MatMulInteger -> Cast -> Mul by
+// X_scale * W_scale), which the cpu provider fuses into DynamicQuantizeMatMul -> y [N, 4, 5].
+onnx::ModelProto int8_model(bool with_add) {
+  onnx::ModelProto m = empty_model();
+  onnx::GraphProto* g = m.mutable_graph();
+  add_value_info(g->mutable_input(), "x", kFloat, {-1, 4, 8});
+  const auto int8_weight = [&](const std::string& name, int64_t k, int64_t n) {
+    onnx::TensorProto* t = g->add_initializer();
+    t->set_name(name);
+    t->set_data_type(onnx::TensorProto::INT8);
+    t->add_dims(k);
+    t->add_dims(n);
+    for (int64_t i = 0; i < k * n; ++i)
+      t->add_int32_data(static_cast<int32_t>((i * 37) % 255) - 127);
+  };
+  std::string x = "x";
+  if (with_add) {
+    std::vector<float> c(4 * 4 * 8);
+    for (size_t i = 0; i < c.size(); ++i) c[i] = 0.01f * static_cast<float>(i);
+    add_float_initializer(g, "c", {4, 4, 8}, c);
+    add_node(g, "Add", {"x", "c"}, {"xc"});
+    x = "xc";
+  }
+  const auto quantized_matmul = [&](const std::string& in, const std::string& tag, int64_t k,
+                                    int64_t n, const std::string& out) {
+    int8_weight("w" + tag, k, n);
+    std::vector<float> ws(static_cast<size_t>(n));
+    for (size_t i = 0; i < ws.size(); ++i) ws[i] = 0.002f * static_cast<float>(i + 1);
+    add_float_initializer(g, "ws" + tag, {n}, ws);
+    add_node(g, "DynamicQuantizeLinear", {in}, {"q" + tag, "s" + tag, "zp" + tag});
+    add_node(g, "MatMulInteger", {"q" + tag, "w" + tag, "zp" + tag}, {"acc" + tag});
+    add_int_attr(add_node(g, "Cast", {"acc" + tag}, {"f" + tag}), "to", onnx::TensorProto::FLOAT);
+    add_node(g, "Mul", {"s" + tag, "ws" + tag}, {"scale" + tag});
+    add_node(g, "Mul", {"f" + tag, "scale" + tag}, {out});
+  };
+  quantized_matmul(x, "1", 8, 6, "h");
+  quantized_matmul("h", "2", 6, 5, "y");
+  add_value_info(g->mutable_output(), "y", kFloat, {-1, 4, 5});
+  return m;
+}
+
+// Sample i scaled by (i + 1)^2: each lane's own min/max would give it another scale.
+Tensor spread_samples(int64_t n, uint32_t seed) {
+  const Tensor rows = random_rows(n, 32, seed);
+  Tensor t(DType::kFloat32, {n, 4, 8});
+  for (int64_t i = 0; i < n; ++i) {
+    for (int64_t j = 0; j < 32; ++j) {
+      t.data<float>()[i * 32 + j] =
+          rows.data<float>()[i * 32 + j] * static_cast<float>((i + 1) * (i + 1));
+    }
+  }
+  return t;
+}
+
+TEST(BatchLanes, DynamicQuantizationRunsInLanesThatShareTheWholeBatchScale) {
+  // The ONNX ops themselves do not split (DynamicQuantizeLinear); the cpu provider's fused
+  // DynamicQuantizeMatMul does, in lanes.
+  EXPECT_FALSE(check(int8_model(false)).separable);
+  SessionOptions ro;
+  ro.providers = {"reference"};
+  Session reference(testing::load(int8_model(false)), ro);
+  for (const int threads : {2, 3}) {
+    Session lanes = session(int8_model(false), -1, threads);
+    const auto& report = lanes.optimization_report();
+    ASSERT_EQ(report.batch_lanes, threads);
+    EXPECT_FALSE(report.batch_split);  // no chunks one after another
+    EXPECT_NE(report.batch_split_reason.find("DynamicQuantizeMatMul"), std::string::npos)
+        << report.batch_split_reason;
+    for (const int64_t batch : {1, 2, 3, 7, 16}) {
+      SCOPED_TRACE(::testing::Message() << threads << " threads, batch " << batch);
+      std::vector<Tensor> in;
+      in.push_back(spread_samples(batch, static_cast<uint32_t>(batch + 90)));
+      std::vector<Tensor> want;
+      reference.run(in, want);
+      for (int rep = 0; rep < 3; ++rep) {
+        std::vector<Tensor> got;
+        lanes.run(in, got);
+        ASSERT_EQ(got[0].shape(), want[0].shape());
+        for (int64_t i = 0; i < got[0].numel(); ++i) {
+          ASSERT_EQ(got[0].data<float>()[i], want[0].data<float>()[i]) << "element " << i;
+        }
+      }
+    }
+    EXPECT_EQ(lanes.optimization_report().batch_lanes, threads);
+  }
+}
+
+TEST(BatchLanes, ALaneThatFailsBeforeTheSharedScaleDoesNotLeaveTheOthersWaiting) {
+  // x + c with c [4, 4, 8]: a batch of 7 in 2 lanes is 4 + 3 samples; the 3-sample lane fails
+  // at the Add while the other waits for it at the first quantization. The whole batch of 7
+  // fails too, with its own error; a batch of 4 (lanes of 2: both fail) runs whole.
+  Session s = session(int8_model(true), -1, 2);
+  ASSERT_EQ(s.optimization_report().batch_lanes, 2);
+  std::vector<Tensor> in;
+  in.push_back(spread_samples(7, 3));
+  std::vector<Tensor> out;
+  EXPECT_THROW(s.run(in, out), Error);
+  in[0] = spread_samples(4, 4);
+  s.run(in, out);
+  EXPECT_EQ(out[0].shape(), (Shape{4, 4, 5}));
+}
+
 }  // namespace
 }  // namespace bog::runtime

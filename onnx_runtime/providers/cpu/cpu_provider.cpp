@@ -6,6 +6,7 @@
 
 #include "common/error.h"
 #include "onnx_runtime/providers/cpu/kernels/cpu_kernels.h"
+#include "onnx_runtime/providers/cpu/lane_reduction.h"
 #include "onnx_runtime/providers/cpu/passes/passes.h"
 #include "onnx_runtime/providers/cpu/quant/quant_kernels.h"
 #include "onnx_runtime/providers/cpu/thread_pool.h"
@@ -14,7 +15,9 @@
 namespace bog::runtime {
 
 CpuProvider::CpuProvider(int threads)
-    : threads_(std::max(1, threads)), pool_(std::make_shared<cpu::ThreadPool>(threads_)) {
+    : threads_(std::max(1, threads)),
+      pool_(std::make_shared<cpu::ThreadPool>(threads_)),
+      lane_(std::make_shared<cpu::LaneLink>()) {
   const auto fused = [this](const char* op) {
     fused_.add(KernelDef{op, kCpuFusedDomain, 1, 1 << 20, {}});
   };
@@ -34,6 +37,10 @@ Claim CpuProvider::claims(const Node& node) const {
   return Claim::no(ref.reason);
 }
 
+void CpuProvider::join_lanes(std::shared_ptr<cpu::LaneReduction> reduction) {
+  lane_->reduction = std::move(reduction);
+}
+
 KernelFn CpuProvider::create_kernel(const Node& node) const {
   if (node.domain == kCpuFusedDomain) {
     const std::string& op = node.op_type;
@@ -44,7 +51,7 @@ KernelFn CpuProvider::create_kernel(const Node& node) const {
     if (op == "Gelu") return cpu::make_gelu_fused();
     if (op == "Silu") return cpu::make_silu_fused();
     if (op == cpu::kDynamicQuantizeMatMul) {
-      return cpu::make_dynamic_quantize_matmul(node, pool_, cpu::best_int8_isa());
+      return cpu::make_dynamic_quantize_matmul(node, pool_, cpu::best_int8_isa(), lane_);
     }
     throw Error(ErrorCategory::kUnsupported, fmt::format("cpu: fused op {} unknown", op));
   }

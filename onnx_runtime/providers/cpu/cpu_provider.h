@@ -17,7 +17,9 @@ inline constexpr const char* kCpuFusedDomain = "bog.cpu";
 
 namespace cpu {
 class ThreadPool;
-}
+class LaneReduction;
+struct LaneLink;
+}  // namespace cpu
 
 class CpuProvider : public ExecutionProvider {
  public:
@@ -29,9 +31,14 @@ class CpuProvider : public ExecutionProvider {
   KernelFn create_kernel(const Node& node) const override;
   int threads() const { return threads_; }
 
+  // Makes this provider's kernels a lane of a batch run in lanes (lane_reduction.h): ops that
+  // need the whole batch (DynamicQuantizeMatMul's activation scale) meet the other lanes there.
+  void join_lanes(std::shared_ptr<cpu::LaneReduction> reduction);
+
  private:
   int threads_;
   std::shared_ptr<cpu::ThreadPool> pool_;
+  std::shared_ptr<cpu::LaneLink> lane_;  // captured by the kernels; set after they exist
   std::vector<PassCount> pass_counts_;
   KernelRegistry fused_;
   ReferenceProvider reference_;

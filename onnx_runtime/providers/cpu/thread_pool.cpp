@@ -15,6 +15,8 @@ void cpu_relax() {
 
 }  // namespace
 
+bool ThreadPool::on_pool_thread() { return t_inside_pool; }
+
 ThreadPool::ThreadPool(int threads) {
   const int workers = std::max(1, threads) - 1;
   workers_.reserve(static_cast<size_t>(workers));

@@ -32,6 +32,10 @@ class ThreadPool {
 
   int threads() const { return static_cast<int>(workers_.size()) + 1; }
 
+  // Whether the calling thread is inside some pool's task (a worker, or a caller in
+  // parallel_for): a parallel_for from there runs its tasks one after another, inline.
+  static bool on_pool_thread();
+
   // Calls fn(task) for every task in [0, tasks) and returns when all are done. Allocates
   // nothing. A call from inside a task, or while another thread is inside parallel_for, runs
   // inline on the calling thread.

@@ -17,6 +17,7 @@
 #include "common/error.h"
 #include "onnx_runtime/providers/cpu/gemm/packed_gemm.h"
 #include "onnx_runtime/providers/cpu/kernels/cpu_kernels.h"
+#include "onnx_runtime/providers/cpu/lane_reduction.h"
 #include "onnx_runtime/providers/cpu/quant/quant_kernels.h"
 #include "onnx_runtime/providers/cpu/thread_pool.h"
 
@@ -218,11 +219,11 @@ struct RunParams {
 }  // namespace
 
 KernelFn make_dynamic_quantize_matmul(const Node& node, std::shared_ptr<ThreadPool> pool,
-                                      Int8Isa isa) {
+                                      Int8Isa isa, std::shared_ptr<const LaneLink> lane) {
   auto side_cache = std::make_shared<WeightSide>();
   auto params = std::make_shared<RunParams>();
   const Activation act = parse_activation(node.attr_string("activation", ""));
-  return [pool, isa, side_cache, params, act](KernelContext& ctx) {
+  return [pool, isa, side_cache, params, act, lane](KernelContext& ctx) {
     const Node& node = ctx.node();
     const Tensor& x = ctx.input(0);
     const Tensor& w = ctx.input(1);
@@ -255,7 +256,8 @@ KernelFn make_dynamic_quantize_matmul(const Node& node, std::shared_ptr<ThreadPo
 
     // DynamicQuantizeLinear's parameters, computed exactly as its reference kernel does.
     const bool avx512 = isa == Int8Isa::kAvx512Vnni;
-    const MinMax r = min_max(x.data<float>(), x.numel(), avx512, pool.get());
+    MinMax r = min_max(x.data<float>(), x.numel(), avx512, pool.get());
+    if (lane != nullptr && lane->reduction != nullptr) lane->reduction->min_max(&r.mn, &r.mx);
     const float x_scale = (r.mx - r.mn) / 255.0f;
     const float zp_f =
         x_scale == 0.0f ? 0.0f : std::clamp(std::nearbyint(-r.mn / x_scale), 0.0f, 255.0f);

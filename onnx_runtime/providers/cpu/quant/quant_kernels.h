@@ -20,11 +20,14 @@ inline constexpr const char* kDynamicQuantizeMatMul = "DynamicQuantizeMatMul";
 // act(. + bias) * multiplier + residual (attribute activation, as FusedMatMul's). Inputs 2-4
 // have FusedMatMul's places (kFusedBias, kFusedResidual, kFusedMultiplier), so the fuse_matmul pass
 // grows either node's epilogue the same way. Equal, bit for bit, to the composition it replaces.
+// In a batch lane (`lane` set, lane_reduction.h), X's min and max are combined with the other
+// lanes' before the scale is computed, so the result is the whole batch's.
 class ThreadPool;
+struct LaneLink;
 inline constexpr size_t kDqmmWScale = 5;
 inline constexpr size_t kDqmmWZeroPoint = 6;
 KernelFn make_dynamic_quantize_matmul(const Node& node, std::shared_ptr<ThreadPool> pool,
-                                      Int8Isa isa);
+                                      Int8Isa isa, std::shared_ptr<const LaneLink> lane = nullptr);
 
 // DequantizeLinear, per-tensor int8/uint8 -> float32 (the int8 embedding's); `fallback` (the
 // reference kernel) serves every other form.
