@@ -8,6 +8,7 @@
 #include "common/error.h"
 #include "model/data/sha256.h"
 #include "model/train/evaluate.h"
+#include "serve/length_buckets.h"
 
 namespace bog::serve {
 namespace {
@@ -65,6 +66,7 @@ Classifier::Classifier(model::LoadedBundle bundle, runtime::Model onnx, std::str
   info_.overlong = overlong_name(config.overlong);
   info_.num_params = bundle_.model ? bundle_.model->num_params() : 0;
   info_.provider_requested = config.provider;
+  run_overhead_tokens_ = config.run_overhead_tokens;
 
   runtime::SessionOptions options;
   options.providers = {config.provider};
@@ -107,7 +109,25 @@ Encoded Classifier::encode(std::string_view text) const {
 }
 
 std::vector<Probabilities> Classifier::predict(std::span<const Encoded* const> batch) {
+  std::vector<int64_t> lengths;
+  lengths.reserve(batch.size());
+  for (const Encoded* e : batch) lengths.push_back(static_cast<int64_t>(e->ids.size()));
+  const std::vector<std::vector<size_t>> runs = plan_length_runs(lengths, run_overhead_tokens_);
+  if (runs.size() == 1 && runs[0].size() == batch.size()) return run_padded(batch);
+  std::vector<Probabilities> result(batch.size());
+  std::vector<const Encoded*> part;
+  for (const std::vector<size_t>& run : runs) {
+    part.clear();
+    for (const size_t i : run) part.push_back(batch[i]);
+    std::vector<Probabilities> got = run_padded(part);
+    for (size_t k = 0; k < run.size(); ++k) result[run[k]] = std::move(got[k]);
+  }
+  return result;
+}
+
+std::vector<Probabilities> Classifier::run_padded(std::span<const Encoded* const> batch) {
   if (batch.empty()) return {};
+  ++runs_;
   const int64_t b = static_cast<int64_t>(batch.size());
   int64_t t = 1;
   for (const Encoded* e : batch) t = std::max<int64_t>(t, static_cast<int64_t>(e->ids.size()));

@@ -62,15 +62,22 @@ class Classifier {
 
   // Token ids as `bog predict` makes them (model::encode_text), with the server's limit.
   [[nodiscard]] Encoded encode(std::string_view text) const;
-  // One session run over right-padded ids with an attention mask.
+  // The batch as session runs of texts of similar length (plan_length_runs), each over
+  // right-padded ids with an attention mask; results in the batch's order. runs() counts them.
   [[nodiscard]] std::vector<Probabilities> predict(std::span<const Encoded* const> batch);
+  [[nodiscard]] int64_t runs() const { return runs_; }
 
   [[nodiscard]] const ModelInfo& info() const { return info_; }
 
  private:
   model::LoadedBundle bundle_;
+  // One session run over right-padded ids with an attention mask.
+  std::vector<Probabilities> run_padded(std::span<const Encoded* const> batch);
+
   std::unique_ptr<runtime::Session> session_;
   ModelInfo info_;
+  int64_t run_overhead_tokens_ = 16;
+  int64_t runs_ = 0;  // session runs so far (only the batcher's worker calls predict)
 };
 
 // "int8" when the graph holds dynamic-quantization ops, "int4" for MatMulNBits, else the

@@ -66,6 +66,11 @@ void Metrics::observe_batch(int size) {
   batch_sizes_.observe(size);
 }
 
+void Metrics::set_session_runs(int64_t runs) {
+  const std::lock_guard lock(mu_);
+  session_runs_ = runs;
+}
+
 void Metrics::render_histogram(std::string& out, const std::string& name, const std::string& labels,
                                const Histogram& h) {
   const std::string sep = labels.empty() ? "" : ",";
@@ -101,9 +106,12 @@ std::string Metrics::render(int queue_depth, int queue_capacity, bool ready) con
   out += "# HELP bog_queue_capacity Texts the queue holds before answering 503.\n";
   out += "# TYPE bog_queue_capacity gauge\n";
   out += fmt::format("bog_queue_capacity {}\n", queue_capacity);
-  out += "# HELP bog_batch_size Texts per session run (batches formed).\n";
+  out += "# HELP bog_batch_size Texts per batch the batcher formed.\n";
   out += "# TYPE bog_batch_size histogram\n";
   render_histogram(out, "bog_batch_size", "", batch_sizes_);
+  out += "# HELP bog_session_runs_total Session runs (a batch of mixed lengths runs as several).\n";
+  out += "# TYPE bog_session_runs_total counter\n";
+  out += fmt::format("bog_session_runs_total {}\n", session_runs_);
   out += "# HELP bog_ready 1 once the session is loaded.\n# TYPE bog_ready gauge\n";
   out += fmt::format("bog_ready {}\n", ready ? 1 : 0);
   return out;

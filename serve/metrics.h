@@ -18,6 +18,8 @@ class Metrics {
   void count_request(const std::string& route, int status);
   void observe_latency(const std::string& route, double seconds);
   void observe_batch(int size);
+  // Session runs so far: a batch of mixed lengths runs as several (length_buckets.h).
+  void set_session_runs(int64_t runs);
 
   // `queue_depth`, `queue_capacity` and `ready` are read at scrape time.
   [[nodiscard]] std::string render(int queue_depth, int queue_capacity, bool ready) const;
@@ -37,6 +39,7 @@ class Metrics {
   std::map<std::pair<std::string, int>, uint64_t> requests_;
   std::map<std::string, Histogram> latency_;
   Histogram batch_sizes_;
+  int64_t session_runs_ = 0;
 };
 
 // The route label for a request path: the path itself for a known route, "other" otherwise

@@ -334,7 +334,10 @@ struct Server::Impl {
       Classifier* c = classifier.get();
       batcher = std::make_unique<Batcher>(
           [c](std::span<const Encoded* const> batch) { return c->predict(batch); }, options,
-          [this](int size) { metrics.observe_batch(size); });
+          [this, c](int size) {
+            metrics.observe_batch(size);
+            metrics.set_session_runs(c->runs());
+          });
       ready->store(true);
     } catch (const std::exception& e) {
       error = std::current_exception();

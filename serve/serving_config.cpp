@@ -84,6 +84,8 @@ ServingConfig parse_serving_config(const std::string& text, const std::string& s
       c.max_batch = scalar<int>(v, source, key);
     } else if (key == "max_wait_ms") {
       c.max_wait_ms = scalar<int>(v, source, key);
+    } else if (key == "run_overhead_tokens") {
+      c.run_overhead_tokens = scalar<int>(v, source, key);
     } else if (key == "queue_capacity") {
       c.queue_capacity = scalar<int>(v, source, key);
     } else if (key == "retry_after_s") {
@@ -142,6 +144,8 @@ void validate(const ServingConfig& c) {
           fmt::format("{} is not 1-1024", c.max_batch));
   require(c.max_wait_ms >= 0 && c.max_wait_ms <= 10000, "max_wait_ms",
           fmt::format("{} is not 0-10000", c.max_wait_ms));
+  require(c.run_overhead_tokens >= 0 && c.run_overhead_tokens <= 1000000, "run_overhead_tokens",
+          fmt::format("{} is not 0-1000000", c.run_overhead_tokens));
   require(c.queue_capacity >= 1 && c.queue_capacity <= 1000000, "queue_capacity",
           fmt::format("{} is not 1-1000000", c.queue_capacity));
   require(c.retry_after_s >= 1, "retry_after_s", "must be at least 1");

@@ -20,6 +20,8 @@ struct ServingConfig {
   bool batching = true;            // off: every request is its own session run
   int max_batch = 32;              // texts per session run
   int max_wait_ms = 2;             // how long the first queued text waits for company
+  int run_overhead_tokens = 16;    // a batch is cut into runs of similar length where a cut
+                                   // saves more padded positions than this (length_buckets.h)
   int queue_capacity = 256;        // texts waiting; beyond it: 503 + Retry-After
   int retry_after_s = 1;
   int max_texts = 64;             // per /predict/batch request

@@ -274,6 +274,7 @@ TEST_F(ServerTest, MetricsCountRoutesStatusesLatencyQueueAndBatches) {
   EXPECT_NE(m.find("bog_queue_depth 0"), std::string::npos);
   EXPECT_NE(m.find("bog_batch_size_bucket{le=\"1\"}"), std::string::npos);
   EXPECT_NE(m.find("bog_batch_size_count "), std::string::npos);
+  EXPECT_NE(m.find("bog_session_runs_total "), std::string::npos);
   EXPECT_NE(m.find("bog_ready 1"), std::string::npos);
 }
 

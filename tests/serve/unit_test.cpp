@@ -2,14 +2,19 @@
 // the dynamic batcher (grouping, bounded queue, errors, drain), metrics text.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <future>
+#include <limits>
 #include <nlohmann/json.hpp>
+#include <numeric>
+#include <random>
 #include <thread>
 
 #include "common/error.h"
 #include "serve/api_request.h"
 #include "serve/batcher.h"
+#include "serve/length_buckets.h"
 #include "serve/load_generator.h"
 #include "serve/metrics.h"
 #include "serve/serving_config.h"
@@ -20,7 +25,8 @@ namespace {
 TEST(ServingConfig, ParsesEveryKeyAndRejectsUnknownOnes) {
   const ServingConfig c = parse_serving_config(
       "bundle: b\nhost: 0.0.0.0\nport: 9000\nprovider: reference\nmax_batch: 8\n"
-      "max_wait_ms: 5\nqueue_capacity: 100\nmax_texts: 10\noverlong: reject\nbatching: false\n",
+      "max_wait_ms: 5\nqueue_capacity: 100\nmax_texts: 10\noverlong: reject\nbatching: false\n"
+      "run_overhead_tokens: 40\n",
       "t.yaml");
   EXPECT_EQ(c.bundle, "b");
   EXPECT_EQ(c.host, "0.0.0.0");
@@ -32,6 +38,7 @@ TEST(ServingConfig, ParsesEveryKeyAndRejectsUnknownOnes) {
   EXPECT_EQ(c.max_texts, 10);
   EXPECT_EQ(c.overlong, OverlongPolicy::kReject);
   EXPECT_FALSE(c.batching);
+  EXPECT_EQ(c.run_overhead_tokens, 40);
   for (const char* bad : {"nosuch: 1", "port: 70000", "port: abc", "max_batch: [1]",
                           "overlong: cut", "- a list", "host: {a: 1}", "a: [unclosed"}) {
     SCOPED_TRACE(bad);
@@ -237,6 +244,69 @@ TEST(Batcher, StopRunsWhatIsQueuedThenRefuses) {
   EXPECT_FALSE(b->submit({encoded(4)}));
 }
 
+// The cost a plan minimises, recomputed from its runs.
+int64_t plan_cost(const std::vector<int64_t>& lengths, const std::vector<std::vector<size_t>>& runs,
+                  int64_t overhead) {
+  int64_t cost = 0;
+  for (const auto& run : runs) {
+    int64_t longest = 1;
+    for (const size_t i : run) longest = std::max(longest, lengths[i]);
+    cost += overhead + static_cast<int64_t>(run.size()) * longest;
+  }
+  return cost;
+}
+
+TEST(LengthRuns, SimilarLengthsShareARunAndOutliersGetTheirOwn) {
+  // Equal lengths: one run, whatever the overhead.
+  EXPECT_EQ(plan_length_runs({12, 12, 12, 12}, 0).size(), 1u);
+  EXPECT_TRUE(plan_length_runs({}, 16).empty());
+  // 30 headlines of ~12 tokens and two articles of 120: two runs, the articles apart.
+  std::vector<int64_t> mixed(30, 12);
+  mixed[3] = 11;
+  mixed.push_back(120);
+  mixed.insert(mixed.begin() + 7, 118);
+  const auto runs = plan_length_runs(mixed, 16);
+  ASSERT_EQ(runs.size(), 2u);
+  EXPECT_EQ(runs[1].size(), 2u);
+  for (const size_t i : runs[1]) EXPECT_GE(mixed[i], 118);
+  // A huge overhead keeps everything in one run; none splits texts one per run.
+  EXPECT_EQ(plan_length_runs(mixed, 100000).size(), 1u);
+  EXPECT_EQ(plan_length_runs(mixed, 0).size(), 4u);  // 11, 12, 118, 120: no padding at all
+}
+
+TEST(LengthRuns, EveryTextOnceAndNoPlanCostsLessThanTheChosenOne) {
+  std::mt19937 rng(5);
+  std::uniform_int_distribution<int64_t> len(1, 128);
+  for (int trial = 0; trial < 50; ++trial) {
+    const int n = 1 + trial % 9;  // small enough to try every split
+    std::vector<int64_t> lengths(static_cast<size_t>(n));
+    for (auto& l : lengths) l = len(rng);
+    const int64_t overhead = trial % 3 == 0 ? 0 : 16 * (trial % 4);
+    const auto runs = plan_length_runs(lengths, overhead);
+    std::vector<int> seen(static_cast<size_t>(n), 0);
+    for (const auto& run : runs) {
+      ASSERT_FALSE(run.empty());
+      for (const size_t i : run) ++seen.at(i);
+    }
+    for (const int s : seen) EXPECT_EQ(s, 1);
+    // Brute force over the cuts of the sorted order (2^(n-1) plans).
+    std::vector<size_t> order(static_cast<size_t>(n));
+    std::iota(order.begin(), order.end(), size_t{0});
+    std::stable_sort(order.begin(), order.end(),
+                     [&](size_t a, size_t b) { return lengths[a] < lengths[b]; });
+    int64_t best = std::numeric_limits<int64_t>::max();
+    for (uint32_t cuts = 0; cuts < (1u << (n - 1)); ++cuts) {
+      std::vector<std::vector<size_t>> plan(1);
+      for (int i = 0; i < n; ++i) {
+        if (i > 0 && (cuts >> (i - 1)) & 1u) plan.emplace_back();
+        plan.back().push_back(order[static_cast<size_t>(i)]);
+      }
+      best = std::min(best, plan_cost(lengths, plan, overhead));
+    }
+    EXPECT_EQ(plan_cost(lengths, runs, overhead), best) << "trial " << trial;
+  }
+}
+
 TEST(Metrics, RendersPrometheusText) {
   Metrics m(8);
   m.count_request("/predict", 200);
@@ -246,7 +316,9 @@ TEST(Metrics, RendersPrometheusText) {
   m.observe_batch(1);
   m.observe_batch(5);
   m.observe_batch(8);
+  m.set_session_runs(5);
   const std::string t = m.render(2, 256, true);
+  EXPECT_NE(t.find("bog_session_runs_total 5\n"), std::string::npos);
   EXPECT_NE(t.find("bog_requests_total{route=\"/predict\",status=\"200\"} 2\n"), std::string::npos);
   EXPECT_NE(t.find("bog_requests_total{route=\"other\",status=\"404\"} 1\n"), std::string::npos);
   EXPECT_NE(t.find("bog_request_duration_seconds_bucket{route=\"/predict\",le=\"0.0025\"} 0\n"),
