@@ -237,7 +237,21 @@ class Analysis {
       if (axis && *axis == 0 && !(present(1) && in(1).rank == 0)) no("quantized along the batch");
       return same_as_first();
     }
-    if (op == "DynamicQuantizeLinear") no("its scale is computed over the whole batch");
+    if (op == "DynamicQuantizeLinear") {
+      // Its scale is the whole batch's: only the cpu provider's kernel meets the other lanes to
+      // compute it (lane_reduction.h). Every lane then holds the same scale and zero point.
+      if (node.provider != "cpu") no("its scale is computed over the whole batch");
+      if (in(0).role != Role::kBatch) no("unbatched data");
+      lanes_only_ = "DynamicQuantizeLinear's scale is computed over the whole batch";
+      const Info x = in(0);
+      if (!node.outputs.empty() && !node.outputs[0].empty()) {
+        infos_[node.outputs[0]] = batch(x.rank, x.exact);
+      }
+      for (size_t k = 1; k < node.outputs.size(); ++k) {
+        if (!node.outputs[k].empty()) infos_[node.outputs[k]] = invariant(0);
+      }
+      return;
+    }
     no("not known to keep samples apart");
   }
 

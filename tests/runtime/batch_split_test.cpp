@@ -263,9 +263,10 @@ TEST(BatchLanes, AFailedLaneRunFallsBackToTheWholeBatch) {
             std::string::npos);
 }
 
-// x [N, 4, 8] -> (+ c [4, 4, 8] when with_add) -> two dynamically quantized MatMuls in the form
+// x [N, 4, 8] -> (+ c [4, 4, 8] when with_add) -> dynamically quantized MatMuls in the form
 // ONNX Runtime's quantizer writes (DynamicQuantizeLinear -> MatMulInteger -> Cast -> Mul by
-// X_scale * W_scale), which the cpu provider fuses into DynamicQuantizeMatMul -> y [N, 4, 5].
+// X_scale * W_scale), which the cpu provider fuses into DynamicQuantizeMatMul: two that share a
+// DynamicQuantizeLinear, added, then one more -> y [N, 4, 5].
 onnx::ModelProto int8_model(bool with_add) {
   onnx::ModelProto m = empty_model();
   onnx::GraphProto* g = m.mutable_graph();
@@ -287,20 +288,28 @@ onnx::ModelProto int8_model(bool with_add) {
     add_node(g, "Add", {"x", "c"}, {"xc"});
     x = "xc";
   }
-  const auto quantized_matmul = [&](const std::string& in, const std::string& tag, int64_t k,
-                                    int64_t n, const std::string& out) {
+  const auto quantize = [&](const std::string& in, const std::string& tag) {
+    add_node(g, "DynamicQuantizeLinear", {in}, {"q" + tag, "s" + tag, "zp" + tag});
+  };
+  // MatMulInteger -> Cast -> Mul by the scale of DynamicQuantizeLinear `q`.
+  const auto int8_matmul = [&](const std::string& q, const std::string& tag, int64_t k, int64_t n,
+                               const std::string& out) {
     int8_weight("w" + tag, k, n);
     std::vector<float> ws(static_cast<size_t>(n));
     for (size_t i = 0; i < ws.size(); ++i) ws[i] = 0.002f * static_cast<float>(i + 1);
     add_float_initializer(g, "ws" + tag, {n}, ws);
-    add_node(g, "DynamicQuantizeLinear", {in}, {"q" + tag, "s" + tag, "zp" + tag});
-    add_node(g, "MatMulInteger", {"q" + tag, "w" + tag, "zp" + tag}, {"acc" + tag});
+    add_node(g, "MatMulInteger", {"q" + q, "w" + tag, "zp" + q}, {"acc" + tag});
     add_int_attr(add_node(g, "Cast", {"acc" + tag}, {"f" + tag}), "to", onnx::TensorProto::FLOAT);
-    add_node(g, "Mul", {"s" + tag, "ws" + tag}, {"scale" + tag});
+    add_node(g, "Mul", {"s" + q, "ws" + tag}, {"scale" + tag});
     add_node(g, "Mul", {"f" + tag, "scale" + tag}, {out});
   };
-  quantized_matmul(x, "1", 8, 6, "h");
-  quantized_matmul("h", "2", 6, 5, "y");
+  // Two MatMuls share the first quantization (as q/k/v do): it stays a node of its own.
+  quantize(x, "1");
+  int8_matmul("1", "1a", 8, 6, "ha");
+  int8_matmul("1", "1b", 8, 6, "hb");
+  add_node(g, "Add", {"ha", "hb"}, {"h"});
+  quantize("h", "2");
+  int8_matmul("2", "2", 6, 5, "y");
   add_value_info(g->mutable_output(), "y", kFloat, {-1, 4, 5});
   return m;
 }

@@ -109,12 +109,14 @@ struct DqmmInputs {
   const Tensor* bias = nullptr;
   const Tensor* residual = nullptr;
   const Tensor* multiplier = nullptr;
+  const Tensor* x_scale = nullptr;  // with a uint8 X (a shared DynamicQuantizeLinear's output)
+  const Tensor* x_zp = nullptr;
 };
 Tensor run_dqmm(const DqmmInputs& d, Int8Isa isa, int threads, std::vector<Attribute> attrs = {}) {
   Node node =
-      make_node(cpu::kDynamicQuantizeMatMul, cpu::kDqmmWZeroPoint + 1, 1, 1, std::move(attrs));
+      make_node(cpu::kDynamicQuantizeMatMul, cpu::kDqmmXZeroPoint + 1, 1, 1, std::move(attrs));
   node.domain = cpu::kQuantFusedDomain;
-  std::vector<Value> in(cpu::kDqmmWZeroPoint + 1);
+  std::vector<Value> in(cpu::kDqmmXZeroPoint + 1);
   std::vector<const Value*> ptrs(in.size(), nullptr);
   const auto put = [&](size_t i, const Tensor* t) {
     if (t == nullptr) return;
@@ -128,6 +130,8 @@ Tensor run_dqmm(const DqmmInputs& d, Int8Isa isa, int threads, std::vector<Attri
   put(cpu::kFusedMultiplier, d.multiplier);
   put(cpu::kDqmmWScale, d.w_scale);
   put(cpu::kDqmmWZeroPoint, d.w_zp);
+  put(cpu::kDqmmXScale, d.x_scale);
+  put(cpu::kDqmmXZeroPoint, d.x_zp);
   auto pool = std::make_shared<cpu::ThreadPool>(threads);
   KernelFn fn = cpu::make_dynamic_quantize_matmul(node, pool, isa);
   KernelContext ctx(node, ptrs, 1);
@@ -207,6 +211,79 @@ TEST(DynamicQuantizeMatMulFused, EpilogueEqualsTheOpsItReplaces) {
       }
     }
   }
+}
+
+// DynamicQuantizeLinear on cpu (kept where several MatMuls share it) against the reference
+// kernel, bit for bit: uint8 data, scale and zero point, on 1 and 2 threads, every ISA path.
+TEST(DynamicQuantizeLinearCpu, EqualsReferenceBitForBit) {
+  const std::vector<Shape> shapes = {{1}, {3, 7}, {2, 65, 96}, {1, 1, 33}, {0, 5}, {600, 130}};
+  uint32_t seed = 7000;
+  for (Int8Isa isa : isas_here()) {
+    for (const Shape& shape : shapes) {
+      for (const bool zeros : {false, true}) {
+        SCOPED_TRACE(::testing::Message() << cpu::int8_isa_name(isa) << " "
+                                          << shape_to_string(shape) << " zeros=" << zeros);
+        Tensor x = random_tensor(shape, seed++, -3.0f, 2.0f);
+        if (zeros) std::fill(x.span<float>().begin(), x.span<float>().end(), 0.0f);
+        ReferenceProvider ref;
+        const Node node = make_node("DynamicQuantizeLinear", 1, 3, 11);
+        std::vector<Tensor> ref_in;
+        ref_in.push_back(x.clone());
+        const std::vector<Value> want = run_node(ref, node, std::move(ref_in));
+        for (const int threads : {1, 2}) {
+          auto pool = std::make_shared<cpu::ThreadPool>(threads);
+          KernelFn fn = cpu::make_dynamic_quantize_linear(pool, isa, nullptr, nullptr);
+          const Value xv = Value::from_tensor(x.clone());
+          KernelContext ctx(node, std::vector<const Value*>{&xv}, 3);
+          fn(ctx);
+          for (size_t o = 0; o < 3; ++o) {
+            const Tensor& got = ctx.outputs()[o].tensor;
+            const Tensor& exp = want[o].tensor;
+            ASSERT_EQ(got.dtype(), exp.dtype()) << "output " << o;
+            ASSERT_EQ(got.shape(), exp.shape()) << "output " << o;
+            ASSERT_EQ(std::memcmp(got.raw(), exp.raw(), exp.nbytes()), 0) << "output " << o;
+          }
+        }
+      }
+    }
+  }
+}
+
+// DynamicQuantizeMatMul taking X already quantized (uint8 + scale + zero point): K a multiple of
+// 4 (A read in place) and not (rows copied and padded), with and without W zero points.
+TEST(DynamicQuantizeMatMulFused, PrequantizedXEqualsTheComposition) {
+  const Dims shapes[] = {{1, 96, 48}, {67, 96, 96}, {13, 33, 17}, {130, 256, 40}, {5, 7, 11}};
+  int case_no = 0;
+  for (Int8Isa isa : isas_here()) {
+    for (const Dims& d : shapes) {
+      for (const bool with_zp : {false, true}) {
+        const uint32_t seed = static_cast<uint32_t>(8000 + case_no++);
+        SCOPED_TRACE(::testing::Message() << cpu::int8_isa_name(isa) << " m=" << d.m << " k=" << d.k
+                                          << " n=" << d.n << " zp=" << with_zp);
+        const Tensor x = random_tensor({1, d.m, d.k}, seed, -3.0f, 2.0f);
+        const Tensor w = random_ints<int8_t>({d.k, d.n}, seed + 1, -127, 127);
+        const Tensor ws = random_tensor({d.n}, seed + 2, 0.001f, 0.02f);
+        const Tensor wz = random_ints<int8_t>({d.n}, seed + 3, -3, 3);
+        const Tensor want = reference_chain(x, w, ws, with_zp ? &wz : nullptr);
+        ReferenceProvider ref;
+        std::vector<Tensor> q_in;
+        q_in.push_back(x.clone());
+        const std::vector<Value> q =
+            run_node(ref, make_node("DynamicQuantizeLinear", 1, 3, 11), std::move(q_in));
+        for (const int threads : {1, 2}) {
+          DqmmInputs in{&q[0].tensor, &w, &ws, with_zp ? &wz : nullptr};
+          in.x_scale = &q[1].tensor;
+          in.x_zp = &q[2].tensor;
+          expect_bit_equal(run_dqmm(in, isa, threads), want);
+        }
+      }
+    }
+  }
+  // A uint8 X without its scale is one clear error.
+  const Tensor xq = random_ints<uint8_t>({4, 8}, 1, 0, 255);
+  const Tensor w = random_ints<int8_t>({8, 5}, 2, -127, 127);
+  const Tensor ws = Tensor::from_vector<float>({}, {0.5f});
+  EXPECT_THROW(run_dqmm({&xq, &w, &ws}, cpu::best_int8_isa(), 1), Error);
 }
 
 TEST(DynamicQuantizeMatMulFused, AllZeroInputGivesZeros) {

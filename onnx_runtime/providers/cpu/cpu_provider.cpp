@@ -71,6 +71,9 @@ KernelFn CpuProvider::create_kernel(const Node& node) const {
   }
   if (op == "Gather") return cpu::make_gather(std::move(ref));
   if (op == "DequantizeLinear") return cpu::make_dequantize_linear(node, std::move(ref));
+  if (op == "DynamicQuantizeLinear") {
+    return cpu::make_dynamic_quantize_linear(pool_, cpu::best_int8_isa(), lane_, std::move(ref));
+  }
   if (op == "Transpose") return cpu::make_transpose(std::move(ref), pool_);
   if (op == "Cast") return cpu::make_cast(std::move(ref));
   if (op == "Concat") return cpu::make_concat(std::move(ref));

@@ -1,7 +1,8 @@
 // DynamicQuantizeMatMul: DynamicQuantizeLinear -> MatMulInteger -> Cast -> Mul in one kernel,
 // with FusedMatMul's epilogue (bias, activation, SwiGLU multiplier, residual) when the
 // fuse_matmul pass gave it one. The activation is quantized row block by row block straight
-// into the GEMM's A buffer (K padded to 4 with zeros), so the uint8 tensor never exists whole;
+// into the GEMM's A buffer (K padded to 4 with zeros), so the uint8 tensor never exists whole
+// (unless several MatMuls share one DynamicQuantizeLinear: then X comes quantized);
 // the int32 tile is requantized to float and the epilogue applied while the block is hot.
 // Rounding follows the reference DynamicQuantizeLinear exactly (x / scale, round half to even,
 // + zero point, clamp), and the epilogue does the float ops it replaces in the same order, so
@@ -18,134 +19,14 @@
 #include "onnx_runtime/providers/cpu/gemm/packed_gemm.h"
 #include "onnx_runtime/providers/cpu/kernels/cpu_kernels.h"
 #include "onnx_runtime/providers/cpu/lane_reduction.h"
+#include "onnx_runtime/providers/cpu/quant/dynamic_quantize_rows.h"
 #include "onnx_runtime/providers/cpu/quant/quant_kernels.h"
 #include "onnx_runtime/providers/cpu/thread_pool.h"
-
-#if defined(__x86_64__) || defined(_M_X64)
-#include <immintrin.h>
-#define BOG_DQMM_X86 1
-#endif
 
 namespace bog::runtime::cpu {
 namespace {
 
 constexpr int64_t kRowBlock = 64;
-
-void quantize_row_scalar(const float* x, int64_t k, float scale, float zp, uint8_t* out) {
-  for (int64_t i = 0; i < k; ++i) {
-    const float q = std::nearbyint(x[i] / scale) + zp;
-    out[i] = static_cast<uint8_t>(std::clamp(q, 0.0f, 255.0f));
-  }
-}
-
-#if BOG_DQMM_X86
-// The scalar loop's result, 16 lanes at a time, without its division in the common case.
-// x / scale is needed only to the nearest integer (round half to even): x * (1 / scale) differs
-// from the correctly rounded quotient by under 2^-14 while |x / scale| <= 512 (two roundings of
-// 2^-24 relative each, |q| <= 255 by the choice of scale), so wherever the product is more than
-// 2^-10 away from a half-integer both round to the same integer. Lanes closer than that, or out
-// of range (inf, NaN), are recomputed with vdivps, which is correctly rounded like the scalar
-// division; roundscale(0) is round-half-to-even like nearbyint in the default mode. The result is
-// the scalar loop's, bit for bit (the tests compare them on every ISA path).
-__attribute__((target("avx512f"))) void quantize_row_avx512(const float* x, int64_t k, float scale,
-                                                            float zp, uint8_t* out) {
-  const float inv = 1.0f / scale;
-  const bool use_inv = std::isnormal(scale) && std::isnormal(inv);
-  const __m512 vs = _mm512_set1_ps(scale);
-  const __m512 vi = _mm512_set1_ps(inv);
-  const __m512 vz = _mm512_set1_ps(zp);
-  const __m512 lo = _mm512_setzero_ps();
-  const __m512 hi = _mm512_set1_ps(255.0f);
-  const __m512 safe_frac = _mm512_set1_ps(0.5f - 1.0f / 1024.0f);
-  const __m512 safe_mag = _mm512_set1_ps(512.0f);
-  constexpr int kNearest = _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC;
-  int64_t i = 0;
-  for (; i + 16 <= k; i += 16) {
-    const __m512 xv = _mm512_loadu_ps(x + i);
-    __m512 t;
-    if (use_inv) {
-      t = _mm512_mul_ps(xv, vi);
-      const __m512 dist = _mm512_abs_ps(_mm512_sub_ps(t, _mm512_roundscale_ps(t, kNearest)));
-      // Not (dist < safe_frac and |t| < safe_mag): near a tie, or inf/NaN (unordered: true).
-      const __mmask16 redo = _mm512_cmp_ps_mask(dist, safe_frac, _CMP_NLT_UQ) |
-                             _mm512_cmp_ps_mask(_mm512_abs_ps(t), safe_mag, _CMP_NLT_UQ);
-      if (redo) t = _mm512_mask_div_ps(t, redo, xv, vs);
-    } else {
-      t = _mm512_div_ps(xv, vs);
-    }
-    __m512 q = _mm512_roundscale_ps(t, kNearest);
-    q = _mm512_min_ps(_mm512_max_ps(_mm512_add_ps(q, vz), lo), hi);
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(out + i),
-                     _mm512_cvtusepi32_epi8(_mm512_cvtps_epi32(q)));
-  }
-  quantize_row_scalar(x + i, k - i, scale, zp, out + i);
-}
-
-// Lane-wise min/max over whole 16-float groups (the caller does the tail).
-__attribute__((target("avx512f"))) void min_max_avx512(const float* x, int64_t n, float* mn,
-                                                       float* mx) {
-  __m512 lo = _mm512_setzero_ps();
-  __m512 hi = _mm512_setzero_ps();
-  for (int64_t i = 0; i + 16 <= n; i += 16) {
-    const __m512 v = _mm512_loadu_ps(x + i);
-    lo = _mm512_min_ps(v, lo);
-    hi = _mm512_max_ps(v, hi);
-  }
-  // Lane by lane (GCC 12's _mm512_reduce_min_ps trips -Wuninitialized in its own header).
-  alignas(64) float l[16], h[16];
-  _mm512_store_ps(l, lo);
-  _mm512_store_ps(h, hi);
-  for (int i = 0; i < 16; ++i) {
-    *mn = std::min(*mn, l[i]);
-    *mx = std::max(*mx, h[i]);
-  }
-}
-#endif
-
-struct MinMax {
-  float mn = 0.0f;
-  float mx = 0.0f;
-};
-
-// min(0, x...) and max(0, x...) as the reference's std::min/std::max loop: a NaN is skipped
-// (the comparison is false), which _mm512_min_ps(x, acc) does too.
-MinMax min_max_range(const float* x, int64_t n, bool avx512) {
-  float mn = 0.0f, mx = 0.0f;
-  int64_t i = 0;
-#if BOG_DQMM_X86
-  if (avx512) {
-    min_max_avx512(x, n, &mn, &mx);
-    i = n / 16 * 16;
-  }
-#else
-  (void)avx512;
-#endif
-  for (; i < n; ++i) {
-    mn = std::min(mn, x[i]);
-    mx = std::max(mx, x[i]);
-  }
-  return {mn, mx};
-}
-
-MinMax min_max(const float* x, int64_t n, bool avx512, ThreadPool* pool) {
-  constexpr int64_t kParallelFloats = 1 << 17;
-  if (pool == nullptr || pool->threads() < 2 || n < kParallelFloats) {
-    return min_max_range(x, n, avx512);
-  }
-  const int64_t parts = pool->threads();
-  const int64_t per = (n + parts - 1) / parts;
-  MinMax part[64];
-  pool->parallel_for(std::min<int64_t>(parts, 64), [&](int64_t t) {
-    const int64_t b = std::min(n, t * per);
-    part[t] = min_max_range(x + b, std::min(n, b + per) - b, avx512);
-  });
-  MinMax r;
-  for (int64_t t = 0; t < std::min<int64_t>(parts, 64); ++t) {
-    r.mn = std::min(r.mn, part[t].mn);
-    r.mx = std::max(r.mx, part[t].mx);
-  }
-  return r;
-}
 
 [[noreturn]] void bad(const Node& node, const std::string& what) {
   throw Error(ErrorCategory::kInvalidModel,
@@ -227,8 +108,19 @@ KernelFn make_dynamic_quantize_matmul(const Node& node, std::shared_ptr<ThreadPo
     const Node& node = ctx.node();
     const Tensor& x = ctx.input(0);
     const Tensor& w = ctx.input(1);
-    if (x.dtype() != DType::kFloat32 || w.dtype() != DType::kInt8 || w.rank() != 2) {
-      bad(node, "want float32 X and a 2-D int8 W");
+    // X already quantized by a DynamicQuantizeLinear that several MatMuls share: uint8 X with
+    // its scale and zero point as inputs kDqmmXScale and kDqmmXZeroPoint.
+    const bool prequantized = x.dtype() == DType::kUint8;
+    if ((x.dtype() != DType::kFloat32 && !prequantized) || w.dtype() != DType::kInt8 ||
+        w.rank() != 2) {
+      bad(node, "want float32 (or uint8, quantized) X and a 2-D int8 W");
+    }
+    if (prequantized &&
+        (!ctx.has_input(kDqmmXScale) || !ctx.has_input(kDqmmXZeroPoint) ||
+         ctx.input(kDqmmXScale).dtype() != DType::kFloat32 || ctx.input(kDqmmXScale).numel() != 1 ||
+         ctx.input(kDqmmXZeroPoint).dtype() != DType::kUint8 ||
+         ctx.input(kDqmmXZeroPoint).numel() != 1)) {
+      bad(node, "a uint8 X needs a float32 scalar X_scale and a uint8 scalar X_zero_point");
     }
     const int64_t k = w.dim(0);
     const int64_t n = w.dim(1);
@@ -254,14 +146,20 @@ KernelFn make_dynamic_quantize_matmul(const Node& node, std::shared_ptr<ThreadPo
     Tensor& y = ctx.output_uninit(0, DType::kFloat32, out_shape);
     if (m == 0 || n == 0) return;
 
-    // DynamicQuantizeLinear's parameters, computed exactly as its reference kernel does.
+    // DynamicQuantizeLinear's parameters, computed exactly as its reference kernel does (or
+    // given, for a uint8 X). In a batch lane the min/max are the whole batch's.
     const bool avx512 = isa == Int8Isa::kAvx512Vnni;
-    MinMax r = min_max(x.data<float>(), x.numel(), avx512, pool.get());
-    if (lane != nullptr && lane->reduction != nullptr) lane->reduction->min_max(&r.mn, &r.mx);
-    const float x_scale = (r.mx - r.mn) / 255.0f;
-    const float zp_f =
-        x_scale == 0.0f ? 0.0f : std::clamp(std::nearbyint(-r.mn / x_scale), 0.0f, 255.0f);
-    const int32_t x_zp = static_cast<int32_t>(zp_f);
+    DqlParams q;
+    if (prequantized) {
+      q.scale = ctx.input(kDqmmXScale).data<float>()[0];
+      q.zero_point = static_cast<float>(ctx.input(kDqmmXZeroPoint).data<uint8_t>()[0]);
+    } else {
+      MinMax r = dql_min_max(x.data<float>(), x.numel(), avx512, pool.get());
+      if (lane != nullptr && lane->reduction != nullptr) lane->reduction->min_max(&r.mn, &r.mx);
+      q = dql_params(r);
+    }
+    const float x_scale = q.scale;
+    const int32_t x_zp = static_cast<int32_t>(q.zero_point);
     p.scale.resize(static_cast<size_t>(n));
     p.col_term.resize(static_cast<size_t>(n));
     for (int64_t c = 0; c < n; ++c) {
@@ -272,33 +170,30 @@ KernelFn make_dynamic_quantize_matmul(const Node& node, std::shared_ptr<ThreadPo
       p.col_term[cu] = -x_zp * packed->col_sums[cu] + static_cast<int32_t>(k) * x_zp * side.zp[cu];
     }
 
-    const float* xv = x.data<float>();
     float* yv = y.data<float>();
     const int64_t blocks = (m + kRowBlock - 1) / kRowBlock;
-    const int64_t lda = packed->k4;
+    // A uint8 X whose rows are already K-multiple-of-4 long is the GEMM's A as it is.
+    const bool a_in_place = prequantized && k % 4 == 0;
+    const int64_t lda = a_in_place ? k : packed->k4;
     auto block = [&](int64_t blk) {
       Scratch& s = thread_scratch();
       if (s.a.size() < static_cast<size_t>(kRowBlock * lda)) s.a.resize(kRowBlock * lda);
       if (s.c.size() < static_cast<size_t>(kRowBlock * n)) s.c.resize(kRowBlock * n);
       const int64_t r0 = blk * kRowBlock;
       const int64_t rows = std::min(kRowBlock, m - r0);
-      for (int64_t i = 0; i < rows; ++i) {
-        uint8_t* dst = s.a.data() + i * lda;
-        const float* src = xv + (r0 + i) * k;
-        if (x_scale == 0.0f) {
-          std::memset(dst, 0, static_cast<size_t>(k));
-        } else {
-#if BOG_DQMM_X86
-          if (avx512) {
-            quantize_row_avx512(src, k, x_scale, zp_f, dst);
+      const uint8_t* a = s.a.data();
+      if (a_in_place) {
+        a = x.data<uint8_t>() + r0 * k;
+      } else {
+        for (int64_t i = 0; i < rows; ++i) {
+          uint8_t* dst = s.a.data() + i * lda;
+          if (prequantized) {
+            std::memcpy(dst, x.data<uint8_t>() + (r0 + i) * k, static_cast<size_t>(k));
           } else {
-            quantize_row_scalar(src, k, x_scale, zp_f, dst);
+            dql_quantize_row(x.data<float>() + (r0 + i) * k, k, q, dst, avx512);
           }
-#else
-          quantize_row_scalar(src, k, x_scale, zp_f, dst);
-#endif
+          std::memset(dst + k, 0, static_cast<size_t>(lda - k));  // the GEMM reads K padded to 4
         }
-        std::memset(dst + k, 0, static_cast<size_t>(lda - k));  // the GEMM reads K padded to 4
       }
       if (!any_w_zp) {
         // Requantized in registers, with as much of the epilogue as the tile can take.
@@ -327,16 +222,16 @@ KernelFn make_dynamic_quantize_matmul(const Node& node, std::shared_ptr<ThreadPo
             apply_epilogue_after_bias(*q.ep, q.y, q.n, q.r0, q.r1, c0, c1 - c0);
           };
         }
-        if (gemm_u8s8_requant(isa, s.a.data(), lda, rows, *packed, rq, yv + r0 * n, n, strip)) {
+        if (gemm_u8s8_requant(isa, a, lda, rows, *packed, rq, yv + r0 * n, n, strip)) {
           return;
         }
       }
-      gemm_u8s8(isa, s.a.data(), lda, rows, *packed, s.c.data(), n);
+      gemm_u8s8(isa, a, lda, rows, *packed, s.c.data(), n);
       const float* bias = ep.bias;
       for (int64_t i = 0; i < rows; ++i) {
         int32_t row_sum = 0;
         if (any_w_zp) {
-          for (int64_t j = 0; j < k; ++j) row_sum += s.a[static_cast<size_t>(i * lda + j)];
+          for (int64_t j = 0; j < k; ++j) row_sum += a[i * lda + j];
         }
         const int32_t* ci = s.c.data() + i * n;
         float* yi = yv + (r0 + i) * n;

@@ -63,8 +63,10 @@ bool initializer_of(const Graph& g, const std::string& name, DType dtype, int64_
 int fuse_dynamic_quantize_matmul(Graph& g, const std::string& provider) {
   const Index idx(g);
   std::set<size_t> dead;
-  std::map<size_t, Node> fused_at;  // slot -> fused node
-  std::set<size_t> maybe_dead;      // DynamicQuantizeLinear / scale Mul nodes to recheck
+  std::map<size_t, Node> fused_at;      // slot -> fused node
+  std::set<size_t> maybe_dead;          // DynamicQuantizeLinear / scale Mul nodes to recheck
+  std::map<size_t, size_t> fused_from;  // slot -> the DynamicQuantizeLinear it reads
+  std::map<size_t, int> fused_per_dql;  // DynamicQuantizeLinear -> fused MatMuls reading it
   for (size_t i = 0; i < g.nodes.size(); ++i) {
     const Node& mmi = g.nodes[i];
     if (mmi.op_type != "MatMulInteger" || !mmi.domain.empty() || mmi.provider != provider) continue;
@@ -110,13 +112,29 @@ int fuse_dynamic_quantize_matmul(Graph& g, const std::string& provider) {
     f.domain = kQuantFusedDomain;
     f.opset = 1;
     f.name = (mul.name.empty() ? mmi.name : mul.name) + "/" + f.op_type;
-    f.inputs = {dql->inputs[0], w, "", "", "", ws};
-    if (!w_zp.empty()) f.inputs.push_back(w_zp);
+    f.inputs = {dql->inputs[0], w, "", "", "", ws, w_zp};
     f.outputs = {mul.outputs[0]};
     f.provider = provider;
     dead.insert({i, cast_i, mul_i});
     fused_at.emplace(mul_i, std::move(f));
+    fused_from.emplace(mul_i, dql_i);
+    ++fused_per_dql[dql_i];
     maybe_dead.insert({dql_i, smul_i});
+  }
+  // A DynamicQuantizeLinear read by several fused MatMuls stays, and they take its uint8 output,
+  // scale and zero point: X is quantized once, not once per MatMul (q/k/v, gate/up).
+  for (auto& [at, f] : fused_at) {
+    const size_t dql_i = fused_from.at(at);
+    if (fused_per_dql.at(dql_i) < 2) continue;
+    const Node& dql = g.nodes[dql_i];
+    f.inputs[0] = dql.outputs[0];
+    f.inputs.resize(kDqmmXZeroPoint + 1);
+    f.inputs[kDqmmXScale] = dql.outputs[1];
+    f.inputs[kDqmmXZeroPoint] = dql.outputs[2];
+    maybe_dead.erase(dql_i);
+  }
+  for (auto& [at, f] : fused_at) {
+    while (!f.inputs.empty() && f.inputs.back().empty()) f.inputs.pop_back();
   }
   if (fused_at.empty()) return 0;
   // The shared producers die once every read of every output went into a fused node (scale

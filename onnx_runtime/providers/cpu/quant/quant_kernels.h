@@ -26,8 +26,18 @@ class ThreadPool;
 struct LaneLink;
 inline constexpr size_t kDqmmWScale = 5;
 inline constexpr size_t kDqmmWZeroPoint = 6;
+// X may instead be the uint8 output of a DynamicQuantizeLinear that several of these share, with
+// that node's scale and zero point here.
+inline constexpr size_t kDqmmXScale = 7;
+inline constexpr size_t kDqmmXZeroPoint = 8;
 KernelFn make_dynamic_quantize_matmul(const Node& node, std::shared_ptr<ThreadPool> pool,
                                       Int8Isa isa, std::shared_ptr<const LaneLink> lane = nullptr);
+
+// DynamicQuantizeLinear (float32 X): the reference kernel's results, bit for bit, with the
+// min/max split over the pool and, in a batch lane, combined with the other lanes'. `fallback`
+// (the reference kernel) serves other input types.
+KernelFn make_dynamic_quantize_linear(std::shared_ptr<ThreadPool> pool, Int8Isa isa,
+                                      std::shared_ptr<const LaneLink> lane, KernelFn fallback);
 
 // DequantizeLinear, per-tensor int8/uint8 -> float32 (the int8 embedding's); `fallback` (the
 // reference kernel) serves every other form.
