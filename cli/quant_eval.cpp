@@ -163,8 +163,16 @@ OnnxEval evaluate_onnx(const fs::path& bundle_dir, const fs::path& onnx, const f
   return out;
 }
 
-SpeedFigures time_onnx(const fs::path& onnx, const std::string& provider, int threads,
-                       int64_t vocab, int iterations_b1, int iterations_b32) {
+SpeedFigures SpeedSamples::figures() const {
+  SpeedFigures f;
+  f.p50_ms_b1 = b1_ms.empty() ? 0.0 : percentile(b1_ms, 0.5);
+  const double p50 = b32_ms.empty() ? 0.0 : percentile(b32_ms, 0.5);
+  f.samples_per_s_b32 = p50 > 0 ? 32.0 / (p50 / 1000.0) : 0.0;
+  return f;
+}
+
+void time_onnx(const fs::path& onnx, const std::string& provider, int threads, int64_t vocab,
+               int iterations_b1, int iterations_b32, SpeedSamples& out) {
   constexpr int64_t kSeq = 128;
   std::mt19937_64 rng(7);
   std::uniform_int_distribution<int64_t> tok(4, std::max<int64_t>(5, vocab - 1));
@@ -179,7 +187,9 @@ SpeedFigures time_onnx(const fs::path& onnx, const std::string& provider, int th
   };
   auto [ids1, mask1] = make(1);
   auto [ids32, mask32] = make(32);
-  SpeedFigures f;
+  const auto append = [](std::vector<double>& to, const std::vector<double>& from) {
+    to.insert(to.end(), from.begin(), from.end());
+  };
   if (provider == "ort") {
     const auto ort = parity::OrtRunner::find();
     if (!ort) {
@@ -190,21 +200,20 @@ SpeedFigures time_onnx(const fs::path& onnx, const std::string& provider, int th
     o.threads = threads;
     o.warmup = 3;
     o.iterations = iterations_b1;
-    f.p50_ms_b1 = percentile(
-        ort->run(onnx, {{"input_ids", &ids1}, {"attention_mask", &mask1}}, o).latencies_ms, 0.5);
+    append(out.b1_ms,
+           ort->run(onnx, {{"input_ids", &ids1}, {"attention_mask", &mask1}}, o).latencies_ms);
     o.iterations = iterations_b32;
     o.warmup = 2;
-    const double p50 = percentile(
-        ort->run(onnx, {{"input_ids", &ids32}, {"attention_mask", &mask32}}, o).latencies_ms, 0.5);
-    f.samples_per_s_b32 = p50 > 0 ? 32.0 / (p50 / 1000.0) : 0.0;
-    return f;
+    append(out.b32_ms,
+           ort->run(onnx, {{"input_ids", &ids32}, {"attention_mask", &mask32}}, o).latencies_ms);
+    return;
   }
   runtime::SessionOptions so;
   so.providers = {provider, "reference"};
   so.threads = threads;
   runtime::Session session = runtime::Session::from_file(onnx, so);
-  auto timed = [&](const runtime::Tensor& ids, const runtime::Tensor& mask, int warm, int iters) {
-    std::vector<double> ms;
+  auto timed = [&](const runtime::Tensor& ids, const runtime::Tensor& mask, int warm, int iters,
+                   std::vector<double>& ms) {
     for (int i = 0; i < warm + iters; ++i) {
       std::map<std::string, runtime::Value> feeds;
       feeds["input_ids"] = runtime::Value::from_tensor(ids.clone());
@@ -215,12 +224,9 @@ SpeedFigures time_onnx(const fs::path& onnx, const std::string& provider, int th
           std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
       if (i >= warm) ms.push_back(dt);
     }
-    return percentile(ms, 0.5);
   };
-  f.p50_ms_b1 = timed(ids1, mask1, 3, iterations_b1);
-  const double p50 = timed(ids32, mask32, 2, iterations_b32);
-  f.samples_per_s_b32 = p50 > 0 ? 32.0 / (p50 / 1000.0) : 0.0;
-  return f;
+  timed(ids1, mask1, 3, iterations_b1, out.b1_ms);
+  timed(ids32, mask32, 2, iterations_b32, out.b32_ms);
 }
 
 }  // namespace bog::cli

@@ -32,9 +32,15 @@ struct SpeedFigures {
   double p50_ms_b1 = 0;          // batch 1, seq 128
   double samples_per_s_b32 = 0;  // batch 32, seq 128
 };
-// Times `onnx` on `provider` ("cpu" or "ort") with full-length synthetic ids (seq 128).
-[[nodiscard]] SpeedFigures time_onnx(const std::filesystem::path& onnx, const std::string& provider,
-                                     int threads, int64_t vocab, int iterations_b1,
-                                     int iterations_b32);
+// Run times in ms at batch 1 and batch 32 (seq 128), added to by each timing round.
+struct SpeedSamples {
+  std::vector<double> b1_ms;
+  std::vector<double> b32_ms;
+  [[nodiscard]] SpeedFigures figures() const;  // p50s
+};
+// Times `onnx` on `provider` ("cpu" or "ort") with full-length synthetic ids (seq 128), adding
+// `iterations_b1` and `iterations_b32` timed runs (after a warm-up) to `out`.
+void time_onnx(const std::filesystem::path& onnx, const std::string& provider, int threads,
+               int64_t vocab, int iterations_b1, int iterations_b32, SpeedSamples& out);
 
 }  // namespace bog::cli

@@ -49,16 +49,33 @@ struct Measured {
 };
 
 Measured measure(const fs::path& bundle, const fs::path& onnx, const fs::path& data, int threads,
-                 int64_t vocab, bool with_ort) {
+                 bool with_ort) {
   Measured m;
   m.cpu = evaluate_onnx(bundle, onnx, data, "test", "cpu", threads);
   if (with_ort) m.ort = evaluate_onnx(bundle, onnx, data, "test", "ort", threads);
-  // Side by side: each runtime's timing right after the other's, same inputs, same threads.
-  // p50 of 100 batch-1 runs and 40 batch-32 runs: on a shared 2-core machine the p50 of 10
-  // moved by a fifth from one report to the next.
-  m.cpu_speed = time_onnx(onnx, "cpu", threads, vocab, 100, 40);
-  if (with_ort) m.ort_speed = time_onnx(onnx, "ort", threads, vocab, 100, 40);
   return m;
+}
+
+// fp32 and the quantized file, each on cpu and on ONNX Runtime, timed side by side in
+// alternating rounds (same inputs, same threads): a slow spell of a shared machine falls on all
+// four alike instead of on whichever ran then. p50 of 100 batch-1 and 40 batch-32 runs each.
+void time_side_by_side(const fs::path& fp32_onnx, const fs::path& quant_onnx, int threads,
+                       int64_t vocab, bool with_ort, Measured& fp32, Measured& q) {
+  constexpr int kRounds = 4;
+  SpeedSamples cpu_f, cpu_q, ort_f, ort_q;
+  for (int r = 0; r < kRounds; ++r) {
+    time_onnx(fp32_onnx, "cpu", threads, vocab, 25, 10, cpu_f);
+    time_onnx(quant_onnx, "cpu", threads, vocab, 25, 10, cpu_q);
+    if (!with_ort) continue;
+    time_onnx(fp32_onnx, "ort", threads, vocab, 25, 10, ort_f);
+    time_onnx(quant_onnx, "ort", threads, vocab, 25, 10, ort_q);
+  }
+  fp32.cpu_speed = cpu_f.figures();
+  q.cpu_speed = cpu_q.figures();
+  if (with_ort) {
+    fp32.ort_speed = ort_f.figures();
+    q.ort_speed = ort_q.figures();
+  }
 }
 
 json artifact_json(const std::string& bundle, const std::string& method, const fs::path& file,
@@ -183,8 +200,9 @@ fs::path write_quant_report(const fs::path& dir, const quant::QuantizeResult& re
     const bool with_ort = parity::OrtRunner::find().has_value();
     report["ort"] = with_ort ? parity::OrtRunner::find()->version()
                              : "unavailable: " + parity::OrtRunner::why_unavailable();
-    const Measured fp32 = measure(*bundle, fp32_onnx, *data_dir, threads, vocab, with_ort);
-    const Measured q = measure(*bundle, quant_onnx, *data_dir, threads, vocab, with_ort);
+    Measured fp32 = measure(*bundle, fp32_onnx, *data_dir, threads, with_ort);
+    Measured q = measure(*bundle, quant_onnx, *data_dir, threads, with_ort);
+    time_side_by_side(fp32_onnx, quant_onnx, threads, vocab, with_ort, fp32, q);
     report["artifacts"].push_back(artifact_json(bundle_name, "fp32", fp32_onnx, result.input_bytes,
                                                 result.input_bytes, fp32, nullptr, threads));
     report["artifacts"].push_back(artifact_json(bundle_name, result.method, quant_onnx,
@@ -239,8 +257,9 @@ void write_quant_summary(const fs::path& dir) {
      << (ort_version.empty() ? "?" : ort_version)
      << ", CPU), with size and speed in the same row. Agreement and max |logit diff| compare "
         "each artifact with the fp32 file in the same runtime. Speed: seq 128, p50 latency at "
-        "batch 1 and samples/s at batch 32 (from the p50 batch time), cpu and ORT timed "
-        "back to back with the same thread count.\n\n";
+        "batch 1 and samples/s at batch 32 (from the p50 of 100 and of 40 runs), the fp32 "
+        "and the quantized file on cpu and on ORT timed side by side in 4 alternating rounds "
+        "with the same thread count (the fp32 row of a bundle is from its last report).\n\n";
   md << "| bundle | method | size MB | × fp32 | acc cpu | acc ORT | agree cpu | agree ORT | "
         "max Δlogit cpu | cpu↔ORT agree | p50 b1 cpu ms | p50 b1 ORT ms | b32 cpu samples/s | "
         "b32 ORT samples/s | threads |\n";
