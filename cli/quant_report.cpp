@@ -99,10 +99,19 @@ json artifact_json(const std::string& bundle, const std::string& method, const f
     a["samples_per_s_b32_ort"] = r2(m.ort_speed->samples_per_s_b32);
     a["argmax_agreement_cpu_vs_ort"] = r4(compare(m.cpu, *m.ort).first);
   }
+  if (m.ort && m.ort_speed->samples_per_s_b32 > 0) {
+    a["b32_speed_vs_ort"] = r2(m.cpu_speed.samples_per_s_b32 / m.ort_speed->samples_per_s_b32);
+  }
   if (fp32 != nullptr) {
     const auto [agree, diff] = compare(m.cpu, fp32->cpu);
     a["argmax_agreement_vs_fp32_cpu"] = r4(agree);
     a["max_logit_diff_vs_fp32_cpu"] = r4(diff);
+    // Against the fp32 file timed in the same rounds (not the fp32 row, from another report).
+    if (fp32->cpu_speed.samples_per_s_b32 > 0) {
+      a["fp32_samples_per_s_b32_cpu_alongside"] = r2(fp32->cpu_speed.samples_per_s_b32);
+      a["b32_speed_vs_fp32_cpu"] =
+          r2(m.cpu_speed.samples_per_s_b32 / fp32->cpu_speed.samples_per_s_b32);
+    }
     if (m.ort && fp32->ort) {
       const auto [agree_o, diff_o] = compare(*m.ort, *fp32->ort);
       a["argmax_agreement_vs_fp32_ort"] = r4(agree_o);
@@ -259,14 +268,17 @@ void write_quant_summary(const fs::path& dir) {
         "each artifact with the fp32 file in the same runtime. Speed: seq 128, p50 latency at "
         "batch 1 and samples/s at batch 32 (from the p50 of 100 and of 40 runs), the fp32 "
         "and the quantized file on cpu and on ORT timed side by side in 4 alternating rounds "
-        "with the same thread count (the fp32 row of a bundle is from its last report).\n\n";
+        "with the same thread count. `b32 × fp32` divides the cpu samples/s by those of the "
+        "fp32 file timed in the same rounds (the fp32 row itself is from the bundle's last "
+        "report); `b32 × ORT` by ONNX Runtime's on the same file.\n\n";
   md << "| bundle | method | size MB | × fp32 | acc cpu | acc ORT | agree cpu | agree ORT | "
         "max Δlogit cpu | cpu↔ORT agree | p50 b1 cpu ms | p50 b1 ORT ms | b32 cpu samples/s | "
-        "b32 ORT samples/s | threads |\n";
-  md << "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n";
+        "b32 ORT samples/s | b32 × fp32 | b32 × ORT | threads |\n";
+  md << "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n";
   for (const json& a : arts) {
     md << fmt::format(
-        "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
+        "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} "
+        "|\n",
         a.value("bundle", "?"), a.value("method", "?"), fmt_or_dash(a, "size_mb", "{:.2f}"),
         fmt_or_dash(a, "ratio_to_fp32", "{:.3f}"), fmt_or_dash(a, "accuracy_cpu", "{:.4f}"),
         fmt_or_dash(a, "accuracy_ort", "{:.4f}"),
@@ -276,7 +288,9 @@ void write_quant_summary(const fs::path& dir) {
         fmt_or_dash(a, "argmax_agreement_cpu_vs_ort", "{:.4f}"),
         fmt_or_dash(a, "p50_ms_b1_cpu", "{:.2f}"), fmt_or_dash(a, "p50_ms_b1_ort", "{:.2f}"),
         fmt_or_dash(a, "samples_per_s_b32_cpu", "{:.1f}"),
-        fmt_or_dash(a, "samples_per_s_b32_ort", "{:.1f}"), a.value("threads", 0));
+        fmt_or_dash(a, "samples_per_s_b32_ort", "{:.1f}"),
+        fmt_or_dash(a, "b32_speed_vs_fp32_cpu", "{:.2f}"),
+        fmt_or_dash(a, "b32_speed_vs_ort", "{:.2f}"), a.value("threads", 0));
   }
   md << "\n![accuracy vs size](quantization.svg)\n";
   write_file_atomic(dir / "quantization.md", md.str());
