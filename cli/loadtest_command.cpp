@@ -10,6 +10,7 @@
 #include "cli/commands.h"
 #include "common/atomic_file.h"
 #include "common/error.h"
+#include "model/data/ag_news.h"
 #include "serve/load_generator.h"
 
 namespace bog::cli {
@@ -21,7 +22,8 @@ void add_loadtest_command(CLI::App& app) {
     int port = 8080;
     int connections = 64;
     double duration = 30;
-    std::optional<std::string> texts, out;
+    std::optional<std::string> texts, data, out;
+    int rows = 256;
     bool json = false;
   };
   auto a = std::make_shared<Args>();
@@ -31,6 +33,12 @@ void add_loadtest_command(CLI::App& app) {
       ->check(CLI::Range(1, 4096));
   cmd->add_option("--duration", a->duration, "Seconds to run (30)")->check(CLI::Range(0.1, 3600.0));
   cmd->add_option("--texts", a->texts, "File with one text per line (default: built-in headlines)");
+  cmd->add_option("--data", a->data,
+                  "AG News folder: post the first --rows articles of its test.csv (title and "
+                  "description, as the model was trained on them)")
+      ->excludes("--texts");
+  cmd->add_option("--rows", a->rows, "Articles taken with --data (256)")
+      ->check(CLI::Range(1, 100000));
   cmd->add_option("--out", a->out, "Also write the result as JSON to this file");
   cmd->add_flag("--json", a->json, "Print one JSON object");
   cmd->callback([a] {
@@ -44,6 +52,17 @@ void add_loadtest_command(CLI::App& app) {
       if (!in) throw Error(ErrorCategory::kIo, fmt::format("cannot read {}", *a->texts));
       for (std::string line; std::getline(in, line);) {
         if (!line.empty()) o.texts.push_back(line);
+      }
+    } else if (a->data) {
+      const std::vector<model::Example> test =
+          model::read_ag_news_csv(std::filesystem::path(*a->data) / "test.csv");
+      for (size_t i = 0; i < test.size() && static_cast<int>(i) < a->rows; ++i) {
+        o.texts.push_back(test[i].title.empty() ? test[i].description
+                                                : test[i].title + " " + test[i].description);
+      }
+      if (o.texts.empty()) {
+        throw Error(ErrorCategory::kInvalidArgument,
+                    fmt::format("{}/test.csv has no rows", *a->data));
       }
     } else {
       o.texts = serve::builtin_headlines();

@@ -2,7 +2,8 @@
 # Load-tests `bog serve` with dynamic batching on and off: for each, starts the server on a free
 # loopback port, runs `bog loadtest` (64 connections, 30 s by default) and writes the result
 # to OUT/batching-{on,off}.json. Usage: scripts/serving_loadtest.sh [OUT] [SECONDS] [CONNECTIONS]
-# BOG_SERVE_ARGS adds `bog serve` flags to both runs (e.g. "--max-wait-ms 0").
+# BOG_SERVE_ARGS adds `bog serve` flags to both runs (e.g. "--max-wait-ms 0"); BOG_LOADTEST_ARGS
+# adds `bog loadtest` flags (e.g. "--data ../shared/data/ag_news": articles instead of headlines).
 set -euo pipefail
 
 out=${1:-runs/serving}
@@ -34,8 +35,9 @@ for batching in on off; do
   fi
   echo "batching $batching (port $port):"
   status=0
+  # shellcheck disable=SC2086  # BOG_LOADTEST_ARGS is a list of flags
   "$bog" loadtest --port "$port" --connections "$connections" --duration "$seconds" \
-    --out "$out/batching-$batching.json" || status=$?
+    ${BOG_LOADTEST_ARGS:-} --out "$out/batching-$batching.json" || status=$?
   kill -TERM "$pid"
   wait "$pid"
   [ "$status" -eq 0 ] || exit "$status"

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <csignal>
+#include <fstream>
 #include <future>
 #include <nlohmann/json.hpp>
 #include <thread>
@@ -162,6 +163,32 @@ TEST(LoadtestCli, ReportsRequestsLatencyAndBatchesWithoutFailures) {
   const cli_test::RunResult down =
       cli_test::run_bog({"loadtest", "--port", "1", "--duration", "1"});
   EXPECT_EQ(down.exit_code, 4) << down.err;
+}
+
+// --data posts articles of an AG News test.csv (title + description) instead of the headlines.
+TEST(LoadtestCli, PostsTheArticlesOfATestCsv) {
+  RunningServer s = start_server(test_config());
+  const cli_test::TempDir dir;
+  {
+    std::ofstream csv(dir / "test.csv");
+    csv << "\"3\",\"Stocks rally\",\"Shares rose as the central bank held rates.\"\n"
+           "\"2\",\"\",\"The striker scored twice in the derby.\"\n";
+  }
+  const cli_test::RunResult r =
+      cli_test::run_bog({"loadtest", "--port", std::to_string(s.port), "--connections", "2",
+                         "--duration", "0.5", "--json", "--data", dir.path().string()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const json j = json::parse(r.out);
+  EXPECT_GT(j["ok"].get<int>(), 0);
+  EXPECT_EQ(j["failed"], 0);
+  // No test.csv there, or both sources at once: one clear error, nothing sent.
+  const cli_test::RunResult missing = cli_test::run_bog(
+      {"loadtest", "--port", std::to_string(s.port), "--data", (dir / "nowhere").string()});
+  EXPECT_NE(missing.exit_code, 0);
+  EXPECT_NE(missing.err.find("test.csv"), std::string::npos) << missing.err;
+  const cli_test::RunResult both = cli_test::run_bog(
+      {"loadtest", "--data", dir.path().string(), "--texts", (dir / "test.csv").string()});
+  EXPECT_EQ(both.exit_code, 2) << both.err;
 }
 
 // Parses `text` as a ModelConfig of the .proto at `proto_path`; "" on success, else the errors.
