@@ -49,7 +49,12 @@ void ThreadPool::run(int64_t tasks, Call call, void* fn) {
     return;
   }
   {
-    const std::lock_guard<std::mutex> lock(mutex_);
+    std::unique_lock<std::mutex> lock(mutex_);
+    // A worker still inside the previous job's work() (its last fetch of next_ failed, it has
+    // not yet compared) would read this job's tasks_ with that stale index and run a task
+    // twice, so that finished_ counted past it and this call returned while a task still ran
+    // on its stack frame. The job's fields change only once every worker has left work().
+    done_.wait(lock, [&] { return working_ == 0; });
     call_ = call;
     fn_ = fn;
     tasks_ = tasks;
@@ -81,12 +86,14 @@ void ThreadPool::worker_loop() {
       wake_.wait(lock, [&] { return generation_ != seen; });
       seen = generation_;
       if (stop_) return;
+      ++working_;
     }
     work();
-    if (finished_.load(std::memory_order_acquire) >= tasks_) {
+    {
       const std::lock_guard<std::mutex> lock(mutex_);
-      done_.notify_all();
+      --working_;
     }
+    done_.notify_all();  // the caller waits for the tasks, or for this worker to leave
   }
 }
 

@@ -57,6 +57,7 @@ class ThreadPool {
   std::condition_variable wake_;
   std::condition_variable done_;
   uint64_t generation_ = 0;  // bumped for every job; guarded by mutex_
+  int working_ = 0;          // workers inside work(); guarded by mutex_
   bool stop_ = false;
   Call call_ = nullptr;
   void* fn_ = nullptr;
