@@ -51,23 +51,12 @@ std::vector<GemmIsa> supported_isas() {
 }
 
 TEST(PackedGemm, MatchesPlainLoopsForEveryKernelShapeAndEpilogue) {
-  const std::vector<Case> cases = {{1, 1, 1},
-                                   {0, 5, 3},
-                                   {3, 0, 4},
-                                   {2, 3, 0},
-                                   {1, 96, 96},
-                                   {7, 33, 5},
-                                   {8, 32, 16},
-                                   {9, 17, 3},
-                                   {13, 48, 96},
-                                   {128, 256, 96},
-                                   {65, 4, 96},
-                                   {6, 16, 1},
-                                   {31, 100, 7},
+  const std::vector<Case> cases = {{1, 1, 1},  {0, 5, 3},   {3, 0, 4},  {2, 3, 0},    {1, 96, 96},
+                                   {7, 33, 5}, {8, 32, 16}, {9, 17, 3}, {13, 48, 96}, {128, 256, 96},
+                                   {65, 4, 96}, {6, 16, 1}, {31, 100, 7},
                                    // above the size that runs single-threaded: row chunks, and
                                    // one row chunk whose panels are split between the threads
-                                   {301, 161, 97},
-                                   {9, 1200, 400}};
+                                   {301, 161, 97}, {9, 1200, 400}};
   ThreadPool pool(2);
   uint32_t seed = 1;
   for (const GemmIsa isa : supported_isas()) {
@@ -75,9 +64,9 @@ TEST(PackedGemm, MatchesPlainLoopsForEveryKernelShapeAndEpilogue) {
       for (const Activation act : {Activation::kNone, Activation::kRelu, Activation::kGeluErf,
                                    Activation::kGeluTanh, Activation::kSilu}) {
         for (const bool transposed : {false, true}) {
-          SCOPED_TRACE(::testing::Message()
-                       << gemm_isa_name(isa) << " m=" << c.m << " n=" << c.n << " k=" << c.k
-                       << " act=" << static_cast<int>(act) << " transposed=" << transposed);
+          SCOPED_TRACE(::testing::Message() << gemm_isa_name(isa) << " m=" << c.m << " n=" << c.n
+                                            << " k=" << c.k << " act=" << static_cast<int>(act)
+                                            << " transposed=" << transposed);
           const auto a = random_vector(static_cast<size_t>(c.m * c.k), seed++);
           const auto b = random_vector(static_cast<size_t>(c.k * c.n), seed++);  // [K,N] or [N,K]
           const auto bias = random_vector(static_cast<size_t>(c.n), seed++);
@@ -93,8 +82,7 @@ TEST(PackedGemm, MatchesPlainLoopsForEveryKernelShapeAndEpilogue) {
           ep.ldr = c.n;
           std::vector<float> one(static_cast<size_t>(c.m * c.n), NAN);
           std::vector<float> two(one.size(), NAN);
-          gemm_packed(isa, c.m, c.n, c.k, a.data(), c.k, packed.data(), one.data(), c.n, ep,
-                      nullptr);
+          gemm_packed(isa, c.m, c.n, c.k, a.data(), c.k, packed.data(), one.data(), c.n, ep, nullptr);
           gemm_packed(isa, c.m, c.n, c.k, a.data(), c.k, packed.data(), two.data(), c.n, ep, &pool);
           for (int64_t i = 0; i < c.m; ++i) {
             for (int64_t j = 0; j < c.n; ++j) {
@@ -105,10 +93,8 @@ TEST(PackedGemm, MatchesPlainLoopsForEveryKernelShapeAndEpilogue) {
                 acc += static_cast<double>(a[static_cast<size_t>(i * c.k + kk)]) * bv;
               }
               const size_t o = static_cast<size_t>(i * c.n + j);
-              const float want =
-                  reference_activation(act, static_cast<float>(acc)) * mul[o] + res[o];
-              ASSERT_NEAR(one[o], want, 1e-4f * (1.0f + std::fabs(want)))
-                  << "i=" << i << " j=" << j;
+              const float want = reference_activation(act, static_cast<float>(acc)) * mul[o] + res[o];
+              ASSERT_NEAR(one[o], want, 1e-4f * (1.0f + std::fabs(want))) << "i=" << i << " j=" << j;
               ASSERT_EQ(one[o], two[o]) << "thread count changed the result";
             }
           }

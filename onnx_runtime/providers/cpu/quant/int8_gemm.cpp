@@ -152,6 +152,27 @@ __attribute__((target("avx512f,avx512bw,avx512vnni"))) void gemm_vnni(const uint
   }
 }
 
+// One 16-column vector of a requantized tile row: float(acc + t) * s, + bias, * multiplier,
+// + residual, stored to y under `mask` (row: the row in the caller's [m, n], c: the column). A
+// function with the target attribute, not a lambda: a lambda inside a target("avx512...")
+// function does not inherit it, and a baseline-ISA build (-fsanitize, no -march) fails there.
+__attribute__((target("avx512f,avx512bw,avx512vnni"))) inline void requant_store(
+    const Int8Requant& rq, __m512i acc, __m512i t, __m512 s, __m512 bias, int64_t row, int64_t c,
+    __mmask16 mask, float* y) {
+  // The masked convert: GCC 12 flags the plain one's undefined source as uninitialized here.
+  const __m512 as_float =
+      _mm512_mask_cvtepi32_ps(_mm512_setzero_ps(), mask, _mm512_add_epi32(acc, t));
+  __m512 f = _mm512_mul_ps(as_float, s);
+  if (rq.bias != nullptr) f = _mm512_add_ps(f, bias);
+  if (rq.multiplier != nullptr) {
+    f = _mm512_mul_ps(f, _mm512_maskz_loadu_ps(mask, rq.multiplier + row * rq.ldm + c));
+  }
+  if (rq.residual != nullptr) {
+    f = _mm512_add_ps(f, _mm512_maskz_loadu_ps(mask, rq.residual + row * rq.ldr + c));
+  }
+  _mm512_mask_storeu_ps(y, mask, f);
+}
+
 // tile_vnni with the requantizing epilogue in registers. Mask-loaded parameters keep the last
 // strip inside [0, n); mul and add are separate intrinsics on purpose (see the build's
 // -ffp-contract=off for this file): a fused multiply-add would round once, the graph twice.
@@ -195,24 +216,10 @@ __attribute__((target("avx512f,avx512bw,avx512vnni"))) void tile_vnni_requant(
     bias1 = _mm512_maskz_loadu_ps(m1, rq.bias + col0 + 16);
   }
   // row0 is this tile's first row in the caller's [m, n] (y, multiplier and residual).
-  const auto finish = [&](__m512i acc, __m512i t, __m512 s, __m512 bias, int r, int64_t c,
-                          __mmask16 mask) {
-    // The masked convert: GCC 12 flags the plain one's undefined source as uninitialized here.
-    const __m512 as_float =
-        _mm512_mask_cvtepi32_ps(_mm512_setzero_ps(), mask, _mm512_add_epi32(acc, t));
-    __m512 f = _mm512_mul_ps(as_float, s);
-    if (rq.bias != nullptr) f = _mm512_add_ps(f, bias);
-    if (rq.multiplier != nullptr) {
-      f = _mm512_mul_ps(f, _mm512_maskz_loadu_ps(mask, rq.multiplier + (row0 + r) * rq.ldm + c));
-    }
-    if (rq.residual != nullptr) {
-      f = _mm512_add_ps(f, _mm512_maskz_loadu_ps(mask, rq.residual + (row0 + r) * rq.ldr + c));
-    }
-    _mm512_mask_storeu_ps(y + r * ldy + c, mask, f);
-  };
   for (int r = 0; r < kRows; ++r) {
-    finish(acc0[r], t0, s0, bias0, r, col0, m0);
-    if (m1) finish(acc1[r], t1, s1, bias1, r, col0 + 16, m1);
+    requant_store(rq, acc0[r], t0, s0, bias0, row0 + r, col0, m0, y + r * ldy + col0);
+    if (m1)
+      requant_store(rq, acc1[r], t1, s1, bias1, row0 + r, col0 + 16, m1, y + r * ldy + col0 + 16);
   }
 }
 
