@@ -16,7 +16,7 @@ namespace bog::serve {
 // ascending by length) minimising sum over runs of (run_overhead + size * longest): the cost of
 // a run in token positions, with a run's fixed cost counted as `run_overhead` positions.
 // Every index appears in exactly one run; empty input gives no runs.
-[[nodiscard]] std::vector<std::vector<std::size_t>> plan_length_runs(const std::vector<int64_t>& lengths,
-                                                                int64_t run_overhead);
+[[nodiscard]] std::vector<std::vector<std::size_t>> plan_length_runs(
+    const std::vector<int64_t>& lengths, int64_t run_overhead);
 
 }  // namespace bog::serve
