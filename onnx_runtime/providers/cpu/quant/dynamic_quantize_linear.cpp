@@ -5,7 +5,6 @@
 
 #include "common/error.h"
 #include "onnx_runtime/providers/cpu/kernels/cpu_kernels.h"
-#include "onnx_runtime/providers/cpu/lane_reduction.h"
 #include "onnx_runtime/providers/cpu/quant/dynamic_quantize_rows.h"
 #include "onnx_runtime/providers/cpu/quant/quant_kernels.h"
 #include "onnx_runtime/providers/cpu/thread_pool.h"
@@ -18,9 +17,8 @@ KernelFn make_dynamic_quantize_linear(std::shared_ptr<ThreadPool> pool, Int8Isa 
     const Tensor& x = ctx.input(0);
     if (x.dtype() != DType::kFloat32) return fallback(ctx);
     const bool avx512 = isa == Int8Isa::kAvx512Vnni;
-    MinMax r = dql_min_max(x.data<float>(), x.numel(), avx512, pool.get());
-    if (lane != nullptr && lane->reduction != nullptr) lane->reduction->min_max(&r.mn, &r.mx);
-    const DqlParams q = dql_params(r);
+    const DqlParams q =
+        dql_batch_params(x.data<float>(), x.numel(), avx512, pool.get(), lane.get());
     Tensor& y = ctx.output_uninit(0, DType::kUint8, x.shape());
     ctx.output_uninit(1, DType::kFloat32, {}).data<float>()[0] = q.scale;
     ctx.output_uninit(2, DType::kUint8, {}).data<uint8_t>()[0] = static_cast<uint8_t>(q.zero_point);

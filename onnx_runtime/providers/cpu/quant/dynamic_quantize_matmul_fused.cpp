@@ -18,7 +18,6 @@
 #include "common/error.h"
 #include "onnx_runtime/providers/cpu/gemm/packed_gemm.h"
 #include "onnx_runtime/providers/cpu/kernels/cpu_kernels.h"
-#include "onnx_runtime/providers/cpu/lane_reduction.h"
 #include "onnx_runtime/providers/cpu/quant/dynamic_quantize_rows.h"
 #include "onnx_runtime/providers/cpu/quant/quant_kernels.h"
 #include "onnx_runtime/providers/cpu/thread_pool.h"
@@ -154,9 +153,7 @@ KernelFn make_dynamic_quantize_matmul(const Node& node, std::shared_ptr<ThreadPo
       q.scale = ctx.input(kDqmmXScale).data<float>()[0];
       q.zero_point = static_cast<float>(ctx.input(kDqmmXZeroPoint).data<uint8_t>()[0]);
     } else {
-      MinMax r = dql_min_max(x.data<float>(), x.numel(), avx512, pool.get());
-      if (lane != nullptr && lane->reduction != nullptr) lane->reduction->min_max(&r.mn, &r.mx);
-      q = dql_params(r);
+      q = dql_batch_params(x.data<float>(), x.numel(), avx512, pool.get(), lane.get());
     }
     const float x_scale = q.scale;
     const int32_t x_zp = static_cast<int32_t>(q.zero_point);

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "onnx_runtime/providers/cpu/lane_reduction.h"
 #include "onnx_runtime/providers/cpu/thread_pool.h"
 
 #if defined(__x86_64__) || defined(_M_X64)
@@ -134,6 +135,13 @@ DqlParams dql_params(MinMax r) {
   p.scale = (r.mx - r.mn) / 255.0f;
   p.zero_point = p.scale == 0.0f ? 0.0f : std::clamp(std::nearbyint(-r.mn / p.scale), 0.0f, 255.0f);
   return p;
+}
+
+DqlParams dql_batch_params(const float* x, int64_t n, bool avx512, ThreadPool* pool,
+                           const LaneLink* lane) {
+  MinMax r = dql_min_max(x, n, avx512, pool);
+  if (lane != nullptr && lane->reduction != nullptr) lane->reduction->min_max(&r.mn, &r.mx);
+  return dql_params(r);
 }
 
 void dql_quantize_row(const float* x, int64_t k, const DqlParams& p, uint8_t* out, bool avx512) {

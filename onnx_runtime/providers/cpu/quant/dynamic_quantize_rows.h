@@ -9,6 +9,7 @@
 namespace bog::runtime::cpu {
 
 class ThreadPool;
+struct LaneLink;
 
 struct MinMax {
   float mn = 0.0f;
@@ -23,6 +24,11 @@ struct DqlParams {
   float zero_point = 0.0f;  // an integer in [0, 255], as float
 };
 DqlParams dql_params(MinMax range);
+
+// The parameters of X's quantization for the whole batch: dql_min_max, combined with the other
+// batch lanes' when this kernel runs in one (`lane` may be null), then dql_params.
+DqlParams dql_batch_params(const float* x, int64_t n, bool avx512, ThreadPool* pool,
+                           const LaneLink* lane);
 
 // k floats to uint8 with `p` (all zeros when p.scale is 0).
 void dql_quantize_row(const float* x, int64_t k, const DqlParams& p, uint8_t* out, bool avx512);

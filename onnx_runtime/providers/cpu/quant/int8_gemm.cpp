@@ -1,4 +1,4 @@
-// The int8 GEMM paths. Micro-kernels compute a 4- or 8-row x 32-column (VNNI) or 2 x 16 (AVX2) tile
+// The int8 GEMM paths. Micro-kernels compute an 8-row x 32-column (VNNI) or 2 x 16 (AVX2) tile
 // of int32 sums over the packed B panels; edges run the same kernels on fewer rows and store only
 // the valid columns (the padded B columns are zero, so the extra lanes are never wrong, just
 // discarded).
@@ -92,73 +92,15 @@ __attribute__((target("avx512f,avx512vnni"))) inline __m512i dpbusd(__m512i acc,
   return acc;
 }
 
-template <int kRows>
-__attribute__((target("avx512f,avx512bw,avx512vnni"))) void tile_vnni(const uint8_t* a, int64_t lda,
-                                                                      const int8_t* p0,
-                                                                      const int8_t* p1,
-                                                                      int64_t groups, int32_t* c,
-                                                                      int64_t ldc, int64_t cols) {
-  __m512i acc0[kRows], acc1[kRows];
-  for (int r = 0; r < kRows; ++r) {
-    acc0[r] = _mm512_setzero_si512();
-    acc1[r] = _mm512_setzero_si512();
-  }
-  for (int64_t g = 0; g < groups; ++g) {
-    const __m512i b0 = _mm512_loadu_si512(p0 + g * 64);
-    const __m512i b1 = p1 ? _mm512_loadu_si512(p1 + g * 64) : _mm512_setzero_si512();
-    for (int r = 0; r < kRows; ++r) {
-      const __m512i av = _mm512_set1_epi32(load4(a + r * lda + g * 4));
-      acc0[r] = dpbusd(acc0[r], av, b0);
-      acc1[r] = dpbusd(acc1[r], av, b1);
-    }
-  }
-  const __mmask16 m0 = cols >= 16 ? 0xFFFF : static_cast<__mmask16>((1u << cols) - 1);
-  const int64_t rest = std::max<int64_t>(0, cols - 16);
-  const __mmask16 m1 = rest >= 16 ? 0xFFFF : static_cast<__mmask16>((1u << rest) - 1);
-  for (int r = 0; r < kRows; ++r) {
-    _mm512_mask_storeu_epi32(c + r * ldc, m0, acc0[r]);
-    if (m1) _mm512_mask_storeu_epi32(c + r * ldc + 16, m1, acc1[r]);
-  }
-}
-
-__attribute__((target("avx512f,avx512bw,avx512vnni"))) void gemm_vnni(const uint8_t* a, int64_t lda,
-                                                                      int64_t m, const PackedB8& b,
-                                                                      int32_t* c, int64_t ldc) {
-  const int64_t groups = b.k4 / 4;
-  for (int64_t panel = 0; panel < b.panels; panel += 2) {
-    const int8_t* p0 = b.data.data() + panel * groups * 64;
-    const int8_t* p1 = panel + 1 < b.panels ? p0 + groups * 64 : nullptr;
-    const int64_t col0 = panel * 16;
-    const int64_t cols = std::min<int64_t>(32, b.n - col0);
-    int64_t r = 0;
-    for (; r + 4 <= m; r += 4) {
-      tile_vnni<4>(a + r * lda, lda, p0, p1, groups, c + r * ldc + col0, ldc, cols);
-    }
-    const uint8_t* ar = a + r * lda;
-    int32_t* cr = c + r * ldc + col0;
-    switch (m - r) {
-      case 3:
-        tile_vnni<3>(ar, lda, p0, p1, groups, cr, ldc, cols);
-        break;
-      case 2:
-        tile_vnni<2>(ar, lda, p0, p1, groups, cr, ldc, cols);
-        break;
-      case 1:
-        tile_vnni<1>(ar, lda, p0, p1, groups, cr, ldc, cols);
-        break;
-      default:
-        break;
-    }
-  }
-}
-
 // One 16-column vector of a requantized tile row: float(acc + t) * s, + bias, * multiplier,
-// + residual, stored to y under `mask` (row: the row in the caller's [m, n], c: the column). A
-// function with the target attribute, not a lambda: a lambda inside a target("avx512...")
-// function does not inherit it, and a baseline-ISA build (-fsanitize, no -march) fails there.
+// + residual, stored to y under `mask` (row: the row in the caller's [m, n], c: the column).
+// mul and add are separate intrinsics on purpose (see the build's -ffp-contract=off for this
+// file): a fused multiply-add would round once, the graph twice. A function with the target
+// attribute, not a lambda: a lambda inside a target("avx512...") function does not inherit it,
+// and a baseline-ISA build (-fsanitize, no -march) fails there.
 __attribute__((target("avx512f,avx512bw,avx512vnni"))) inline void requant_store(
     const Int8Requant& rq, __m512i acc, __m512i t, __m512 s, __m512 bias, int64_t row, int64_t c,
-    __mmask16 mask, float* y) {
+    __mmask16 mask, float* y) {  // y: the vector's place
   // The masked convert: GCC 12 flags the plain one's undefined source as uninitialized here.
   const __m512 as_float =
       _mm512_mask_cvtepi32_ps(_mm512_setzero_ps(), mask, _mm512_add_epi32(acc, t));
@@ -173,13 +115,21 @@ __attribute__((target("avx512f,avx512bw,avx512vnni"))) inline void requant_store
   _mm512_mask_storeu_ps(y, mask, f);
 }
 
-// tile_vnni with the requantizing epilogue in registers. Mask-loaded parameters keep the last
-// strip inside [0, n); mul and add are separate intrinsics on purpose (see the build's
-// -ffp-contract=off for this file): a fused multiply-add would round once, the graph twice.
+// Where a tile's sums go: int32 C (gemm_u8s8), or requantized into float Y (gemm_u8s8_requant).
+struct TileOut {
+  int32_t* c = nullptr;  // int32 sums, row stride ldc
+  int64_t ldc = 0;
+  const Int8Requant* rq = nullptr;  // else requantized into y, row stride ldy
+  float* y = nullptr;
+  int64_t ldy = 0;
+};
+
+// kRows rows x 32 columns (panels p0 and p1; p1 null for a last panel of 16) over `groups` groups
+// of 4 k. Rows [row0, row0 + kRows) of the caller's output, columns [col0, col0 + cols).
 template <int kRows>
-__attribute__((target("avx512f,avx512bw,avx512vnni"))) void tile_vnni_requant(
-    const uint8_t* a, int64_t lda, const int8_t* p0, const int8_t* p1, int64_t groups,
-    const Int8Requant& rq, int64_t row0, int64_t col0, float* y, int64_t ldy, int64_t cols) {
+__attribute__((target("avx512f,avx512bw,avx512vnni"))) void tile_vnni(
+    const uint8_t* a, int64_t lda, const int8_t* p0, const int8_t* p1, int64_t groups, int64_t row0,
+    int64_t col0, int64_t cols, const TileOut& out) {
   __m512i acc0[kRows], acc1[kRows];
   for (int r = 0; r < kRows; ++r) {
     acc0[r] = _mm512_setzero_si512();
@@ -206,6 +156,16 @@ __attribute__((target("avx512f,avx512bw,avx512vnni"))) void tile_vnni_requant(
   const __mmask16 m0 = cols >= 16 ? 0xFFFF : static_cast<__mmask16>((1u << cols) - 1);
   const int64_t rest = std::max<int64_t>(0, cols - 16);
   const __mmask16 m1 = rest >= 16 ? 0xFFFF : static_cast<__mmask16>((1u << rest) - 1);
+  if (out.rq == nullptr) {
+    for (int r = 0; r < kRows; ++r) {
+      int32_t* c = out.c + (row0 + r) * out.ldc + col0;
+      _mm512_mask_storeu_epi32(c, m0, acc0[r]);
+      if (m1) _mm512_mask_storeu_epi32(c + 16, m1, acc1[r]);
+    }
+    return;
+  }
+  const Int8Requant& rq = *out.rq;
+  // Mask-loaded parameters keep the last strip inside [0, n).
   const __m512i t0 = _mm512_maskz_loadu_epi32(m0, rq.col_term + col0);
   const __m512 s0 = _mm512_maskz_loadu_ps(m0, rq.scale + col0);
   const __m512i t1 = _mm512_maskz_loadu_epi32(m1, rq.col_term + col0 + 16);
@@ -215,17 +175,19 @@ __attribute__((target("avx512f,avx512bw,avx512vnni"))) void tile_vnni_requant(
     bias0 = _mm512_maskz_loadu_ps(m0, rq.bias + col0);
     bias1 = _mm512_maskz_loadu_ps(m1, rq.bias + col0 + 16);
   }
-  // row0 is this tile's first row in the caller's [m, n] (y, multiplier and residual).
   for (int r = 0; r < kRows; ++r) {
-    requant_store(rq, acc0[r], t0, s0, bias0, row0 + r, col0, m0, y + r * ldy + col0);
-    if (m1)
-      requant_store(rq, acc1[r], t1, s1, bias1, row0 + r, col0 + 16, m1, y + r * ldy + col0 + 16);
+    float* y = out.y + (row0 + r) * out.ldy + col0;
+    requant_store(rq, acc0[r], t0, s0, bias0, row0 + r, col0, m0, y);
+    if (m1) requant_store(rq, acc1[r], t1, s1, bias1, row0 + r, col0 + 16, m1, y + 16);
   }
 }
 
-__attribute__((target("avx512f,avx512bw,avx512vnni"))) void gemm_vnni_requant(
-    const uint8_t* a, int64_t lda, int64_t m, const PackedB8& b, const Int8Requant& rq, float* y,
-    int64_t ldy, StripDone strip_done) {
+// Both VNNI entry points: 8-row x 32-column tiles (16 accumulators, 8 broadcasts and 2 loads per
+// 16 vpdpbusd), the last rows in one smaller tile; strip_done after each ~64 columns of all rows.
+__attribute__((target("avx512f,avx512bw,avx512vnni"))) void gemm_vnni(const uint8_t* a, int64_t lda,
+                                                                      int64_t m, const PackedB8& b,
+                                                                      const TileOut& out,
+                                                                      StripDone strip_done) {
   const int64_t groups = b.k4 / 4;
   int64_t strip0 = 0;
   for (int64_t panel = 0; panel < b.panels; panel += 2) {
@@ -234,25 +196,21 @@ __attribute__((target("avx512f,avx512bw,avx512vnni"))) void gemm_vnni_requant(
     const int64_t col0 = panel * 16;
     const int64_t cols = std::min<int64_t>(32, b.n - col0);
     int64_t r = 0;
-    // 8 rows x 32 columns: 16 accumulators, 8 broadcasts and 2 loads per 16 vpdpbusd.
-    for (; r + 8 <= m; r += 8) {
-      tile_vnni_requant<8>(a + r * lda, lda, p0, p1, groups, rq, r, col0, y + r * ldy, ldy, cols);
-    }
+    for (; r + 8 <= m; r += 8) tile_vnni<8>(a + r * lda, lda, p0, p1, groups, r, col0, cols, out);
     const uint8_t* ar = a + r * lda;
-    float* yr = y + r * ldy;
     switch (m - r) {
-#define BOG_REQUANT_TAIL(R)                                                    \
-  case R:                                                                      \
-    tile_vnni_requant<R>(ar, lda, p0, p1, groups, rq, r, col0, yr, ldy, cols); \
+#define BOG_VNNI_TAIL(R)                                       \
+  case R:                                                      \
+    tile_vnni<R>(ar, lda, p0, p1, groups, r, col0, cols, out); \
     break;
-      BOG_REQUANT_TAIL(7)
-      BOG_REQUANT_TAIL(6)
-      BOG_REQUANT_TAIL(5)
-      BOG_REQUANT_TAIL(4)
-      BOG_REQUANT_TAIL(3)
-      BOG_REQUANT_TAIL(2)
-      BOG_REQUANT_TAIL(1)
-#undef BOG_REQUANT_TAIL
+      BOG_VNNI_TAIL(7)
+      BOG_VNNI_TAIL(6)
+      BOG_VNNI_TAIL(5)
+      BOG_VNNI_TAIL(4)
+      BOG_VNNI_TAIL(3)
+      BOG_VNNI_TAIL(2)
+      BOG_VNNI_TAIL(1)
+#undef BOG_VNNI_TAIL
       default:
         break;
     }
@@ -323,7 +281,7 @@ __attribute__((target("avx2"))) void gemm_avx2(const uint8_t* a, int64_t lda, in
 void gemm_u8s8(Int8Isa isa, const uint8_t* a, int64_t lda, int64_t m, const PackedB8& b, int32_t* c,
                int64_t ldc) {
 #if BOG_INT8_X86
-  if (isa == Int8Isa::kAvx512Vnni) return gemm_vnni(a, lda, m, b, c, ldc);
+  if (isa == Int8Isa::kAvx512Vnni) return gemm_vnni(a, lda, m, b, TileOut{c, ldc}, {});
   if (isa == Int8Isa::kAvx2) return gemm_avx2(a, lda, m, b, c, ldc);
 #endif
   (void)isa;
@@ -334,7 +292,7 @@ bool gemm_u8s8_requant(Int8Isa isa, const uint8_t* a, int64_t lda, int64_t m, co
                        const Int8Requant& rq, float* y, int64_t ldy, StripDone strip_done) {
 #if BOG_INT8_X86
   if (isa == Int8Isa::kAvx512Vnni) {
-    gemm_vnni_requant(a, lda, m, b, rq, y, ldy, strip_done);
+    gemm_vnni(a, lda, m, b, TileOut{nullptr, 0, &rq, y, ldy}, strip_done);
     return true;
   }
 #endif
