@@ -7,6 +7,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
+#include <random>
 
 #include "common/error.h"
 #include "onnx_runtime/session.h"
@@ -269,7 +271,9 @@ Tensor ints(std::vector<int64_t> v) {
 
 // q/k/v projections, head split, optional RoPE and grouped-KV expand, scaled scores with a
 // causal bias, softmax, context, head merge: the exporter's attention block.
-GraphBuilder attention_block(int64_t t, int64_t heads, int64_t kv_heads, bool rope) {
+// `bias` replaces the causal [t, t] bias when given (any shape broadcasting to [2, heads, t, t]).
+GraphBuilder attention_block(int64_t t, int64_t heads, int64_t kv_heads, bool rope,
+                             const Tensor* bias = nullptr) {
   const int64_t d = 4, c = heads * d;
   GraphBuilder b;
   b.input("x", {2, t, c});
@@ -284,7 +288,7 @@ GraphBuilder attention_block(int64_t t, int64_t heads, int64_t kv_heads, bool ro
   for (int64_t i = 0; i < t; ++i) {
     for (int64_t j = i + 1; j < t; ++j) causal.data<float>()[i * t + j] = -1e9f;
   }
-  b.init("causal", std::move(causal));
+  b.init("causal", bias != nullptr ? bias->clone() : std::move(causal));
   for (const char* p : {"q", "k", "v"}) {
     const std::string n = p;
     b.node("MatMul", {"x", "w" + n}, n + "_proj");
@@ -354,6 +358,48 @@ TEST(CpuFusion, RopeAndGroupedKvAttentionMatchTheComposition) {
     EXPECT_EQ(count(ops, "Attention"), 1u);
     EXPECT_EQ(count(ops, "Neg"), 0u);
     EXPECT_EQ(count(ops, "Expand"), 0u) << "grouped KV heads are read in place, not copied";
+  }
+}
+
+// The fused kernel skips the keys a mask hides (per 16-key block and per row) and finds them
+// once per bias row shared by the heads: padding masks of different lengths per sample, causal
+// plus padding, a per-head mask with a fully hidden row, at lengths around the 16-key blocks.
+TEST(CpuFusion, AttentionMatchesTheCompositionUnderEveryMaskLayout) {
+  const int64_t heads = 2;
+  uint32_t seed = 40;
+  for (const int64_t t : {1, 15, 16, 17, 33, 40}) {
+    const int64_t lengths[2] = {t, std::max<int64_t>(1, t / 2 + 1)};  // sample 1 is padded
+    Tensor padding(DType::kFloat32, {2, 1, 1, t});
+    Tensor causal_padding(DType::kFloat32, {2, 1, t, t});
+    Tensor per_head(DType::kFloat32, {2, heads, t, t});
+    std::mt19937 rng(seed);
+    for (int64_t b = 0; b < 2; ++b) {
+      for (int64_t j = 0; j < t; ++j) padding.data<float>()[b * t + j] = j < lengths[b] ? 0 : -1e9f;
+      for (int64_t i = 0; i < t; ++i) {
+        for (int64_t j = 0; j < t; ++j) {
+          causal_padding.data<float>()[(b * t + i) * t + j] = j <= i && j < lengths[b] ? 0 : -1e9f;
+        }
+      }
+      for (int64_t h = 0; h < heads; ++h) {
+        for (int64_t i = 0; i < t; ++i) {
+          for (int64_t j = 0; j < t; ++j) {
+            // -inf hides a key; the last row of head 1 is hidden whole (-1e9: the graph spreads
+            // it uniformly, and so must the kernel).
+            const bool whole_row = i == t - 1 && h == 1;
+            per_head.data<float>()[((b * heads + h) * t + i) * t + j] =
+                whole_row        ? -1e9f
+                : rng() % 3 == 0 ? -std::numeric_limits<float>::infinity()
+                                 : 0.25f * static_cast<float>(rng() % 4);
+          }
+        }
+      }
+    }
+    for (const Tensor* bias : {&padding, &causal_padding, &per_head}) {
+      SCOPED_TRACE("t " + std::to_string(t) + " bias " + shape_to_string(bias->shape()));
+      const auto ops = run_both_and_compare(attention_block(t, heads, heads, false, bias),
+                                            {2, t, heads * 4}, seed++);
+      EXPECT_EQ(count(ops, "Attention"), 1u);
+    }
   }
 }
 

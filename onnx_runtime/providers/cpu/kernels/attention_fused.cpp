@@ -22,7 +22,9 @@
 #include <immintrin.h>
 #endif
 #include <cstdlib>
+#include <limits>
 #include <memory>
+#include <vector>
 
 #include "common/error.h"
 #include "onnx_runtime/providers/cpu/gemm/packed_gemm.h"
@@ -60,6 +62,7 @@ class Scratch {
 };
 
 thread_local Scratch t_scratch;
+thread_local std::vector<int32_t> t_visible_rows;  // the calling thread's, kept between runs
 
 size_t round64(size_t floats) { return (floats + 15) / 16 * 16; }
 
@@ -96,6 +99,57 @@ float exp_shifted_in_place(float* x, int64_t n, float mx) {
   }
   return total;
 }
+
+#if defined(__AVX512F__)
+// Lanes [0, n) of a 16-float block, n clamped to [0, 16].
+__mmask16 first_lanes(int64_t n) {
+  return n >= 16 ? __mmask16(0xFFFF) : static_cast<__mmask16>((1u << std::max<int64_t>(n, 0)) - 1u);
+}
+
+// (Stored and summed in a loop: GCC 12's _mm512_reduce_* trip its own -Wuninitialized.)
+float lanes_max(__m512 v) {
+  alignas(64) float f[16];
+  _mm512_store_ps(f, v);
+  float m = f[0];
+  for (int i = 1; i < 16; ++i) m = std::max(m, f[i]);
+  return m;
+}
+float lanes_sum(__m512 v) {
+  alignas(64) float f[16];
+  _mm512_store_ps(f, v);
+  float t = 0.0f;
+  for (int i = 0; i < 16; ++i) t += f[i];
+  return t;
+}
+
+// One score row's softmax numerator in place: row[j] = exp(row[j] * scale + bias[j] - max) for
+// j < own, 0 for own <= j < visible; returns 1 / the sum. Two passes over 16-key blocks (scale,
+// bias and the max in one; exp, sum and the hidden tail's zeros in the other), the last block
+// masked, where the portable path takes five and a scalar tail.
+float softmax_row_avx512(float* row, const float* bias, float scale, int64_t own, int64_t visible) {
+  using Eigen::internal::Packet16f;
+  const __m512 vscale = _mm512_set1_ps(scale);
+  __m512 vmax = _mm512_set1_ps(-std::numeric_limits<float>::infinity());
+  for (int64_t j = 0; j < own; j += 16) {
+    const __mmask16 m = first_lanes(own - j);
+    __m512 v = _mm512_mul_ps(_mm512_maskz_loadu_ps(m, row + j), vscale);
+    if (bias != nullptr) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(m, bias + j));
+    _mm512_mask_storeu_ps(row + j, m, v);
+    vmax = _mm512_mask_max_ps(vmax, m, vmax, v);
+  }
+  const __m512 mx = _mm512_set1_ps(lanes_max(vmax));
+  __m512 vsum = _mm512_setzero_ps();
+  for (int64_t j = 0; j < own; j += 16) {
+    const __mmask16 m = first_lanes(own - j);
+    const __m512 e = _mm512_maskz_mov_ps(m, Eigen::internal::pexp<Packet16f>(_mm512_sub_ps(
+                                                _mm512_mask_loadu_ps(mx, m, row + j), mx)));
+    vsum = _mm512_add_ps(vsum, e);
+    _mm512_mask_storeu_ps(row + j, first_lanes(visible - j), e);  // hidden lanes get 0
+  }
+  for (int64_t j = (own + 15) / 16 * 16; j < visible; ++j) row[j] = 0.0f;
+  return 1.0f / lanes_sum(vsum);
+}
+#endif
 
 // 1 + the last key this bias row leaves visible; every key when the row hides all of them
 // (the graph then spreads the row uniformly, which only the full computation reproduces).
@@ -266,6 +320,27 @@ KernelFn make_attention_fused(const Node& node, std::shared_ptr<ThreadPool> pool
     const size_t kt_size = round64(static_cast<size_t>(packed_size(isa, d, tk)));
     const size_t v_size = round64(static_cast<size_t>(packed_size(isa, tk, dv)));
     const size_t s_size = round64(static_cast<size_t>(tq * tk));
+    // Each row's visible keys, found once per bias row: a bias shared by the heads ([B, 1, Tq,
+    // Tk], what exporters build from a padding mask) is scanned once, not once per head.
+    const bool per_key_bias = bias.data != nullptr && bias.sk == 1;
+    const int64_t bias_heads = bias.sh == 0 ? 1 : heads;
+    std::vector<int32_t>& visible_by_row = t_visible_rows;
+    if (per_key_bias) {
+      visible_by_row.resize(static_cast<size_t>(batch * bias_heads * tq));
+      const auto scan = [&](int64_t bh) {
+        const int64_t b = bh / bias_heads, h = bh % bias_heads;
+        const float* rows = bias.data + b * bias.sb + h * bias.sh;
+        for (int64_t i = 0; i < tq; ++i) {
+          visible_by_row[static_cast<size_t>(bh * tq + i)] =
+              static_cast<int32_t>(visible_keys(rows + i * bias.sq, tk));
+        }
+      };
+      if (pool && pool->threads() > 1 && batch * bias_heads > 1) {
+        pool->parallel_for(batch * bias_heads, scan);
+      } else {
+        for (int64_t bh = 0; bh < batch * bias_heads; ++bh) scan(bh);
+      }
+    }
     auto task = [&](int64_t t) {
       const int64_t b = t / heads;
       const int64_t h = t % heads;
@@ -291,10 +366,12 @@ KernelFn make_attention_fused(const Node& node, std::shared_ptr<ThreadPool> pool
         // the tile, a row's own hidden tail gets its exact softmax value, 0, without an exp.
         int64_t own[kQueryTile];
         int64_t visible = 0;
+        const int32_t* row_visible =
+            per_key_bias
+                ? visible_by_row.data() + (b * bias_heads + (bias_heads == 1 ? 0 : h)) * tq + r0
+                : nullptr;
         for (int64_t i = 0; i < rows; ++i) {
-          own[i] = bias_bh != nullptr && bias.sk == 1
-                       ? visible_keys(bias_bh + (r0 + i) * bias.sq, tk)
-                       : tk;
+          own[i] = row_visible != nullptr ? row_visible[i] : tk;
           visible = std::max(visible, own[i]);
         }
         float* s_tile = scores + r0 * tk;
@@ -302,6 +379,14 @@ KernelFn make_attention_fused(const Node& node, std::shared_ptr<ThreadPool> pool
                     nullptr);
         float inv_sum[kQueryTile];
         for (int64_t i = 0; i < rows; ++i) {
+#if defined(__AVX512F__)
+          if (bias_bh == nullptr || bias.sk == 1) {
+            inv_sum[i] = softmax_row_avx512(
+                s_tile + i * tk, bias_bh != nullptr ? bias_bh + (r0 + i) * bias.sq : nullptr, scale,
+                own[i], visible);
+            continue;
+          }
+#endif
           Eigen::Map<Eigen::ArrayXf> row(s_tile + i * tk, own[i]);
           if (bias_bh != nullptr) {
             const float* br = bias_bh + (r0 + i) * bias.sq;

@@ -7,12 +7,46 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#if defined(__AVX512F__)
+#include <immintrin.h>
+#endif
 
 #include "common/error.h"
 #include "onnx_runtime/providers/cpu/kernels/cpu_kernels.h"
 #include "onnx_runtime/providers/cpu/thread_pool.h"
 
 namespace bog::runtime::cpu {
+namespace {
+
+// One row: y = x * cos + rotate_half(x) * sin. (The loop over both halves with x and y possibly
+// overlapping compiled to scalar code: ~60 cycles a 24-float row.)
+void rotate_half_row(const float* __restrict x, const float* __restrict c,
+                     const float* __restrict s, float* __restrict y, int64_t half) {
+  int64_t i = 0;
+#if defined(__AVX512F__)
+  // Masked 16-float blocks: a head of 24 (half 12) is one block, not 8 + 4 scalar.
+  for (; i < half; i += 16) {
+    const __mmask16 m =
+        half - i >= 16 ? __mmask16(0xFFFF) : static_cast<__mmask16>((1u << (half - i)) - 1u);
+    const __m512 lo = _mm512_maskz_loadu_ps(m, x + i);
+    const __m512 hi = _mm512_maskz_loadu_ps(m, x + i + half);
+    _mm512_mask_storeu_ps(y + i, m,
+                          _mm512_fmsub_ps(lo, _mm512_maskz_loadu_ps(m, c + i),
+                                          _mm512_mul_ps(hi, _mm512_maskz_loadu_ps(m, s + i))));
+    _mm512_mask_storeu_ps(
+        y + i + half, m,
+        _mm512_fmadd_ps(hi, _mm512_maskz_loadu_ps(m, c + i + half),
+                        _mm512_mul_ps(lo, _mm512_maskz_loadu_ps(m, s + i + half))));
+  }
+#endif
+  for (; i < half; ++i) {
+    const float lo = x[i], hi = x[i + half];
+    y[i] = lo * c[i] - hi * s[i];
+    y[i + half] = hi * c[i + half] + lo * s[i + half];
+  }
+}
+
+}  // namespace
 
 KernelFn make_rope_fused(std::shared_ptr<ThreadPool> pool) {
   return [pool](KernelContext& ctx) {
@@ -97,12 +131,7 @@ KernelFn make_rope_fused(std::shared_ptr<ThreadPool> pool) {
         os += idx[k] * sin_stride[k];
       }
       for (int64_t r = r_begin; r < r_end; ++r) {
-        const float* xr = px + r * d;
-        const float* cr = pc + oc * d;
-        const float* sr = ps + os * d;
-        float* yr = po + r * d;
-        for (int64_t i = 0; i < half; ++i) yr[i] = xr[i] * cr[i] - xr[i + half] * sr[i];
-        for (int64_t i = half; i < d; ++i) yr[i] = xr[i] * cr[i] + xr[i - half] * sr[i];
+        rotate_half_row(px + r * d, pc + oc * d, ps + os * d, po + r * d, half);
         for (size_t k = rank - 1; k-- > 0;) {
           oc += cos_stride[k];
           os += sin_stride[k];
