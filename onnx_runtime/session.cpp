@@ -891,10 +891,10 @@ struct Session::Impl {
       o.optimize = false;  // the graph is already optimized
       for (int l = 0; l < count; ++l) lanes.push_back(std::make_unique<Session>(lane_model(), o));
       if (lanes_sync) {
-        lane_reduction = std::make_shared<cpu::LaneReduction>();
-        for (const auto& lane : lanes) {
-          for (const auto& p : lane->impl_->providers) {
-            if (auto* cpu = dynamic_cast<CpuProvider*>(p.get())) cpu->join_lanes(lane_reduction);
+        lane_reduction = std::make_shared<cpu::LaneReduction>(count);
+        for (int l = 0; l < count; ++l) {
+          for (const auto& p : lanes[static_cast<size_t>(l)]->impl_->providers) {
+            if (auto* cpu = dynamic_cast<CpuProvider*>(p.get())) cpu->join_lanes(lane_reduction, l);
           }
         }
       }
@@ -925,6 +925,7 @@ struct Session::Impl {
         lane_errors[lu] = std::current_exception();   // a pool task must not throw
         if (lane_reduction) lane_reduction->abort();  // no lane waits for this one
       }
+      if (lane_reduction) lane_reduction->finish(static_cast<int>(l));
     });
     for (int64_t l = 0; l < used; ++l) {  // the caller's inputs are only borrowed
       for (Tensor& t : lane_inputs[static_cast<size_t>(l)]) t.assign_view_of(Tensor());

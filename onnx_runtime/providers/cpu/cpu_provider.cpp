@@ -37,8 +37,10 @@ Claim CpuProvider::claims(const Node& node) const {
   return Claim::no(ref.reason);
 }
 
-void CpuProvider::join_lanes(std::shared_ptr<cpu::LaneReduction> reduction) {
+void CpuProvider::join_lanes(std::shared_ptr<cpu::LaneReduction> reduction, int lane) {
+  pool_->share_with_lanes(reduction->help(), lane);
   lane_->reduction = std::move(reduction);
+  lane_->lane = lane;
 }
 
 KernelFn CpuProvider::create_kernel(const Node& node) const {

@@ -32,8 +32,9 @@ class CpuProvider : public ExecutionProvider {
   int threads() const { return threads_; }
 
   // Makes this provider's kernels a lane of a batch run in lanes (lane_reduction.h): ops that
-  // need the whole batch (DynamicQuantizeMatMul's activation scale) meet the other lanes there.
-  void join_lanes(std::shared_ptr<cpu::LaneReduction> reduction);
+  // need the whole batch (DynamicQuantizeMatMul's activation scale) meet the other lanes there,
+  // and its parallel_for jobs take help from lanes that wait (lane_help.h).
+  void join_lanes(std::shared_ptr<cpu::LaneReduction> reduction, int lane);
 
  private:
   int threads_;

@@ -15,14 +15,22 @@ constexpr int kSpins = 100000;
 
 }  // namespace
 
+LaneReduction::LaneReduction(int max_lanes) : help_(std::make_shared<LaneHelp>(max_lanes)) {}
+
 void LaneReduction::start(int lanes) {
   const std::lock_guard<std::mutex> lock(mutex_);
   lanes_ = lanes;
   arrived_ = 0;
   aborted_.store(false);
+  running_.store(lanes);
 }
 
-void LaneReduction::min_max(float* mn, float* mx) {
+void LaneReduction::finish(int lane) {
+  running_.fetch_sub(1);
+  while (running_.load(std::memory_order_acquire) > 0) help_->help(lane);
+}
+
+void LaneReduction::min_max(float* mn, float* mx, int lane) {
   std::unique_lock<std::mutex> lock(mutex_);
   if (aborted_.load()) aborted();
   acc_mn_ = arrived_ == 0 ? *mn : std::min(acc_mn_, *mn);
@@ -40,6 +48,10 @@ void LaneReduction::min_max(float* mn, float* mx) {
   }
   const uint64_t mine = round_.load(std::memory_order_relaxed);
   lock.unlock();
+  // Until the slower lanes arrive, run tasks of their kernels; spin or sleep once none is left.
+  while (round_.load(std::memory_order_acquire) == mine &&
+         !aborted_.load(std::memory_order_relaxed) && help_->help(lane)) {
+  }
   for (int spin = 0; spin < kSpins && round_.load(std::memory_order_acquire) == mine &&
                      !aborted_.load(std::memory_order_relaxed);
        ++spin) {

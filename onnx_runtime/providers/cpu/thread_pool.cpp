@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "onnx_runtime/providers/cpu/lane_help.h"
+
 namespace bog::runtime::cpu {
 namespace {
 
@@ -16,6 +18,15 @@ void cpu_relax() {
 }  // namespace
 
 bool ThreadPool::on_pool_thread() { return t_inside_pool; }
+
+int ThreadPool::threads() const {
+  return lane_help_ ? lane_help_->lanes() : static_cast<int>(workers_.size()) + 1;
+}
+
+void ThreadPool::share_with_lanes(std::shared_ptr<LaneHelp> help, int lane) {
+  lane_help_ = std::move(help);
+  lane_ = lane;
+}
 
 ThreadPool::ThreadPool(int threads) {
   const int workers = std::max(1, threads) - 1;
@@ -42,6 +53,10 @@ void ThreadPool::work() {
 
 void ThreadPool::run(int64_t tasks, Call call, void* fn) {
   if (tasks <= 0) return;
+  if (lane_help_ && tasks > 1 && !LaneHelp::in_task()) {
+    lane_help_->run(lane_, tasks, call, fn);
+    return;
+  }
   bool expected = false;
   if (workers_.empty() || tasks == 1 || t_inside_pool ||
       !busy_.compare_exchange_strong(expected, true)) {

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <thread>
 #include <type_traits>
@@ -15,6 +16,7 @@
 namespace bog::runtime::cpu {
 
 class ThreadPool;
+class LaneHelp;
 
 // Splits [0, n) into one contiguous range per thread and calls fn(begin, end) for each, on
 // `pool` when there are at least 2 * min_per_part items and a pool with 2+ threads, else once
@@ -30,7 +32,11 @@ class ThreadPool {
   ThreadPool(const ThreadPool&) = delete;
   ThreadPool& operator=(const ThreadPool&) = delete;
 
-  int threads() const { return static_cast<int>(workers_.size()) + 1; }
+  int threads() const;
+
+  // A single-thread pool of a batch lane: from now on its parallel_for jobs are posted to the
+  // lanes' LaneHelp (lane_help.h), where lanes that wait take part, and threads() counts them.
+  void share_with_lanes(std::shared_ptr<LaneHelp> help, int lane);
 
   // Whether the calling thread is inside some pool's task (a worker, or a caller in
   // parallel_for): a parallel_for from there runs its tasks one after another, inline.
@@ -65,6 +71,8 @@ class ThreadPool {
   std::atomic<int64_t> next_{0};
   std::atomic<int64_t> finished_{0};
   std::atomic<bool> busy_{false};
+  std::shared_ptr<LaneHelp> lane_help_;
+  int lane_ = -1;
 };
 
 template <class F>

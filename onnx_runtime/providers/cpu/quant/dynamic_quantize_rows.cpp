@@ -140,7 +140,8 @@ DqlParams dql_params(MinMax r) {
 DqlParams dql_batch_params(const float* x, int64_t n, bool avx512, ThreadPool* pool,
                            const LaneLink* lane) {
   MinMax r = dql_min_max(x, n, avx512, pool);
-  if (lane != nullptr && lane->reduction != nullptr) lane->reduction->min_max(&r.mn, &r.mx);
+  if (lane != nullptr && lane->reduction != nullptr)
+    lane->reduction->min_max(&r.mn, &r.mx, lane->lane);
   return dql_params(r);
 }
 
