@@ -106,20 +106,21 @@ __mmask16 first_lanes(int64_t n) {
   return n >= 16 ? __mmask16(0xFFFF) : static_cast<__mmask16>((1u << std::max<int64_t>(n, 0)) - 1u);
 }
 
-// (Stored and summed in a loop: GCC 12's _mm512_reduce_* trip its own -Wuninitialized.)
+// Horizontal max and sum by halving (a loop over the 16 lanes was a chain of 15 dependent adds
+// per row; GCC 12's _mm512_reduce_* trip its own -Wuninitialized).
 float lanes_max(__m512 v) {
-  alignas(64) float f[16];
-  _mm512_store_ps(f, v);
-  float m = f[0];
-  for (int i = 1; i < 16; ++i) m = std::max(m, f[i]);
-  return m;
+  __m256 h = _mm256_max_ps(_mm512_castps512_ps256(v),
+                           _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1)));
+  __m128 q = _mm_max_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));
+  q = _mm_max_ps(q, _mm_movehl_ps(q, q));
+  return _mm_cvtss_f32(_mm_max_ss(q, _mm_movehdup_ps(q)));
 }
 float lanes_sum(__m512 v) {
-  alignas(64) float f[16];
-  _mm512_store_ps(f, v);
-  float t = 0.0f;
-  for (int i = 0; i < 16; ++i) t += f[i];
-  return t;
+  __m256 h = _mm256_add_ps(_mm512_castps512_ps256(v),
+                           _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1)));
+  __m128 q = _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));
+  q = _mm_add_ps(q, _mm_movehl_ps(q, q));
+  return _mm_cvtss_f32(_mm_add_ss(q, _mm_movehdup_ps(q)));
 }
 
 // One score row's softmax numerator in place: row[j] = exp(row[j] * scale + bias[j] - max) for
