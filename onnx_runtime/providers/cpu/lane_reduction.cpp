@@ -1,15 +1,32 @@
 #include "onnx_runtime/providers/cpu/lane_reduction.h"
 
 #include <algorithm>
+#include <chrono>
 
 #include "common/error.h"
 
 namespace bog::runtime::cpu {
 namespace {
 
-// About 100 µs of polling before sleeping. Plain loads, no pause instruction: in a virtual
-// machine a pause loop can make the hypervisor deschedule the spinning vCPU.
-constexpr int kSpins = 100000;
+// How long a waiting lane polls (and helps) after it last found a task, before it sleeps (a
+// meeting) or leaves (a finished lane). No pause instruction: in a virtual machine a pause loop
+// can make the hypervisor deschedule the spinning vCPU.
+constexpr auto kPollFor = std::chrono::microseconds(200);
+
+// Runs tasks of the other lanes' kernels while `waiting()` holds, until it stops holding or no
+// task has turned up for kPollFor; returns whether `waiting()` still holds.
+template <class Waiting>
+bool help_while(LaneHelp& help, int lane, Waiting waiting) {
+  auto idle_since = std::chrono::steady_clock::now();
+  for (int polls = 1; waiting(); ++polls) {
+    if (help.help(lane)) {
+      idle_since = std::chrono::steady_clock::now();
+    } else if (polls % 64 == 0 && std::chrono::steady_clock::now() - idle_since > kPollFor) {
+      return waiting();
+    }
+  }
+  return false;
+}
 
 [[noreturn]] void aborted() { throw Error(ErrorCategory::kInternal, "another batch lane failed"); }
 
@@ -27,7 +44,7 @@ void LaneReduction::start(int lanes) {
 
 void LaneReduction::finish(int lane) {
   running_.fetch_sub(1);
-  while (running_.load(std::memory_order_acquire) > 0) help_->help(lane);
+  help_while(*help_, lane, [&] { return running_.load(std::memory_order_acquire) > 0; });
 }
 
 void LaneReduction::min_max(float* mn, float* mx, int lane) {
@@ -48,14 +65,11 @@ void LaneReduction::min_max(float* mn, float* mx, int lane) {
   }
   const uint64_t mine = round_.load(std::memory_order_relaxed);
   lock.unlock();
-  // Until the slower lanes arrive, run tasks of their kernels; spin or sleep once none is left.
-  while (round_.load(std::memory_order_acquire) == mine &&
-         !aborted_.load(std::memory_order_relaxed) && help_->help(lane)) {
-  }
-  for (int spin = 0; spin < kSpins && round_.load(std::memory_order_acquire) == mine &&
-                     !aborted_.load(std::memory_order_relaxed);
-       ++spin) {
-  }
+  // Until the slower lanes arrive, run tasks of their kernels; sleep once none turns up.
+  help_while(*help_, lane, [&] {
+    return round_.load(std::memory_order_acquire) == mine &&
+           !aborted_.load(std::memory_order_relaxed);
+  });
   lock.lock();
   done_.wait(lock, [&] { return round_.load() != mine || aborted_.load(); });
   if (round_.load() == mine) aborted();

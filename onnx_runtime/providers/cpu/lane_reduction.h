@@ -25,10 +25,11 @@ class LaneReduction {
 
   // Returns (min over lanes of mn, max over lanes of mx) once every lane has called; throws if
   // the batch was aborted. While it waits, lane `lane` runs tasks of the other lanes' kernels
-  // (lane_help.h); then it spins briefly before sleeping.
+  // (lane_help.h), and sleeps once none has turned up for a while.
   void min_max(float* mn, float* mx, int lane);
 
-  // Lane `lane` is done with the batch (or failed): it helps the others until all are done.
+  // Lane `lane` is done with the batch (or failed): it helps the others until all are done or
+  // no task has turned up for a while.
   void finish(int lane);
 
   const std::shared_ptr<LaneHelp>& help() const { return help_; }
