@@ -111,12 +111,16 @@ struct DqmmInputs {
   const Tensor* multiplier = nullptr;
   const Tensor* x_scale = nullptr;  // with a uint8 X (a shared DynamicQuantizeLinear's output)
   const Tensor* x_zp = nullptr;
+  const Tensor* gate_w = nullptr;  // a SwiGLU gate merged in (attribute gate_activation)
+  const Tensor* gate_w_scale = nullptr;
+  const Tensor* gate_w_zp = nullptr;
+  const Tensor* gate_bias = nullptr;
 };
 Tensor run_dqmm(const DqmmInputs& d, Int8Isa isa, int threads, std::vector<Attribute> attrs = {}) {
   Node node =
-      make_node(cpu::kDynamicQuantizeMatMul, cpu::kDqmmXZeroPoint + 1, 1, 1, std::move(attrs));
+      make_node(cpu::kDynamicQuantizeMatMul, cpu::kDqmmGateBias + 1, 1, 1, std::move(attrs));
   node.domain = cpu::kQuantFusedDomain;
-  std::vector<Value> in(cpu::kDqmmXZeroPoint + 1);
+  std::vector<Value> in(cpu::kDqmmGateBias + 1);
   std::vector<const Value*> ptrs(in.size(), nullptr);
   const auto put = [&](size_t i, const Tensor* t) {
     if (t == nullptr) return;
@@ -132,6 +136,10 @@ Tensor run_dqmm(const DqmmInputs& d, Int8Isa isa, int threads, std::vector<Attri
   put(cpu::kDqmmWZeroPoint, d.w_zp);
   put(cpu::kDqmmXScale, d.x_scale);
   put(cpu::kDqmmXZeroPoint, d.x_zp);
+  put(cpu::kDqmmGateW, d.gate_w);
+  put(cpu::kDqmmGateWScale, d.gate_w_scale);
+  put(cpu::kDqmmGateWZeroPoint, d.gate_w_zp);
+  put(cpu::kDqmmGateBias, d.gate_bias);
   auto pool = std::make_shared<cpu::ThreadPool>(threads);
   KernelFn fn = cpu::make_dynamic_quantize_matmul(node, pool, isa);
   KernelContext ctx(node, ptrs, 1);
@@ -284,6 +292,72 @@ TEST(DynamicQuantizeMatMulFused, PrequantizedXEqualsTheComposition) {
   const Tensor w = random_ints<int8_t>({8, 5}, 2, -127, 127);
   const Tensor ws = Tensor::from_vector<float>({}, {0.5f});
   EXPECT_THROW(run_dqmm({&xq, &w, &ws}, cpu::best_int8_isa(), 1), Error);
+}
+
+// SwiGLU's gate merged into the up GEMM (computed block by block, never stored whole) equals
+// the two GEMMs it replaces, gate (bias, SiLU) then up with the gate as its multiplier, bit for
+// bit: float and quantized X, with and without weight zero points, odd sizes, 1 and 2 threads.
+TEST(DynamicQuantizeMatMulFused, MergedGateEqualsTheGateThenUpComposition) {
+  const Dims shapes[] = {{1, 96, 48}, {67, 96, 96}, {130, 33, 17}, {65, 96, 256}, {5, 7, 11}};
+  int case_no = 0;
+  for (Int8Isa isa : isas_here()) {
+    for (const Dims& d : shapes) {
+      for (const bool with_zp : {false, true}) {
+        for (const bool prequantized : {false, true}) {
+          const uint32_t seed = static_cast<uint32_t>(9000 + 10 * case_no++);
+          SCOPED_TRACE(::testing::Message()
+                       << cpu::int8_isa_name(isa) << " m=" << d.m << " k=" << d.k << " n=" << d.n
+                       << " zp=" << with_zp << " uint8 X=" << prequantized);
+          const Tensor xf = random_tensor({1, d.m, d.k}, seed, -3.0f, 2.0f);
+          const Tensor wg = random_ints<int8_t>({d.k, d.n}, seed + 1, -127, 127);
+          const Tensor wu = random_ints<int8_t>({d.k, d.n}, seed + 2, -127, 127);
+          const Tensor wgs = random_tensor({d.n}, seed + 3, 0.001f, 0.02f);
+          const Tensor wus = random_tensor({d.n}, seed + 4, 0.001f, 0.02f);
+          const Tensor wgz = random_ints<int8_t>({d.n}, seed + 5, -3, 3);
+          const Tensor wuz = random_ints<int8_t>({d.n}, seed + 6, -3, 3);
+          const Tensor gb = random_tensor({d.n}, seed + 7);
+          const Tensor ub = random_tensor({d.n}, seed + 8);
+          const Tensor res = random_tensor({1, d.m, d.n}, seed + 9);
+          ReferenceProvider ref;
+          std::vector<Tensor> q_in;
+          q_in.push_back(xf.clone());
+          const std::vector<Value> q =
+              run_node(ref, make_node("DynamicQuantizeLinear", 1, 3, 11), std::move(q_in));
+          for (const int threads : {1, 2}) {
+            DqmmInputs gate{prequantized ? &q[0].tensor : &xf, &wg, &wgs, with_zp ? &wgz : nullptr,
+                            &gb};
+            DqmmInputs up{prequantized ? &q[0].tensor : &xf, &wu, &wus,
+                          with_zp ? &wuz : nullptr,          &ub, &res};
+            if (prequantized) {
+              gate.x_scale = up.x_scale = &q[1].tensor;
+              gate.x_zp = up.x_zp = &q[2].tensor;
+            }
+            const Tensor g = run_dqmm(gate, isa, threads, {string_attr("activation", "silu")});
+            DqmmInputs two = up;
+            two.multiplier = &g;
+            const Tensor want = run_dqmm(two, isa, threads);
+            DqmmInputs merged = up;
+            merged.gate_w = &wg;
+            merged.gate_w_scale = &wgs;
+            merged.gate_w_zp = with_zp ? &wgz : nullptr;
+            merged.gate_bias = &gb;
+            expect_bit_equal(
+                run_dqmm(merged, isa, threads, {string_attr("gate_activation", "silu")}), want);
+          }
+        }
+      }
+    }
+  }
+  // A gate weight of another shape is one clear error.
+  const Tensor x = random_tensor({4, 8}, 1);
+  const Tensor w = random_ints<int8_t>({8, 5}, 2, -127, 127);
+  const Tensor wrong = random_ints<int8_t>({8, 6}, 3, -127, 127);
+  const Tensor ws = Tensor::from_vector<float>({}, {0.5f});
+  DqmmInputs bad{&x, &w, &ws};
+  bad.gate_w = &wrong;
+  bad.gate_w_scale = &ws;
+  EXPECT_THROW(run_dqmm(bad, cpu::best_int8_isa(), 1, {string_attr("gate_activation", "silu")}),
+               Error);
 }
 
 TEST(DynamicQuantizeMatMulFused, AllZeroInputGivesZeros) {

@@ -4,7 +4,9 @@
 //   A ─► Gemm(A, W, bias; transA=0, alpha=beta=1)        (transB packs Wᵀ)
 //
 // and then SwiGLU's product: two FusedMatMuls on the same A with the same width, one with SiLU,
-// read only by Mul(gate, up) ─► the Mul becomes the second GEMM's epilogue multiplier.
+// read only by Mul(gate, up) ─► the Mul becomes the second GEMM's epilogue multiplier. Two int8
+// GEMMs merge further: the gate's weight joins the up node (kDqmmGateW...), which computes the
+// gate block by block, so the gate's output is never stored.
 // W must be a 2-D float32 initializer (it is packed once); bias a 1-D float32 initializer.
 //
 // A DynamicQuantizeMatMul (the int8 chain, fused by quant_fusion.cpp before this pass) heads a
@@ -151,6 +153,24 @@ int fuse_chains(Graph& g, const std::string& provider) {
   return fused;
 }
 
+// Whether an int8 gate can run inside the up GEMM: the same quantized X (and its scale and zero
+// point), an activation and at most a bias for epilogue, not already carrying a gate.
+bool merges_int8_gate(const Node& gate, const Node& up) {
+  if (!gate.has_attr("activation") || gate.inputs.size() > kDqmmGateW ||
+      up.inputs.size() > kDqmmGateW || gate.inputs.size() <= kDqmmWScale) {
+    return false;
+  }
+  for (const size_t k : {kFusedResidual, kFusedMultiplier}) {
+    if (!gate.inputs[k].empty()) return false;
+  }
+  for (const size_t k : {kDqmmXScale, kDqmmXZeroPoint}) {
+    const std::string gx = gate.inputs.size() > k ? gate.inputs[k] : "";
+    const std::string ux = up.inputs.size() > k ? up.inputs[k] : "";
+    if (gx != ux) return false;
+  }
+  return true;
+}
+
 // Mul(gate, up) with gate = FusedMatMul(A, Wg; silu), up = FusedMatMul(A, Wu) of equal width.
 int fuse_gated_products(Graph& g, const std::string& provider) {
   int fused = 0;
@@ -180,9 +200,24 @@ int fuse_gated_products(Graph& g, const std::string& provider) {
         continue;
       }
       Node f = up;
-      f.inputs[4] = gate_v;
       f.outputs = {mul->outputs[0]};
-      apply(g, {i, mul_i}, std::move(f));
+      size_t read_once = 0;
+      if (up.op_type == kDynamicQuantizeMatMul && merges_int8_gate(gate, up) &&
+          sole_consumer(g, idx, gate_v, "Mul", &read_once) && read_once == mul_i) {
+        // The int8 gate runs inside the up GEMM, block by block: its output is never stored.
+        f.inputs.resize(kDqmmGateBias + 1);
+        f.inputs[kDqmmGateW] = gate.inputs[1];
+        f.inputs[kDqmmGateWScale] = gate.inputs[kDqmmWScale];
+        f.inputs[kDqmmGateWZeroPoint] =
+            gate.inputs.size() > kDqmmWZeroPoint ? gate.inputs[kDqmmWZeroPoint] : "";
+        f.inputs[kDqmmGateBias] = gate.inputs[kFusedBias];
+        while (!f.inputs.empty() && f.inputs.back().empty()) f.inputs.pop_back();
+        f.attributes.push_back(string_attr("gate_activation", gate.attr_string("activation", "")));
+        apply(g, {*gp, i, mul_i}, std::move(f));
+      } else {
+        f.inputs[4] = gate_v;
+        apply(g, {i, mul_i}, std::move(f));
+      }
       ++fused;
       changed = true;
     }

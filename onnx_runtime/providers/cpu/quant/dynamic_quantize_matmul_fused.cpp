@@ -55,11 +55,18 @@ struct WeightSide {
   bool any_zp = false;
 };
 
-const WeightSide& weight_side(KernelContext& ctx, WeightSide& side) {
+// Input places of a weight: the node's own, or its gate's (a SwiGLU gate merged into the node).
+struct WeightInputs {
+  size_t w, scale, zero_point;
+};
+constexpr WeightInputs kOwnWeight{1, kDqmmWScale, kDqmmWZeroPoint};
+constexpr WeightInputs kGateWeight{kDqmmGateW, kDqmmGateWScale, kDqmmGateWZeroPoint};
+
+const WeightSide& weight_side(KernelContext& ctx, WeightSide& side, WeightInputs at) {
   const Node& node = ctx.node();
-  const Tensor& w = ctx.input(1);
-  const Tensor& ws = ctx.input(kDqmmWScale);
-  const Tensor* wz = ctx.has_input(kDqmmWZeroPoint) ? &ctx.input(kDqmmWZeroPoint) : nullptr;
+  const Tensor& w = ctx.input(at.w);
+  const Tensor& ws = ctx.input(at.scale);
+  const Tensor* wz = ctx.has_input(at.zero_point) ? &ctx.input(at.zero_point) : nullptr;
   if (side.w == w.raw() && side.w_scale == ws.raw() && side.w_zp == (wz ? wz->raw() : nullptr) &&
       side.packed.k == w.dim(0) && side.packed.n == w.dim(1)) {
     return side;
@@ -84,6 +91,7 @@ const WeightSide& weight_side(KernelContext& ctx, WeightSide& side) {
 struct Scratch {
   std::vector<uint8_t> a;
   std::vector<int32_t> c;
+  std::vector<float> gate;  // a merged gate's block of output
 };
 Scratch& thread_scratch() {
   thread_local Scratch s;
@@ -96,14 +104,96 @@ struct RunParams {
   std::vector<int32_t> col_term;
 };
 
+void set_run_params(const WeightSide& side, float x_scale, int32_t x_zp, int64_t k, RunParams& p) {
+  const int64_t n = side.packed.n;
+  p.scale.resize(static_cast<size_t>(n));
+  p.col_term.resize(static_cast<size_t>(n));
+  for (int64_t c = 0; c < n; ++c) {
+    const size_t cu = static_cast<size_t>(c);
+    p.scale[cu] = x_scale * side.scale[cu];
+    // -x_zp * sum_k W + K * x_zp * w_zp: the terms of (a - a_zp)(b - b_zp) that do not depend on
+    // the row.
+    p.col_term[cu] =
+        -x_zp * side.packed.col_sums[cu] + static_cast<int32_t>(k) * x_zp * side.zp[cu];
+  }
+}
+
+// One block of `rows` rows: y = epilogue(requantized A · W), with ep's multiplier and residual
+// and y starting at the block's first row. Requantized in the VNNI tile's registers where it can
+// be, else through the int32 buffer `c`.
+void gemm_block(Int8Isa isa, const uint8_t* a, int64_t lda, int64_t rows, int64_t k,
+                const WeightSide& side, const RunParams& p, const Epilogue& ep, float* y,
+                std::vector<int32_t>& c) {
+  const PackedB8& packed = side.packed;
+  const int64_t n = packed.n;
+  const bool post =
+      ep.activation != Activation::kNone || ep.residual != nullptr || ep.multiplier != nullptr;
+  if (!side.any_zp) {
+    // Without an activation the whole epilogue fits in the tile; with one, it runs between the
+    // bias and the multiplier, per strip.
+    Int8Requant rq{p.col_term.data(), p.scale.data(), ep.bias};
+    const bool in_tile = ep.activation == Activation::kNone;
+    if (in_tile) {
+      rq.multiplier = ep.multiplier;
+      rq.ldm = ep.ldm;
+      rq.residual = ep.residual;
+      rq.ldr = ep.ldr;
+    }
+    struct Rows {
+      const Epilogue* ep;
+      float* y;
+      int64_t n, rows;
+    } rows_ctx{&ep, y, n, rows};
+    StripDone strip;
+    if (post && !in_tile) {
+      strip.ctx = &rows_ctx;
+      strip.fn = [](void* ctx, int64_t c0, int64_t c1) {
+        const Rows& q = *static_cast<const Rows*>(ctx);
+        apply_epilogue_after_bias(*q.ep, q.y, q.n, 0, q.rows, c0, c1 - c0);
+      };
+    }
+    if (gemm_u8s8_requant(isa, a, lda, rows, packed, rq, y, n, strip)) return;
+  }
+  if (c.size() < static_cast<size_t>(rows * n)) c.resize(static_cast<size_t>(rows * n));
+  gemm_u8s8(isa, a, lda, rows, packed, c.data(), n);
+  for (int64_t i = 0; i < rows; ++i) {
+    int32_t row_sum = 0;
+    if (side.any_zp) {
+      for (int64_t j = 0; j < k; ++j) row_sum += a[i * lda + j];
+    }
+    const int32_t* ci = c.data() + i * n;
+    float* yi = y + i * n;
+    if (side.any_zp) {
+      for (int64_t col = 0; col < n; ++col) {
+        const int32_t acc = ci[col] + p.col_term[static_cast<size_t>(col)] -
+                            side.zp[static_cast<size_t>(col)] * row_sum;
+        yi[col] = static_cast<float>(acc) * p.scale[static_cast<size_t>(col)];
+      }
+    } else {
+      for (int64_t col = 0; col < n; ++col) {
+        yi[col] = static_cast<float>(ci[col] + p.col_term[static_cast<size_t>(col)]) *
+                  p.scale[static_cast<size_t>(col)];
+      }
+    }
+    if (ep.bias != nullptr) {
+      for (int64_t col = 0; col < n; ++col) yi[col] += ep.bias[col];
+    }
+  }
+  if (post) apply_epilogue_after_bias(ep, y, n, 0, rows, 0, n);
+}
+
 }  // namespace
 
 KernelFn make_dynamic_quantize_matmul(const Node& node, std::shared_ptr<ThreadPool> pool,
                                       Int8Isa isa, std::shared_ptr<const LaneLink> lane) {
   auto side_cache = std::make_shared<WeightSide>();
   auto params = std::make_shared<RunParams>();
+  auto gate_cache = std::make_shared<WeightSide>();
+  auto gate_params = std::make_shared<RunParams>();
   const Activation act = parse_activation(node.attr_string("activation", ""));
-  return [pool, isa, side_cache, params, act, lane](KernelContext& ctx) {
+  const Activation gate_act = parse_activation(node.attr_string("gate_activation", ""));
+  return [pool, isa, side_cache, params, gate_cache, gate_params, act, gate_act,
+          lane](KernelContext& ctx) {
     const Node& node = ctx.node();
     const Tensor& x = ctx.input(0);
     const Tensor& w = ctx.input(1);
@@ -127,9 +217,27 @@ KernelFn make_dynamic_quantize_matmul(const Node& node, std::shared_ptr<ThreadPo
       bad(node, fmt::format("X of shape {} does not end in K = {}", shape_to_string(x.shape()), k));
     }
     if (!ctx.has_input(kDqmmWScale)) bad(node, "W_scale missing");
-    const WeightSide& side = weight_side(ctx, *side_cache);
+    const WeightSide& side = weight_side(ctx, *side_cache, kOwnWeight);
     const PackedB8* packed = &side.packed;
-    const bool any_w_zp = side.any_zp;
+    // A SwiGLU gate merged in: its GEMM (same X) runs first, block by block, and its activated
+    // output is this GEMM's multiplier without ever being stored whole.
+    const bool gated = ctx.has_input(kDqmmGateW);
+    if (gated) {
+      const Tensor& wg = ctx.input(kDqmmGateW);
+      if (wg.dtype() != DType::kInt8 || wg.shape() != w.shape() ||
+          !ctx.has_input(kDqmmGateWScale)) {
+        bad(node, "the gate weight must be int8 of W's shape, with its W_scale");
+      }
+      if (ctx.has_input(kFusedMultiplier)) bad(node, "a gate and a multiplier input together");
+    }
+    const WeightSide* gate_side = gated ? &weight_side(ctx, *gate_cache, kGateWeight) : nullptr;
+    const float* gate_bias = nullptr;
+    if (gated && ctx.has_input(kDqmmGateBias)) {
+      const Tensor& gb = ctx.input(kDqmmGateBias);
+      if (gb.dtype() != DType::kFloat32 || gb.numel() != n)
+        bad(node, "gate bias must be float32 [N]");
+      gate_bias = gb.data<float>();
+    }
     RunParams& p = *params;
 
     const int64_t m = k == 0 ? 0 : x.numel() / k;
@@ -140,8 +248,6 @@ KernelFn make_dynamic_quantize_matmul(const Node& node, std::shared_ptr<ThreadPo
     const std::span<const int64_t> out_shape(out_dims, static_cast<size_t>(x.rank()));
     bool residual_later = false;
     const Epilogue ep = fused_epilogue(ctx, act, out_shape, &residual_later);
-    const bool post =
-        ep.activation != Activation::kNone || ep.residual != nullptr || ep.multiplier != nullptr;
     Tensor& y = ctx.output_uninit(0, DType::kFloat32, out_shape);
     if (m == 0 || n == 0) return;
 
@@ -157,15 +263,8 @@ KernelFn make_dynamic_quantize_matmul(const Node& node, std::shared_ptr<ThreadPo
     }
     const float x_scale = q.scale;
     const int32_t x_zp = static_cast<int32_t>(q.zero_point);
-    p.scale.resize(static_cast<size_t>(n));
-    p.col_term.resize(static_cast<size_t>(n));
-    for (int64_t c = 0; c < n; ++c) {
-      const size_t cu = static_cast<size_t>(c);
-      p.scale[cu] = x_scale * side.scale[cu];
-      // -x_zp * sum_k W + K * x_zp * w_zp: the terms of (a - a_zp)(b - b_zp) that do not depend
-      // on the row.
-      p.col_term[cu] = -x_zp * packed->col_sums[cu] + static_cast<int32_t>(k) * x_zp * side.zp[cu];
-    }
+    set_run_params(side, x_scale, x_zp, k, p);
+    if (gated) set_run_params(*gate_side, x_scale, x_zp, k, *gate_params);
 
     float* yv = y.data<float>();
     const int64_t blocks = (m + kRowBlock - 1) / kRowBlock;
@@ -192,63 +291,20 @@ KernelFn make_dynamic_quantize_matmul(const Node& node, std::shared_ptr<ThreadPo
           std::memset(dst + k, 0, static_cast<size_t>(lda - k));  // the GEMM reads K padded to 4
         }
       }
-      if (!any_w_zp) {
-        // Requantized in registers, with as much of the epilogue as the tile can take.
-        // Without an activation the whole epilogue fits in the tile; with one, it runs between
-        // the bias and the multiplier, per strip.
-        Int8Requant rq{p.col_term.data(), p.scale.data(), ep.bias};
-        const bool in_tile = ep.activation == Activation::kNone;
-        if (in_tile && ep.multiplier != nullptr) {
-          rq.multiplier = ep.multiplier + r0 * ep.ldm;
-          rq.ldm = ep.ldm;
-        }
-        if (in_tile && ep.residual != nullptr) {
-          rq.residual = ep.residual + r0 * ep.ldr;
-          rq.ldr = ep.ldr;
-        }
-        struct Rows {
-          const Epilogue* ep;
-          float* y;
-          int64_t n, r0, r1;
-        } rows_ctx{&ep, yv, n, r0, r0 + rows};
-        StripDone strip;
-        if (post && !in_tile) {
-          strip.ctx = &rows_ctx;
-          strip.fn = [](void* c, int64_t c0, int64_t c1) {
-            const Rows& q = *static_cast<const Rows*>(c);
-            apply_epilogue_after_bias(*q.ep, q.y, q.n, q.r0, q.r1, c0, c1 - c0);
-          };
-        }
-        if (gemm_u8s8_requant(isa, a, lda, rows, *packed, rq, yv + r0 * n, n, strip)) {
-          return;
-        }
+      // The epilogue's row-indexed operands, from this block's first row.
+      Epilogue ep_block = ep;
+      if (ep_block.multiplier != nullptr) ep_block.multiplier += r0 * ep.ldm;
+      if (ep_block.residual != nullptr) ep_block.residual += r0 * ep.ldr;
+      if (gated) {
+        if (s.gate.size() < static_cast<size_t>(kRowBlock * n)) s.gate.resize(kRowBlock * n);
+        Epilogue gate_ep;
+        gate_ep.bias = gate_bias;
+        gate_ep.activation = gate_act;
+        gemm_block(isa, a, lda, rows, k, *gate_side, *gate_params, gate_ep, s.gate.data(), s.c);
+        ep_block.multiplier = s.gate.data();
+        ep_block.ldm = n;
       }
-      gemm_u8s8(isa, a, lda, rows, *packed, s.c.data(), n);
-      const float* bias = ep.bias;
-      for (int64_t i = 0; i < rows; ++i) {
-        int32_t row_sum = 0;
-        if (any_w_zp) {
-          for (int64_t j = 0; j < k; ++j) row_sum += a[i * lda + j];
-        }
-        const int32_t* ci = s.c.data() + i * n;
-        float* yi = yv + (r0 + i) * n;
-        const int32_t* col_term = p.col_term.data();
-        const float* scale = p.scale.data();
-        if (any_w_zp) {
-          for (int64_t c = 0; c < n; ++c) {
-            const int32_t acc = ci[c] + col_term[c] - side.zp[static_cast<size_t>(c)] * row_sum;
-            yi[c] = static_cast<float>(acc) * scale[c];
-          }
-        } else {
-          for (int64_t c = 0; c < n; ++c) {
-            yi[c] = static_cast<float>(ci[c] + col_term[c]) * scale[c];
-          }
-        }
-        if (bias != nullptr) {
-          for (int64_t c = 0; c < n; ++c) yi[c] += bias[c];
-        }
-      }
-      if (post) apply_epilogue_after_bias(ep, yv, n, r0, r0 + rows, 0, n);
+      gemm_block(isa, a, lda, rows, k, side, p, ep_block, yv + r0 * n, s.c);
     };
     // Below ~25 µs of work, waking a worker costs more than it saves.
     if (blocks > 1 && m * n * k >= (int64_t{1} << 22)) {

@@ -30,6 +30,13 @@ inline constexpr size_t kDqmmWZeroPoint = 6;
 // that node's scale and zero point here.
 inline constexpr size_t kDqmmXScale = 7;
 inline constexpr size_t kDqmmXZeroPoint = 8;
+// SwiGLU's gate merged into the up projection (fuse_matmul): the gate's int8 weight, W_scale,
+// W_zero_point and bias, its activation in attribute gate_activation. Its output, computed block
+// by block on the same quantized X, is the multiplier (input kFusedMultiplier stays empty).
+inline constexpr size_t kDqmmGateW = 9;
+inline constexpr size_t kDqmmGateWScale = 10;
+inline constexpr size_t kDqmmGateWZeroPoint = 11;
+inline constexpr size_t kDqmmGateBias = 12;
 KernelFn make_dynamic_quantize_matmul(const Node& node, std::shared_ptr<ThreadPool> pool,
                                       Int8Isa isa, std::shared_ptr<const LaneLink> lane = nullptr);
 
