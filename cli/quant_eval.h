@@ -42,5 +42,11 @@ struct SpeedSamples {
 // `iterations_b1` and `iterations_b32` timed runs (after a warm-up) to `out`.
 void time_onnx(const std::filesystem::path& onnx, const std::string& provider, int threads,
                int64_t vocab, int iterations_b1, int iterations_b32, SpeedSamples& out);
+// The same on `cpu` for two files in turn, a few runs at a time (each block after an untimed
+// run), on the same inputs: a slow spell of a shared machine falls on both alike, so their ratio
+// is the one to read.
+void time_cpu_pair(const std::filesystem::path& a, const std::filesystem::path& b, int threads,
+                   int64_t vocab, int iterations_b1, int iterations_b32, SpeedSamples& out_a,
+                   SpeedSamples& out_b);
 
 }  // namespace bog::cli

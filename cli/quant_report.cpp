@@ -57,16 +57,16 @@ Measured measure(const fs::path& bundle, const fs::path& onnx, const fs::path& d
 }
 
 // fp32 and the quantized file, each on cpu and on ONNX Runtime, timed side by side in
-// alternating rounds (same inputs, same threads): a slow spell of a shared machine falls on all
-// four alike instead of on whichever ran then. p50 of 100 batch-1 and 100 batch-32 runs each (the
-// p50 of 40 batch-32 runs moved by ±8% from one report to the next on this machine).
+// alternating rounds (same inputs, same threads), on cpu in turn a few runs at a time: a slow
+// spell of a shared machine falls on all four alike instead of on whichever ran then. p50 of 100
+// batch-1 and 100 batch-32 runs each (the p50 of 40 batch-32 runs moved by ±8% from one report to
+// the next on this machine).
 void time_side_by_side(const fs::path& fp32_onnx, const fs::path& quant_onnx, int threads,
                        int64_t vocab, bool with_ort, Measured& fp32, Measured& q) {
   constexpr int kRounds = 4;
   SpeedSamples cpu_f, cpu_q, ort_f, ort_q;
   for (int r = 0; r < kRounds; ++r) {
-    time_onnx(fp32_onnx, "cpu", threads, vocab, 25, 25, cpu_f);
-    time_onnx(quant_onnx, "cpu", threads, vocab, 25, 25, cpu_q);
+    time_cpu_pair(fp32_onnx, quant_onnx, threads, vocab, 25, 25, cpu_f, cpu_q);
     if (!with_ort) continue;
     time_onnx(fp32_onnx, "ort", threads, vocab, 25, 25, ort_f);
     time_onnx(quant_onnx, "ort", threads, vocab, 25, 25, ort_q);
@@ -268,7 +268,8 @@ void write_quant_summary(const fs::path& dir) {
      << ", CPU), with size and speed in the same row. Agreement and max |logit diff| compare "
         "each artifact with the fp32 file in the same runtime. Speed: seq 128, p50 latency at "
         "batch 1 and samples/s at batch 32 (from the p50 of 100 runs each), the fp32 "
-        "and the quantized file on cpu and on ORT timed side by side in 4 alternating rounds "
+        "and the quantized file on cpu and on ORT timed side by side in 4 alternating rounds (on "
+        "cpu, in turn every 4 runs, each block after an untimed run) "
         "with the same thread count. `b32 × fp32` divides the cpu samples/s by those of the "
         "fp32 file timed in the same rounds (the fp32 row itself is from the bundle's last "
         "report); `b32 × ORT` by ONNX Runtime's on the same file.\n\n";
