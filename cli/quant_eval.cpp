@@ -237,12 +237,8 @@ void time_cpu_pair(const fs::path& a, const fs::path& b, int threads, int64_t vo
 void time_onnx(const fs::path& onnx, const std::string& provider, int threads, int64_t vocab,
                int iterations_b1, int iterations_b32, SpeedSamples& out) {
   std::mt19937_64 rng(7);
-  SpeedFeeds f1 = speed_feeds(1, vocab, rng);
-  SpeedFeeds f32 = speed_feeds(32, vocab, rng);
-  runtime::Tensor& ids1 = f1.ids;
-  runtime::Tensor& mask1 = f1.mask;
-  runtime::Tensor& ids32 = f32.ids;
-  runtime::Tensor& mask32 = f32.mask;
+  const SpeedFeeds f1 = speed_feeds(1, vocab, rng);
+  const SpeedFeeds f32 = speed_feeds(32, vocab, rng);
   const auto append = [](std::vector<double>& to, const std::vector<double>& from) {
     to.insert(to.end(), from.begin(), from.end());
   };
@@ -257,11 +253,12 @@ void time_onnx(const fs::path& onnx, const std::string& provider, int threads, i
     o.warmup = 3;
     o.iterations = iterations_b1;
     append(out.b1_ms,
-           ort->run(onnx, {{"input_ids", &ids1}, {"attention_mask", &mask1}}, o).latencies_ms);
+           ort->run(onnx, {{"input_ids", &f1.ids}, {"attention_mask", &f1.mask}}, o).latencies_ms);
     o.iterations = iterations_b32;
     o.warmup = 2;
-    append(out.b32_ms,
-           ort->run(onnx, {{"input_ids", &ids32}, {"attention_mask", &mask32}}, o).latencies_ms);
+    append(
+        out.b32_ms,
+        ort->run(onnx, {{"input_ids", &f32.ids}, {"attention_mask", &f32.mask}}, o).latencies_ms);
     return;
   }
   runtime::Session session = cpu_session(onnx, provider, threads);

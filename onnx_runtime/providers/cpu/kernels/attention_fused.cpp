@@ -101,26 +101,28 @@ float exp_shifted_in_place(float* x, int64_t n, float mx) {
 }
 
 #if defined(__AVX512F__)
-// Lanes [0, n) of a 16-float block, n clamped to [0, 16].
-__mmask16 first_lanes(int64_t n) {
-  return n >= 16 ? __mmask16(0xFFFF) : static_cast<__mmask16>((1u << std::max<int64_t>(n, 0)) - 1u);
+// Horizontal reduction of 16 lanes by halving (a loop over the lanes was a chain of 15 dependent
+// ops per row; GCC 12's _mm512_reduce_* trip its own -Wuninitialized). Op256/Op128: the same
+// operation on 8 and 4 floats, Op1 on the low float.
+template <class Op256, class Op128, class Op1>
+float reduce_lanes(__m512 v, Op256 op256, Op128 op128, Op1 op1) {
+  const __m256 h = op256(_mm512_castps512_ps256(v),
+                         _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1)));
+  __m128 q = op128(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));
+  q = op128(q, _mm_movehl_ps(q, q));
+  return _mm_cvtss_f32(op1(q, _mm_movehdup_ps(q)));
 }
-
-// Horizontal max and sum by halving (a loop over the 16 lanes was a chain of 15 dependent adds
-// per row; GCC 12's _mm512_reduce_* trip its own -Wuninitialized).
 float lanes_max(__m512 v) {
-  __m256 h = _mm256_max_ps(_mm512_castps512_ps256(v),
-                           _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1)));
-  __m128 q = _mm_max_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));
-  q = _mm_max_ps(q, _mm_movehl_ps(q, q));
-  return _mm_cvtss_f32(_mm_max_ss(q, _mm_movehdup_ps(q)));
+  return reduce_lanes(
+      v, [](__m256 a, __m256 b) { return _mm256_max_ps(a, b); },
+      [](__m128 a, __m128 b) { return _mm_max_ps(a, b); },
+      [](__m128 a, __m128 b) { return _mm_max_ss(a, b); });
 }
 float lanes_sum(__m512 v) {
-  __m256 h = _mm256_add_ps(_mm512_castps512_ps256(v),
-                           _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1)));
-  __m128 q = _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));
-  q = _mm_add_ps(q, _mm_movehl_ps(q, q));
-  return _mm_cvtss_f32(_mm_add_ss(q, _mm_movehdup_ps(q)));
+  return reduce_lanes(
+      v, [](__m256 a, __m256 b) { return _mm256_add_ps(a, b); },
+      [](__m128 a, __m128 b) { return _mm_add_ps(a, b); },
+      [](__m128 a, __m128 b) { return _mm_add_ss(a, b); });
 }
 
 // One score row's softmax numerator in place: row[j] = exp(row[j] * scale + bias[j] - max) for
@@ -132,7 +134,7 @@ float softmax_row_avx512(float* row, const float* bias, float scale, int64_t own
   const __m512 vscale = _mm512_set1_ps(scale);
   __m512 vmax = _mm512_set1_ps(-std::numeric_limits<float>::infinity());
   for (int64_t j = 0; j < own; j += 16) {
-    const __mmask16 m = first_lanes(own - j);
+    const __mmask16 m = first_lanes16(own - j);
     __m512 v = _mm512_mul_ps(_mm512_maskz_loadu_ps(m, row + j), vscale);
     if (bias != nullptr) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(m, bias + j));
     _mm512_mask_storeu_ps(row + j, m, v);
@@ -141,11 +143,11 @@ float softmax_row_avx512(float* row, const float* bias, float scale, int64_t own
   const __m512 mx = _mm512_set1_ps(lanes_max(vmax));
   __m512 vsum = _mm512_setzero_ps();
   for (int64_t j = 0; j < own; j += 16) {
-    const __mmask16 m = first_lanes(own - j);
+    const __mmask16 m = first_lanes16(own - j);
     const __m512 e = _mm512_maskz_mov_ps(m, Eigen::internal::pexp<Packet16f>(_mm512_sub_ps(
                                                 _mm512_mask_loadu_ps(mx, m, row + j), mx)));
     vsum = _mm512_add_ps(vsum, e);
-    _mm512_mask_storeu_ps(row + j, first_lanes(visible - j), e);  // hidden lanes get 0
+    _mm512_mask_storeu_ps(row + j, first_lanes16(visible - j), e);  // hidden lanes get 0
   }
   for (int64_t j = (own + 15) / 16 * 16; j < visible; ++j) row[j] = 0.0f;
   return 1.0f / lanes_sum(vsum);

@@ -3,6 +3,7 @@
 // bog.cpu) are made by the passes in ../passes; each names the subgraph it replaces.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <span>
 #include <string>
@@ -17,6 +18,12 @@ class ThreadPool;
 // Element-wise kernels split their rows over the pool from this many floats on: below it, waking
 // a worker costs more than the second core saves.
 constexpr int64_t kMinParallelFloats = int64_t{1} << 16;
+
+// The AVX-512 lane mask (__mmask16) of lanes [0, n) of a 16-float block, n clamped to [0, 16]:
+// the masked last block of a row.
+inline uint16_t first_lanes16(int64_t n) {
+  return n >= 16 ? uint16_t{0xFFFF} : static_cast<uint16_t>((1u << (n > 0 ? n : 0)) - 1u);
+}
 
 KernelFn make_matmul(int threads, KernelFn fallback);
 KernelFn make_gemm(int threads, KernelFn fallback);

@@ -26,8 +26,7 @@ void rotate_half_row(const float* __restrict x, const float* __restrict c,
 #if defined(__AVX512F__)
   // Masked 16-float blocks: a head of 24 (half 12) is one block, not 8 + 4 scalar.
   for (; i < half; i += 16) {
-    const __mmask16 m =
-        half - i >= 16 ? __mmask16(0xFFFF) : static_cast<__mmask16>((1u << (half - i)) - 1u);
+    const __mmask16 m = first_lanes16(half - i);
     const __m512 lo = _mm512_maskz_loadu_ps(m, x + i);
     const __m512 hi = _mm512_maskz_loadu_ps(m, x + i + half);
     _mm512_mask_storeu_ps(y + i, m,
