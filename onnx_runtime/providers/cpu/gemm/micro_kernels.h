@@ -11,10 +11,10 @@ inline constexpr int64_t kAvx512Rows = 8, kAvx512Cols = 32;
 inline constexpr int64_t kAvx2Rows = 6, kAvx2Cols = 16;
 inline constexpr int64_t kPortableRows = 4, kPortableCols = 16;
 
-void tile_avx512(int64_t rows, int64_t k, const float* a, int64_t lda, const float* panel,
-                 float* c, int64_t ldc, int64_t cols, const float* bias);
-void tile_avx2(int64_t rows, int64_t k, const float* a, int64_t lda, const float* panel,
-               float* c, int64_t ldc, int64_t cols, const float* bias);
+void tile_avx512(int64_t rows, int64_t k, const float* a, int64_t lda, const float* panel, float* c,
+                 int64_t ldc, int64_t cols, const float* bias);
+void tile_avx2(int64_t rows, int64_t k, const float* a, int64_t lda, const float* panel, float* c,
+               int64_t ldc, int64_t cols, const float* bias);
 void tile_portable(int64_t rows, int64_t k, const float* a, int64_t lda, const float* panel,
                    float* c, int64_t ldc, int64_t cols, const float* bias);
 

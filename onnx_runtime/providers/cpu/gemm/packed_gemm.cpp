@@ -191,6 +191,23 @@ void apply_epilogue_after_bias(const Epilogue& ep, float* c, int64_t ldc, int64_
   }
 }
 
+GemmSplit split_gemm(int64_t m, int64_t mr, int64_t panels, int threads) {
+  const int64_t tiles = (m + mr - 1) / mr;
+  int64_t chunk_tiles = std::min<int64_t>(tiles, std::max<int64_t>(1, 128 / mr));
+  if (threads > 1) {
+    chunk_tiles = std::min(chunk_tiles, std::max<int64_t>(1, (tiles + threads - 1) / threads));
+  }
+  GemmSplit s{};
+  s.chunk_rows = chunk_tiles * mr;
+  s.row_chunks = (m + s.chunk_rows - 1) / s.chunk_rows;
+  s.panel_groups = 1;
+  if (threads > 1 && s.row_chunks < threads) {
+    s.panel_groups = std::min<int64_t>(panels, (threads + s.row_chunks - 1) / s.row_chunks);
+  }
+  s.panels_per_group = (panels + s.panel_groups - 1) / s.panel_groups;
+  return s;
+}
+
 void gemm_packed(GemmIsa isa, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda,
                  const float* packed_b, float* c, int64_t ldc, const Epilogue& ep, ThreadPool* pool,
                  int64_t panel_k) {
@@ -204,20 +221,10 @@ void gemm_packed(GemmIsa isa, int64_t m, int64_t n, int64_t k, const float* a, i
   constexpr int64_t kMinParallelMacs = int64_t{1} << 22;
   if (m * n * k < kMinParallelMacs) pool = nullptr;
   const int threads = pool != nullptr ? pool->threads() : 1;
-  // Row chunks of whole tiles, at most 128 rows (A chunk stays in L2); with few chunks and
-  // several threads the panels are split too.
-  const int64_t tiles = (m + mr - 1) / mr;
-  int64_t chunk_tiles = std::min<int64_t>(tiles, std::max<int64_t>(1, 128 / mr));
-  if (threads > 1) {
-    chunk_tiles = std::min(chunk_tiles, std::max<int64_t>(1, (tiles + threads - 1) / threads));
-  }
-  const int64_t chunk_rows = chunk_tiles * mr;
-  const int64_t row_chunks = (m + chunk_rows - 1) / chunk_rows;
-  int64_t panel_groups = 1;
-  if (threads > 1 && row_chunks < threads) {
-    panel_groups = std::min<int64_t>(panels, (threads + row_chunks - 1) / row_chunks);
-  }
-  const int64_t panels_per_group = (panels + panel_groups - 1) / panel_groups;
+  const GemmSplit split = split_gemm(m, mr, panels, threads);
+  const int64_t chunk_rows = split.chunk_rows;
+  const int64_t panel_groups = split.panel_groups;
+  const int64_t panels_per_group = split.panels_per_group;
   const bool post =
       ep.activation != Activation::kNone || ep.residual != nullptr || ep.multiplier != nullptr;
   auto task = [&](int64_t t) {
@@ -238,7 +245,7 @@ void gemm_packed(GemmIsa isa, int64_t m, int64_t n, int64_t k, const float* a, i
       if (post) apply_epilogue_after_bias(ep, c, ldc, r_begin, r_end, j0, cols);
     }
   };
-  const int64_t tasks = row_chunks * panel_groups;
+  const int64_t tasks = split.tasks();
   if (pool != nullptr && tasks > 1) {
     pool->parallel_for(tasks, task);
   } else {

@@ -64,6 +64,16 @@ void gemm_packed(GemmIsa isa, int64_t m, int64_t n, int64_t k, const float* a, i
                  const float* packed_b, float* c, int64_t ldc, const Epilogue& epilogue,
                  ThreadPool* pool, int64_t panel_k = -1);
 
+// How a GEMM of m rows (tiles of mr) and `panels` column panels is cut into tasks for
+// `threads`: row chunks of whole tiles, at most 128 rows (the A chunk stays in L2); with fewer
+// row chunks than threads the panels are split into groups too. Task t covers row chunk
+// t / panel_groups and panel group t % panel_groups.
+struct GemmSplit {
+  int64_t chunk_rows, row_chunks, panel_groups, panels_per_group;
+  int64_t tasks() const { return row_chunks * panel_groups; }
+};
+GemmSplit split_gemm(int64_t m, int64_t mr, int64_t panels, int threads);
+
 // The epilogue after the bias (activation, multiplier, residual) on the block of C at rows
 // [r_begin, r_end), columns [j0, j0 + cols): for GEMMs that add the bias themselves.
 void apply_epilogue_after_bias(const Epilogue& ep, float* c, int64_t ldc, int64_t r_begin,

@@ -47,15 +47,21 @@ __attribute__((target("avx2,fma"))) void tile(int64_t k, const float* a, int64_t
 
 }  // namespace
 
-void tile_avx2(int64_t rows, int64_t k, const float* a, int64_t lda, const float* panel,
-               float* c, int64_t ldc, int64_t cols, const float* bias) {
+void tile_avx2(int64_t rows, int64_t k, const float* a, int64_t lda, const float* panel, float* c,
+               int64_t ldc, int64_t cols, const float* bias) {
   switch (rows) {
-    case 6: return tile<6>(k, a, lda, panel, c, ldc, cols, bias);
-    case 5: return tile<5>(k, a, lda, panel, c, ldc, cols, bias);
-    case 4: return tile<4>(k, a, lda, panel, c, ldc, cols, bias);
-    case 3: return tile<3>(k, a, lda, panel, c, ldc, cols, bias);
-    case 2: return tile<2>(k, a, lda, panel, c, ldc, cols, bias);
-    default: return tile<1>(k, a, lda, panel, c, ldc, cols, bias);
+    case 6:
+      return tile<6>(k, a, lda, panel, c, ldc, cols, bias);
+    case 5:
+      return tile<5>(k, a, lda, panel, c, ldc, cols, bias);
+    case 4:
+      return tile<4>(k, a, lda, panel, c, ldc, cols, bias);
+    case 3:
+      return tile<3>(k, a, lda, panel, c, ldc, cols, bias);
+    case 2:
+      return tile<2>(k, a, lda, panel, c, ldc, cols, bias);
+    default:
+      return tile<1>(k, a, lda, panel, c, ldc, cols, bias);
   }
 }
 
@@ -64,8 +70,8 @@ void tile_avx2(int64_t rows, int64_t k, const float* a, int64_t lda, const float
 #else
 
 namespace bog::runtime::cpu {
-void tile_avx2(int64_t rows, int64_t k, const float* a, int64_t lda, const float* panel,
-               float* c, int64_t ldc, int64_t cols, const float* bias) {
+void tile_avx2(int64_t rows, int64_t k, const float* a, int64_t lda, const float* panel, float* c,
+               int64_t ldc, int64_t cols, const float* bias) {
   tile_portable(rows, k, a, lda, panel, c, ldc, cols, bias);  // never selected off x86
 }
 }  // namespace bog::runtime::cpu

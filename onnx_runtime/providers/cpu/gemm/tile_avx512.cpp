@@ -13,8 +13,9 @@ __attribute__((target("avx512f"))) void tile(int64_t k, const float* a, int64_t 
                                              const float* panel, float* c, int64_t ldc,
                                              int64_t cols, const float* bias) {
   const __mmask16 m0 = cols >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << cols) - 1u);
-  const __mmask16 m1 =
-      cols >= 32 ? __mmask16(0xFFFF) : cols <= 16 ? __mmask16(0) : __mmask16((1u << (cols - 16)) - 1u);
+  const __mmask16 m1 = cols >= 32   ? __mmask16(0xFFFF)
+                       : cols <= 16 ? __mmask16(0)
+                                    : __mmask16((1u << (cols - 16)) - 1u);
   __m512 init0 = _mm512_setzero_ps();
   __m512 init1 = _mm512_setzero_ps();
   if (bias != nullptr) {
@@ -50,17 +51,25 @@ __attribute__((target("avx512f"))) void tile(int64_t k, const float* a, int64_t 
 
 }  // namespace
 
-void tile_avx512(int64_t rows, int64_t k, const float* a, int64_t lda, const float* panel,
-                 float* c, int64_t ldc, int64_t cols, const float* bias) {
+void tile_avx512(int64_t rows, int64_t k, const float* a, int64_t lda, const float* panel, float* c,
+                 int64_t ldc, int64_t cols, const float* bias) {
   switch (rows) {
-    case 8: return tile<8>(k, a, lda, panel, c, ldc, cols, bias);
-    case 7: return tile<7>(k, a, lda, panel, c, ldc, cols, bias);
-    case 6: return tile<6>(k, a, lda, panel, c, ldc, cols, bias);
-    case 5: return tile<5>(k, a, lda, panel, c, ldc, cols, bias);
-    case 4: return tile<4>(k, a, lda, panel, c, ldc, cols, bias);
-    case 3: return tile<3>(k, a, lda, panel, c, ldc, cols, bias);
-    case 2: return tile<2>(k, a, lda, panel, c, ldc, cols, bias);
-    default: return tile<1>(k, a, lda, panel, c, ldc, cols, bias);
+    case 8:
+      return tile<8>(k, a, lda, panel, c, ldc, cols, bias);
+    case 7:
+      return tile<7>(k, a, lda, panel, c, ldc, cols, bias);
+    case 6:
+      return tile<6>(k, a, lda, panel, c, ldc, cols, bias);
+    case 5:
+      return tile<5>(k, a, lda, panel, c, ldc, cols, bias);
+    case 4:
+      return tile<4>(k, a, lda, panel, c, ldc, cols, bias);
+    case 3:
+      return tile<3>(k, a, lda, panel, c, ldc, cols, bias);
+    case 2:
+      return tile<2>(k, a, lda, panel, c, ldc, cols, bias);
+    default:
+      return tile<1>(k, a, lda, panel, c, ldc, cols, bias);
   }
 }
 
@@ -69,8 +78,8 @@ void tile_avx512(int64_t rows, int64_t k, const float* a, int64_t lda, const flo
 #else
 
 namespace bog::runtime::cpu {
-void tile_avx512(int64_t rows, int64_t k, const float* a, int64_t lda, const float* panel,
-                 float* c, int64_t ldc, int64_t cols, const float* bias) {
+void tile_avx512(int64_t rows, int64_t k, const float* a, int64_t lda, const float* panel, float* c,
+                 int64_t ldc, int64_t cols, const float* bias) {
   tile_portable(rows, k, a, lda, panel, c, ldc, cols, bias);  // never selected off x86
 }
 }  // namespace bog::runtime::cpu
