@@ -65,6 +65,24 @@ TEST(GraphParity, TorchFixturesMatchTheirExpectedOutputsOnReferenceAndCpu) {
   }
 }
 
+// The decoder with a KV cache (scripts/gen_torch_decoder.py): a left-padded prefill with a
+// zero-length past, then a decode step fed the prefill's present; logits and every present
+// tensor compared.
+TEST(GraphParity, TorchDecoderPrefillAndDecodeStepMatchOnReferenceAndCpu) {
+  for (const bool optimize : {true, false}) {
+    GraphParityRequest req = request("llama_decoder", {"reference", "cpu"});
+    req.optimize = optimize;
+    const ParityReport r = run_graph_parity(req);
+    EXPECT_TRUE(r.passed) << "optimize=" << optimize << "\n" << r.to_json().dump(2);
+    EXPECT_EQ(r.batch_sizes, (std::vector<int>{2, 2}));
+    ASSERT_EQ(r.results.size(), 2u);
+    for (const ProviderParity& p : r.results) {
+      EXPECT_TRUE(p.error.empty()) << p.error;
+      EXPECT_EQ(p.comparison.argmax_agreement, 1.0);
+    }
+  }
+}
+
 TEST(GraphParity, AnUnknownProviderIsAFailedResultNotACrash) {
   const ParityReport r = run_graph_parity(request("llama_gqa", {"reference", "nosuch"}));
   EXPECT_FALSE(r.passed);
