@@ -230,4 +230,50 @@ std::vector<OrtRunResult> OrtRunner::run_sets(const fs::path& model, const std::
   return out;
 }
 
+OrtGenerateResult OrtRunner::generate(const fs::path& model,
+                                      const std::vector<std::vector<int64_t>>& prompts,
+                                      const OrtGenerateOptions& options) const {
+  const fs::path script = dir_ / "generate_ort.js";
+  std::error_code ec;
+  if (!fs::exists(script, ec)) {
+    throw Error(ErrorCategory::kUnsupported,
+                fmt::format("the ONNX Runtime runner in {} has no generate_ort.js", dir_.string()));
+  }
+  std::string ids;
+  for (size_t r = 0; r < prompts.size(); ++r) {
+    if (r > 0) ids += ';';
+    ids += fmt::format("{}", fmt::join(prompts[r], ","));
+  }
+  ScratchDir scratch;
+  const std::string cmd = fmt::format(
+      "node {} --model {} --prompt-ids {} --new-tokens {} --threads {} --spinning {} --warmup {} "
+      "--pad-id {}",
+      shell_quote(script.string()), shell_quote(fs::absolute(model).string()), shell_quote(ids),
+      options.new_tokens, options.threads, options.allow_spinning ? 1 : 0, options.warmup,
+      options.pad_id);
+  const nlohmann::json j = run_runner(cmd, scratch.path, version_);
+  OrtGenerateResult res;
+  try {
+    res.version = j.value("ort_version", version_);
+    res.provider = j.value("provider", "cpu");
+    res.threads = j.value("threads", options.threads);
+    res.allow_spinning = j.value("allow_spinning", "");
+    res.tokens = j.at("tokens").get<std::vector<std::vector<int64_t>>>();
+    res.prefill_ms = j.at("prefill_ms").get<double>();
+    res.decode_ms = j.at("decode_ms").get<std::vector<double>>();
+    if (!j.at("decode_ms_p50").is_null()) res.decode_ms_p50 = j.at("decode_ms_p50").get<double>();
+    if (!j.at("decode_tokens_per_s").is_null())
+      res.decode_tokens_per_s = j.at("decode_tokens_per_s").get<double>();
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(ErrorCategory::kInternal,
+                fmt::format("ONNX Runtime generation runner: unexpected JSON ({})", e.what()));
+  }
+  if (res.tokens.size() != prompts.size()) {
+    throw Error(ErrorCategory::kInternal,
+                fmt::format("ONNX Runtime generation runner returned {} of {} rows",
+                            res.tokens.size(), prompts.size()));
+  }
+  return res;
+}
+
 }  // namespace bog::parity

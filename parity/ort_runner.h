@@ -3,6 +3,7 @@
 // its own loop so process start-up never counts.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -30,6 +31,28 @@ struct OrtRunResult {
   std::vector<double> latencies_ms;      // one per timed iteration
 };
 
+// ONNX Runtime's own greedy generation loop (bench/ort/generate_ort.js): prefill with a
+// zero-length past, then one token per row per step with present fed back as past.
+struct OrtGenerateOptions {
+  int new_tokens = 1;
+  int threads = 1;
+  bool allow_spinning = true;  // ORT's default
+  int warmup = 0;              // whole untimed generations before the timed one
+  int64_t pad_id = 0;          // left padding
+};
+
+struct OrtGenerateResult {
+  std::string version;
+  std::string provider;
+  int threads = 1;
+  std::string allow_spinning;
+  std::vector<std::vector<int64_t>> tokens;  // generated ids per row (new_tokens each)
+  double prefill_ms = 0;                     // prefill and its argmax
+  std::vector<double> decode_ms;             // one per decode step (new_tokens - 1)
+  double decode_ms_p50 = 0;
+  double decode_tokens_per_s = 0;  // rows x decode steps / decode time
+};
+
 class OrtRunner {
  public:
   // Locates node and an installed bench/ort (env BOG_ORT_DIR, then next to the executable's
@@ -50,6 +73,13 @@ class OrtRunner {
   std::vector<OrtRunResult> run_sets(const std::filesystem::path& model,
                                      const std::vector<Feeds>& sets,
                                      const OrtRunOptions& options) const;
+
+  // Greedy generation of `prompts` (left-padded into one batch) in one ORT session.
+  // Error(kInvalidModel) with ORT's message for a graph it cannot run as a decoder,
+  // Error(kUnsupported) when this install has no generate_ort.js.
+  OrtGenerateResult generate(const std::filesystem::path& model,
+                             const std::vector<std::vector<int64_t>>& prompts,
+                             const OrtGenerateOptions& options) const;
 
  private:
   OrtRunner(std::filesystem::path dir, std::string version)

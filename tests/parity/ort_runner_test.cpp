@@ -8,6 +8,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 
 #include "common/error.h"
 
@@ -123,6 +124,43 @@ TEST_F(OrtRunnerTest, AModelOrtCannotLoadIsAClearError) {
     EXPECT_EQ(e.category(), ErrorCategory::kInvalidModel);
     EXPECT_NE(std::string(e.what()).find("ONNX Runtime"), std::string::npos);
     EXPECT_EQ(std::string(e.what()).find('\n'), std::string::npos);
+  }
+}
+
+// ONNX Runtime's generation loop on the torch decoder fixture reproduces PyTorch's own greedy
+// continuation (greedy.json), all three prompts in one left-padded batch.
+TEST_F(OrtRunnerTest, GenerationLoopReproducesTorchGreedyTokens) {
+  const fs::path torch = fs::path(BOG_SOURCE_DIR) / "tests" / "fixtures" / "torch";
+  std::ifstream in(torch / "llama_decoder" / "greedy.json");
+  ASSERT_TRUE(in.good());
+  const nlohmann::json g = nlohmann::json::parse(in);
+  std::vector<std::vector<int64_t>> prompts, expected;
+  for (const auto& c : g.at("prompts")) {
+    prompts.push_back(c.at("prompt_ids").get<std::vector<int64_t>>());
+    expected.push_back(c.at("tokens").get<std::vector<int64_t>>());
+  }
+  OrtGenerateOptions o;
+  o.new_tokens = static_cast<int>(expected.front().size());
+  o.allow_spinning = false;
+  const OrtGenerateResult r = runner_->generate(torch / "llama_decoder.onnx", prompts, o);
+  EXPECT_EQ(r.tokens, expected);
+  EXPECT_EQ(r.decode_ms.size(), static_cast<size_t>(o.new_tokens - 1));
+  EXPECT_EQ(r.allow_spinning, "0");
+  EXPECT_EQ(r.provider, "cpu");
+  EXPECT_FALSE(r.version.empty());
+}
+
+TEST_F(OrtRunnerTest, GenerationOnAGraphWithoutThePastInputsIsAClearError) {
+  const fs::path torch = fs::path(BOG_SOURCE_DIR) / "tests" / "fixtures" / "torch";
+  OrtGenerateOptions o;
+  o.new_tokens = 2;
+  try {
+    (void)runner_->generate(torch / "llama_gqa.onnx", {{1, 2, 3}}, o);
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.category(), ErrorCategory::kInvalidModel);
+    EXPECT_NE(std::string(e.what()).find("no input past_key_values.0.key"), std::string::npos)
+        << e.what();
   }
 }
 
