@@ -22,6 +22,34 @@ std::string number(double v) { return fmt::format("{}", v); }
 
 }  // namespace
 
+std::string connection_metrics(const HttpStats& s) {
+  std::string out;
+  const auto metric = [&out](const char* name, const char* type, const char* help, int64_t v) {
+    out += fmt::format("# HELP {} {}\n# TYPE {} {}\n{} {}\n", name, help, name, type, name, v);
+  };
+  metric("bog_connections_open", "gauge", "Client connections open now (streams included).",
+         s.open);
+  metric("bog_connections_accepted_total", "counter", "Connections accepted.", s.accepted);
+  metric("bog_connections_refused_total", "counter",
+         "Connections answered 503 at once: max_connections were open.", s.refused);
+  out +=
+      "# HELP bog_connections_timed_out_total Connections closed at a deadline: headers and body "
+      "(408), idle (no request), write (client not reading).\n"
+      "# TYPE bog_connections_timed_out_total counter\n";
+  for (const auto& [phase, n] : {std::pair<const char*, int64_t>{"headers", s.timed_out_headers},
+                                 {"body", s.timed_out_body},
+                                 {"idle", s.timed_out_idle},
+                                 {"write", s.timed_out_write}}) {
+    out += fmt::format("bog_connections_timed_out_total{{phase=\"{}\"}} {}\n", phase, n);
+  }
+  metric("bog_streams_open", "gauge", "Server-sent-event streams open now.", s.streams_open);
+  metric("bog_streams_refused_total", "counter", "Stream requests answered 503 (max_streams).",
+         s.streams_refused);
+  metric("bog_streams_dropped_total", "counter",
+         "Streams dropped because the client stopped reading or left.", s.streams_dropped);
+  return out;
+}
+
 std::string route_label(const std::string& path) {
   static const std::array<const char*, 12> kRoutes = {
       "/",        "/health", "/ready",   "/metadata",     "/predict", "/predict/batch",

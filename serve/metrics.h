@@ -9,6 +9,8 @@
 #include <utility>
 #include <vector>
 
+#include "serve/http_server.h"
+
 namespace bog::serve {
 
 class Metrics {
@@ -41,6 +43,12 @@ class Metrics {
   Histogram batch_sizes_;
   int64_t session_runs_ = 0;
 };
+
+// Connections open / accepted / refused / timed out (by phase) and SSE streams, as Prometheus
+// text: bog_connections_open, bog_connections_accepted_total, bog_connections_refused_total,
+// bog_connections_timed_out_total{phase}, bog_streams_open, bog_streams_refused_total,
+// bog_streams_dropped_total.
+[[nodiscard]] std::string connection_metrics(const HttpStats& stats);
 
 // The route label for a request path: the path itself for a known route, "other" otherwise
 // (so a scan of random URLs cannot grow the metric set).

@@ -1,8 +1,6 @@
 #include "serve/server.h"
 
 #include <fmt/format.h>
-#include <httplib.h>
-#include <sys/socket.h>
 
 #include <chrono>
 #include <condition_variable>
@@ -10,11 +8,14 @@
 #include <filesystem>
 #include <future>
 #include <nlohmann/json.hpp>
+#include <optional>
+#include <regex>
 
 #include "common/atomic_file.h"
 #include "common/error.h"
 #include "serve/api_request.h"
 #include "serve/batcher.h"
+#include "serve/http_server.h"
 #include "serve/metrics.h"
 #include "serve/openapi.h"
 #include "serve/static_assets.h"
@@ -31,14 +32,16 @@ using Clock = std::chrono::steady_clock;
 
 constexpr const char* kJson = "application/json";
 
-void send_error(httplib::Response& res, const ApiError& e) {
+void send_error(HttpResponse& res, const ApiError& e) {
   res.status = e.status;
-  res.set_content(error_body(e), kJson);
+  res.body = error_body(e);
+  res.content_type = kJson;
 }
 
-void send_json(httplib::Response& res, const json& body) {
+void send_json(HttpResponse& res, const json& body) {
   res.status = 200;
-  res.set_content(body.dump(), kJson);
+  res.body = body.dump();
+  res.content_type = kJson;
 }
 
 double ms_since(Clock::time_point t0) {
@@ -50,25 +53,22 @@ bool is_evidence_name(const std::string& name) {
   return name == "benchmark.md" || name == "accuracy.md" || name == "serving.md";
 }
 
-// Debian's compiled cpp-httplib listens with a backlog of 5: a burst of new connections beyond
-// it waits on SYN retransmits (1 s, 3 s, ...) or fails. Linux lets listen() on the bound socket
-// raise the backlog.
-class HttpServer : public httplib::Server {
- public:
-  void raise_backlog(int backlog) { ::listen(svr_sock_.load(), backlog); }
-};
-
 }  // namespace
 
 struct Server::Impl {
   ServingConfig config;
   Loader loader;
-  HttpServer http;
   Metrics metrics;
+  struct Route {
+    std::string path;  // exact, or a regex when `pattern` is set
+    bool post;
+    std::function<void(const HttpRequest&, HttpResponse&)> handler;
+    std::optional<std::regex> pattern;
+  };
+  std::vector<Route> routes;
+  std::unique_ptr<HttpServer> http;
   std::unique_ptr<Classifier> classifier;  // set once by the loading thread, before ready
   std::unique_ptr<Batcher> batcher;
-  std::thread listen_thread;
-  std::atomic<bool> listen_done{false};
   std::thread load_thread;
   std::mutex load_mu;
   std::condition_variable load_cv;
@@ -95,7 +95,7 @@ struct Server::Impl {
   }
 
   // Encodes, queues and waits. Fills `res` with an error and returns false when it cannot.
-  bool classify(const std::vector<std::string>& texts, httplib::Response& res, json& out) {
+  bool classify(const std::vector<std::string>& texts, HttpResponse& res, json& out) {
     if (!ready->load()) {
       res.set_header("Retry-After", std::to_string(config.retry_after_s));
       send_error(res, {503, "not_ready", "the model is still loading"});
@@ -128,7 +128,7 @@ struct Server::Impl {
     return true;
   }
 
-  void handle_predict(const httplib::Request& req, httplib::Response& res) {
+  void handle_predict(const HttpRequest& req, HttpResponse& res) {
     const auto t0 = Clock::now();
     auto parsed = parse_predict(req.body);
     if (auto* e = std::get_if<ApiError>(&parsed)) return send_error(res, *e);
@@ -140,7 +140,7 @@ struct Server::Impl {
     metrics.observe_latency("/predict", ms_since(t0) / 1000.0);
   }
 
-  void handle_predict_batch(const httplib::Request& req, httplib::Response& res) {
+  void handle_predict_batch(const HttpRequest& req, HttpResponse& res) {
     const auto t0 = Clock::now();
     auto parsed = parse_predict_batch(req.body, config.max_texts);
     if (auto* e = std::get_if<ApiError>(&parsed)) return send_error(res, *e);
@@ -178,7 +178,8 @@ struct Server::Impl {
   }
 
   static json versions(const ModelInfo* m) {
-    json v = {{"bog", BOG_VERSION}, {"api", "1"}, {"cpp_httplib", CPPHTTPLIB_VERSION}};
+    json v = {
+        {"bog", BOG_VERSION}, {"api", "1"}, {"http_server", "bog epoll (serve/http_server.h)"}};
     if (m != nullptr) {
       v["exporter"] = m->exporter_version;
       v["onnx_ir_version"] = m->ir_version;
@@ -187,20 +188,21 @@ struct Server::Impl {
     return v;
   }
 
-  void serve_asset(const std::string& name, httplib::Response& res) {
+  void serve_asset(const std::string& name, HttpResponse& res) {
     const StaticAsset* a = find_static_asset(name);
     if (a == nullptr) return send_error(res, {404, "not_found", "no such file: " + name});
-    res.set_content(std::string(a->body), std::string(a->content_type).c_str());
+    res.body = std::string(a->body);
+    res.content_type = std::string(a->content_type);
   }
 
   void add_routes() {
-    using Handler = std::function<void(const httplib::Request&, httplib::Response&)>;
-    struct Route {
+    using Handler = std::function<void(const HttpRequest&, HttpResponse&)>;
+    struct Entry {
       std::string path;
       bool post;
       Handler handler;
     };
-    const std::vector<Route> routes = {
+    const std::vector<Entry> table = {
         {"/", false, [this](const auto&, auto& res) { serve_asset("index.html", res); }},
         {"/docs", false, [this](const auto&, auto& res) { serve_asset("docs.html", res); }},
         {"/health", false,
@@ -224,101 +226,95 @@ struct Server::Impl {
         {"/metrics", false,
          [this](const auto&, auto& res) {
            const int depth = batcher ? batcher->depth() : 0;
-           res.set_content(metrics.render(depth, config.queue_capacity, ready->load()),
-                           "text/plain; version=0.0.4; charset=utf-8");
+           res.body = metrics.render(depth, config.queue_capacity, ready->load()) +
+                      connection_metrics(http->stats());
+           res.content_type = "text/plain; version=0.0.4; charset=utf-8";
          }},
         {"/predict", true, [this](const auto& req, auto& res) { handle_predict(req, res); }},
         {"/predict/batch", true,
          [this](const auto& req, auto& res) { handle_predict_batch(req, res); }},
         {R"(/static/([A-Za-z0-9_.-]+))", false,
-         [this](const auto& req, auto& res) { serve_asset(req.matches[1].str(), res); }},
+         [this](const auto& req, auto& res) { serve_asset(req.matches.at(0), res); }},
         {R"(/evidence/([A-Za-z0-9_.-]+))", false,
-         [this](const auto& req, auto& res) { serve_evidence(req.matches[1].str(), res); }},
+         [this](const auto& req, auto& res) { serve_evidence(req.matches.at(0), res); }},
     };
-    for (const Route& r : routes) {
-      const Handler not_allowed = [post = r.post](const auto&, auto& res) {
-        res.set_header("Allow", post ? "POST" : "GET, HEAD");
-        send_error(res, {405, "method_not_allowed",
-                         fmt::format("use {} for this route", post ? "POST" : "GET")});
-      };
-      if (r.post) {
-        http.Post(r.path, r.handler);
-        http.Get(r.path, not_allowed);
-      } else {
-        http.Get(r.path, r.handler);
-        http.Post(r.path, not_allowed);
-      }
-      http.Put(r.path, not_allowed);
-      http.Patch(r.path, not_allowed);
-      http.Delete(r.path, not_allowed);
-      http.Options(r.path, not_allowed);
+    for (const auto& r : table) {
+      Route route{r.path, r.post, r.handler, std::nullopt};
+      if (r.path.find('(') != std::string::npos) route.pattern.emplace(r.path);
+      routes.push_back(std::move(route));
     }
   }
 
-  void handle_ready(httplib::Response& res) {
+  // 404 for no route, 405 (with Allow) for a route of another method; HEAD is GET.
+  HttpResponse dispatch(HttpRequest& req) {
+    HttpResponse res;
+    const bool is_get = req.method == "GET" || req.method == "HEAD";
+    for (const Route& r : routes) {
+      std::vector<std::string> caps;
+      if (r.pattern) {
+        std::smatch m;
+        if (!std::regex_match(req.path, m, *r.pattern)) continue;
+        for (size_t i = 1; i < m.size(); ++i) caps.push_back(m[i].str());
+      } else if (req.path != r.path) {
+        continue;
+      }
+      if ((r.post && req.method == "POST") || (!r.post && is_get)) {
+        req.matches = std::move(caps);
+        r.handler(req, res);
+        return res;
+      }
+      res.set_header("Allow", r.post ? "POST" : "GET, HEAD");
+      send_error(res, {405, "method_not_allowed",
+                       fmt::format("use {} for this route", r.post ? "POST" : "GET")});
+      return res;
+    }
+    send_error(res, {404, "not_found", "no route " + req.path});
+    return res;
+  }
+
+  void handle_ready(HttpResponse& res) {
     if (ready->load()) return send_json(res, {{"ready", true}});
     std::lock_guard lock(load_mu);
     send_error(res, {503, "not_ready",
                      load_error ? "loading failed: " + load_error_text : "the model is loading"});
   }
 
-  void serve_evidence(const std::string& name, httplib::Response& res) {
+  void serve_evidence(const std::string& name, HttpResponse& res) {
     const std::filesystem::path path = std::filesystem::path(config.evidence_dir) / name;
     std::error_code ec;
     if (!is_evidence_name(name) || !std::filesystem::is_regular_file(path, ec)) {
       return send_error(res, {404, "not_found", "no evidence file " + name});
     }
     try {
-      res.set_content(read_file(path), "text/markdown; charset=utf-8");
+      res.body = read_file(path);
+      res.content_type = "text/markdown; charset=utf-8";
     } catch (const Error& e) {
       send_error(res, {404, "not_found", e.what()});
     }
   }
 
   void configure() {
-    const int threads = config.http_threads;
-    http.new_task_queue = [threads] {
-      return new httplib::ThreadPool(static_cast<size_t>(threads));
-    };
-    http.set_payload_max_length(config.max_body_bytes);
-    http.set_keep_alive_max_count(100000);
-    http.set_tcp_nodelay(true);
-    // httplib's default also sets SO_REUSEPORT, with which a second server binds a port that is
-    // in use without a word; keep only SO_REUSEADDR (a restart may reuse a TIME_WAIT port).
-    http.set_socket_options([](socket_t sock) {
-      int yes = 1;
-      setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
-    });
     add_routes();
-    // Unknown routes (404), bodies over the limit (413) and anything else httplib refuses
-    // without a handler get the same JSON error body as the rest.
-    http.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
-      if (!res.body.empty()) return;
-      std::string code = "not_found";
-      std::string message = "no route " + req.path;
-      if (res.status == 413) {
-        code = "body_too_large";
-        message = "the body is over the size limit";
-      } else if (res.status != 404) {
-        code = "bad_request";
-        message = fmt::format("the request was refused (HTTP {})", res.status);
-      }
-      send_error(res, {res.status, code, message});
-    });
-    http.set_exception_handler(
-        [](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
-          std::string what = "unknown error";
-          try {
-            std::rethrow_exception(ep);
-          } catch (const std::exception& e) {
-            what = e.what();
-          } catch (...) {
-          }
-          send_error(res, {500, "internal", what});
+    HttpLimits limits;
+    limits.workers = config.http_threads;
+    limits.max_connections = config.max_connections;
+    limits.max_streams = config.max_streams;
+    limits.header_timeout_ms = config.header_timeout_ms;
+    limits.body_timeout_ms = config.body_timeout_ms;
+    limits.idle_timeout_ms = config.idle_timeout_ms;
+    limits.write_timeout_ms = config.write_timeout_ms;
+    limits.max_body_bytes = config.max_body_bytes;
+    limits.retry_after_s = config.retry_after_s;
+    http = std::make_unique<HttpServer>(
+        limits, [this](HttpRequest& req) { return dispatch(req); },
+        [](const HttpRequest&, int status, const std::string& code, const std::string& message) {
+          HttpResponse res;
+          send_error(res, {status, code, message});
+          return res;
+        },
+        [this](const std::string& path, int status) {
+          metrics.count_request(route_label(path), status);
         });
-    http.set_logger([this](const httplib::Request& req, const httplib::Response& res) {
-      metrics.count_request(route_label(req.path), res.status);
-    });
   }
 
   void load() {
@@ -359,28 +355,10 @@ Server::Server(ServingConfig config, Loader loader)
 
 Server::~Server() { stop(); }
 
-int Server::bind() {
-  const ServingConfig& c = impl_->config;
-  int port = c.port;
-  if (c.port == 0) {
-    port = impl_->http.bind_to_any_port(c.host);
-  } else if (!impl_->http.bind_to_port(c.host, c.port)) {
-    port = -1;
-  }
-  if (port >= 0) impl_->http.raise_backlog(1024);
-  if (port < 0) {
-    throw Error(ErrorCategory::kIo, fmt::format("serve: cannot listen on {}:{} (in use, or "
-                                                "not an address of this host)",
-                                                c.host, c.port));
-  }
-  return port;
-}
+int Server::bind() { return impl_->http->bind(impl_->config.host, impl_->config.port); }
 
 void Server::start() {
-  impl_->listen_thread = std::thread([this] {
-    impl_->http.listen_after_bind();
-    impl_->listen_done.store(true);
-  });
+  impl_->http->start();
   impl_->load_thread = std::thread([this] { impl_->load(); });
 }
 
@@ -392,19 +370,14 @@ void Server::wait_until_loaded() {
 
 void Server::stop() {
   std::call_once(impl_->stop_once, [this] {
-    // The listener first: httplib's stop() closes the socket and its thread pool joins after
-    // the requests in flight are answered; they still need the batcher, which stops last.
-    if (impl_->listen_thread.joinable()) {
-      // httplib's stop() does nothing until the listener is running: repeat until it ends.
-      while (!impl_->listen_done.load()) {
-        impl_->http.stop();
-        std::this_thread::sleep_for(std::chrono::milliseconds(5));
-      }
-      impl_->listen_thread.join();
-    }
+    // The HTTP layer first: it stops accepting and answers the requests in flight; they still
+    // need the batcher, which stops last.
+    impl_->http->stop();
     if (impl_->load_thread.joinable()) impl_->load_thread.join();
     if (impl_->batcher) impl_->batcher->stop();
   });
 }
+
+HttpStats Server::connection_stats() const { return impl_->http->stats(); }
 
 }  // namespace bog::serve

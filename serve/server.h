@@ -1,4 +1,5 @@
-// The HTTP server of `bog serve` (cpp-httplib): routes, JSON errors, dynamic batching, metrics,
+// The HTTP server of `bog serve` (serve/http_server.h: an event loop, workers for complete
+// requests): routes, JSON errors, dynamic batching, metrics,
 // the embedded page. The model loads on a background thread so /health answers at once and
 // /ready says 503 until the session exists.
 #pragma once
@@ -11,6 +12,7 @@
 #include <thread>
 
 #include "serve/classifier.h"
+#include "serve/http_server.h"
 #include "serve/serving_config.h"
 
 namespace bog::serve {
@@ -34,6 +36,8 @@ class Server {
   // Graceful: stops accepting, lets in-flight requests finish, then drains the batcher.
   // Idempotent.
   void stop();
+  // Connections open, refused, timed out; streams (what /metrics shows).
+  [[nodiscard]] HttpStats connection_stats() const;
 
  private:
   struct Impl;

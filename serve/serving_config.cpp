@@ -78,6 +78,18 @@ ServingConfig parse_serving_config(const std::string& text, const std::string& s
       c.threads = scalar<int>(v, source, key);
     } else if (key == "http_threads") {
       c.http_threads = scalar<int>(v, source, key);
+    } else if (key == "max_connections") {
+      c.max_connections = scalar<int>(v, source, key);
+    } else if (key == "max_streams") {
+      c.max_streams = scalar<int>(v, source, key);
+    } else if (key == "header_timeout_ms") {
+      c.header_timeout_ms = scalar<int>(v, source, key);
+    } else if (key == "body_timeout_ms") {
+      c.body_timeout_ms = scalar<int>(v, source, key);
+    } else if (key == "idle_timeout_ms") {
+      c.idle_timeout_ms = scalar<int>(v, source, key);
+    } else if (key == "write_timeout_ms") {
+      c.write_timeout_ms = scalar<int>(v, source, key);
     } else if (key == "batching") {
       c.batching = scalar<bool>(v, source, key);
     } else if (key == "max_batch") {
@@ -140,6 +152,17 @@ void validate(const ServingConfig& c) {
   require(c.threads >= 1 && c.threads <= 256, "threads", fmt::format("{} is not 1-256", c.threads));
   require(c.http_threads >= 1 && c.http_threads <= 4096, "http_threads",
           fmt::format("{} is not 1-4096", c.http_threads));
+  require(c.max_connections >= 1 && c.max_connections <= 100000, "max_connections",
+          fmt::format("{} is not 1-100000", c.max_connections));
+  require(c.max_streams >= 0 && c.max_streams <= 100000, "max_streams",
+          fmt::format("{} is not 0-100000", c.max_streams));
+  for (const auto& [key, ms] :
+       {std::pair<const char*, int>{"header_timeout_ms", c.header_timeout_ms},
+        {"body_timeout_ms", c.body_timeout_ms},
+        {"idle_timeout_ms", c.idle_timeout_ms},
+        {"write_timeout_ms", c.write_timeout_ms}}) {
+    require(ms >= 10 && ms <= 3600000, key, fmt::format("{} is not 10-3600000", ms));
+  }
   require(c.max_batch >= 1 && c.max_batch <= 1024, "max_batch",
           fmt::format("{} is not 1-1024", c.max_batch));
   require(c.max_wait_ms >= 0 && c.max_wait_ms <= 10000, "max_wait_ms",

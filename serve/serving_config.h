@@ -16,7 +16,14 @@ struct ServingConfig {
   int port = 8080;                 // BOG_SERVE_PORT; 0 picks a free port
   std::string provider = "cpu";    // BOG_SERVE_PROVIDER; reference is the fallback
   int threads = 1;                 // session threads (cpu provider)
-  int http_threads = 128;          // connections served at once (keep-alive holds one each)
+  int http_threads = 128;          // workers running complete requests (connections do not
+                                   // hold one: serve/http_server.h)
+  int max_connections = 1024;      // open connections; past it a new one gets 503 at once
+  int max_streams = 64;            // SSE streams, counted apart from connections
+  int header_timeout_ms = 5000;    // request line + headers in total; past it 408, closed
+  int body_timeout_ms = 10000;     // the body in total, from the end of the headers
+  int idle_timeout_ms = 5000;      // a connection without a request (new or kept alive)
+  int write_timeout_ms = 10000;    // unsent response bytes the client does not take
   bool batching = true;            // off: every request is its own session run
   int max_batch = 32;              // texts per session run
   int max_wait_ms = 2;             // how long the first queued text waits for company

@@ -73,7 +73,7 @@ TEST_F(ServerTest, HealthReadyAndVersionAnswer) {
   const json v = body_json(version);
   EXPECT_EQ(v["bog"], "0.1.0");
   EXPECT_EQ(v["onnx_opset"], 17);
-  EXPECT_FALSE(v["cpp_httplib"].get<std::string>().empty());
+  EXPECT_FALSE(v["http_server"].get<std::string>().empty());
 }
 
 TEST_F(ServerTest, MetadataNamesModelProvidersAndPrecision) {
