@@ -65,14 +65,19 @@ void add_bench(CLI::App& tune) {
 void add_promote(CLI::App& tune) {
   auto* cmd = tune.add_subcommand("promote", "Bundle the best trial's checkpoint");
   struct Args {
-    std::string study;
+    std::string folder;
     std::string out;
+    std::string storage;
+    std::string study;
   };
   auto args = std::make_shared<Args>();
-  cmd->add_option("study", args->study, "Study folder (runs/tune-NAME)")->required();
+  cmd->add_option("study", args->folder, "Study folder (runs/tune-NAME)");
   cmd->add_option("--out", args->out, "Bundle folder, e.g. models/NAME")->required();
+  cmd->add_option("--storage", args->storage, "The study's storage URL (instead of a folder)");
+  cmd->add_option("--study", args->study, "The study's name in --storage");
   cmd->callback([args] {
-    const auto manifest = tune::promote_best_trial(args->study, args->out);
+    const auto manifest = tune::promote_best_trial(
+        tune::locate_study(args->folder, args->storage, args->study), args->out);
     fmt::print("bundled trial {} (valid accuracy {:.4f}) into {}\n",
                manifest["tuning"]["trial"].get<int>(),
                manifest["tuning"]["best_valid_accuracy"].get<double>(), args->out);
@@ -85,16 +90,40 @@ void add_report(CLI::App& tune) {
     std::vector<std::string> studies;
     std::string html;
     std::string markdown;
+    std::string storage;
+    std::vector<std::string> names;
   };
   auto args = std::make_shared<Args>();
-  cmd->add_option("studies", args->studies, "Study folders (several: compared)")->required();
+  cmd->add_option("studies", args->studies, "Study folders (several: compared)");
+  cmd->add_option("--storage", args->storage, "A storage URL: report its studies named by --study");
+  cmd->add_option("--study", args->names, "Study names in --storage (several: compared)")
+      ->delimiter(',');
   cmd->add_option("--html", args->html, "HTML output (default: <first study>/report.html)");
   cmd->add_option("--markdown", args->markdown,
                   "Markdown output (default: <first study>/report.md)");
   cmd->callback([args] {
     std::vector<tune::StudyView> views;
-    for (const auto& s : args->studies) views.push_back(tune::load_study_view(s));
-    const fs::path first(args->studies.front());
+    fs::path first;
+    if (!args->storage.empty()) {
+      if (args->names.empty()) args->names.push_back("");
+      for (const auto& n : args->names) {
+        const auto at = tune::locate_study("", args->storage, n);
+        views.push_back(tune::load_study_view(at.url, at.name));
+      }
+      first = args->studies.empty() ? fs::path("runs") / ("tune-" + views.front().name)
+                                    : fs::path(args->studies.front());
+      fs::create_directories(first);
+    } else {
+      if (args->studies.empty()) {
+        throw Error(ErrorCategory::kInvalidArgument,
+                    "tune report: name study folders, or --storage URL --study NAME");
+      }
+      for (const auto& s : args->studies) {
+        const auto at = tune::locate_study(s, "", "");
+        views.push_back(tune::load_study_view(at.url, at.name));
+      }
+      first = args->studies.front();
+    }
     const fs::path html = args->html.empty() ? first / "report.html" : fs::path(args->html);
     const fs::path md = args->markdown.empty() ? first / "report.md" : fs::path(args->markdown);
     write_file_atomic(html, tune::study_report_html(views));
@@ -107,7 +136,8 @@ void add_report(CLI::App& tune) {
 
 void add_tune_command(CLI::App& app) {
   auto* cmd = app.add_subcommand(
-      "tune", "Bayesian optimisation of the training recipe (study in --out/study.db)");
+      "tune",
+      "Bayesian optimisation of the training recipe (study in --storage, or --out/study.db)");
   cmd->require_subcommand(0, 1);
   struct Args {
     std::string config = "configs/tune.yaml";
@@ -120,11 +150,28 @@ void add_tune_command(CLI::App& app) {
     bool worker = false;
     bool quiet = false;
     std::string mlflow_uri;
+    std::string storage;
+    std::string study;
+    double heartbeat_s = -1;
+    double grace_s = -1;
   };
   auto args = std::make_shared<Args>();
   cmd->add_option("--config", args->config, "Study YAML")->capture_default_str();
   cmd->add_option("--data", args->data, "Directory with train.csv (default: $BOG_DATA_DIR)");
-  cmd->add_option("--out", args->out, "Study folder, e.g. runs/tune-NAME");
+  cmd->add_option("--out", args->out,
+                  "Study folder, e.g. runs/tune-NAME (the trials' files; without --storage also "
+                  "the study: sqlite:///OUT/study.db)");
+  cmd->add_option("--storage", args->storage,
+                  "Study storage shared by workers on any hosts: postgresql://user[:password]@"
+                  "host[:port]/db or sqlite:///path/study.db (Optuna's schema)");
+  cmd->add_option("--study", args->study,
+                  "The study's name in the storage (default: the --out folder's name)");
+  cmd->add_option("--heartbeat-s", args->heartbeat_s,
+                  "Running trials write a heartbeat this often; a trial whose heartbeat is older "
+                  "than --grace-s is failed and retried (default: 10 with postgresql, 0 = off "
+                  "with sqlite)");
+  cmd->add_option("--grace-s", args->grace_s,
+                  "Heartbeat age that fails a trial (default: 2 x --heartbeat-s)");
   cmd->add_option("--trials", args->trials, "Trials in the study (default: the config's)");
   cmd->add_option("--jobs", args->jobs, "Parallel worker processes on one database")
       ->capture_default_str();
@@ -141,9 +188,14 @@ void add_tune_command(CLI::App& app) {
   add_report(*cmd);
   cmd->callback([cmd, args] {
     if (!cmd->get_subcommands().empty()) return;
-    if (args->out.empty()) {
-      throw Error(ErrorCategory::kInvalidArgument, "tune: --out is required (e.g. runs/tune-NAME)");
+    if (args->out.empty() && args->storage.empty()) {
+      throw Error(ErrorCategory::kInvalidArgument,
+                  "tune: --out is required (e.g. runs/tune-NAME), or --storage URL --study NAME");
     }
+    if (!args->storage.empty() && args->study.empty()) {
+      throw Error(ErrorCategory::kInvalidArgument, "tune: --storage needs --study NAME");
+    }
+    if (args->out.empty()) args->out = "runs/tune-" + args->study;
     tune::StudyOptions o;
     o.config = args->config;
     o.data_dir = model::resolve_data_dir(args->data);
@@ -155,15 +207,21 @@ void add_tune_command(CLI::App& app) {
     o.worker = args->worker;
     o.quiet = args->quiet;
     o.mlflow_uri = args->mlflow_uri;
+    o.storage = args->storage;
+    o.study = args->study;
+    o.heartbeat_s = args->heartbeat_s >= 0                  ? args->heartbeat_s
+                    : args->storage.starts_with("postgres") ? 10.0
+                                                            : 0.0;
+    o.grace_s = args->grace_s;
     const auto summary = tune::run_study(o);
     if (args->worker) return;
     fmt::print("study {}: {} trials ({} complete, {} pruned, {} failed{})\n", args->out,
                summary.trials.size(), summary.complete, summary.pruned, summary.failed,
                summary.requeued ? fmt::format("; {} interrupted re-run", summary.requeued) : "");
     if (summary.complete > 0) {
-      const auto best = tune::best_trial(summary.trials, args->out);
-      fmt::print("best trial {}: valid accuracy {:.4f} {}\n", best.number, *best.value,
-                 best.params.dump());
+      const auto best = tune::best_trial(summary.trials, args->out, summary.maximize);
+      fmt::print("best trial {}: {} {:.4f} {}\n", best.number,
+                 summary.maximize ? "valid accuracy" : "value", *best.value, best.params.dump());
     }
   });
 }

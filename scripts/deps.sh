@@ -8,6 +8,7 @@ packages=(
   libonnx-dev libprotobuf-dev libprotoc-dev protobuf-compiler
   libeigen3-dev libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev libsentencepiece-dev libcurl4-openssl-dev libcpp-httplib-dev libsqlite3-dev
+  libpq-dev postgresql  # tuning studies in PostgreSQL; make test runs a throwaway server (tests/tune/with_postgres.sh)
   nodejs npm
   clang libfuzzer-14-dev
   chromium  # the serving page's headless browser test (tests/serve/browser_test.cpp)

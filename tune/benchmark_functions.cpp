@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <numbers>
 
 #include "common/error.h"
@@ -76,6 +77,13 @@ BenchObjective bench_objective(std::string_view name) {
 
 std::vector<double> minimize(const BenchObjective& objective, std::string_view sampler_name,
                              int trials, uint64_t seed) {
+  // One worker: each round is one trial, with nothing running beside it.
+  return minimize_parallel(objective, sampler_name, 1, trials, seed);
+}
+
+std::vector<double> minimize_parallel(const BenchObjective& objective,
+                                      std::string_view sampler_name, int workers,
+                                      int trials_per_worker, uint64_t seed) {
   SamplerOptions options;
   options.seed = seed;
   const auto sampler = make_sampler(sampler_name, options);
@@ -83,11 +91,16 @@ std::vector<double> minimize(const BenchObjective& objective, std::string_view s
   History history;
   std::vector<double> best_so_far;
   double best = std::numeric_limits<double>::infinity();
-  for (int t = 0; t < trials; ++t) {
-    const std::vector<double> x = sampler->sample(objective.space, history, rng);
-    const double loss = objective.evaluate(objective.space.decode(x));
-    history.done.push_back({x, loss});
-    best = std::min(best, loss);
+  for (int round = 0; round < trials_per_worker; ++round) {
+    history.running.clear();
+    for (int w = 0; w < workers; ++w) {
+      history.running.push_back(sampler->sample(objective.space, history, rng));
+    }
+    for (const auto& x : history.running) {
+      const double loss = objective.evaluate(objective.space.decode(x));
+      history.done.push_back({x, loss});
+      best = std::min(best, loss);
+    }
     best_so_far.push_back(best);
   }
   return best_so_far;

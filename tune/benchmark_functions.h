@@ -40,4 +40,11 @@ struct BenchResult {
 [[nodiscard]] std::vector<double> minimize(const BenchObjective& objective,
                                            std::string_view sampler, int trials, uint64_t seed);
 
+// `workers` concurrent workers of `trials_per_worker` trials each, in rounds: each worker's
+// proposal sees the finished trials and the points its peers are evaluating right now (as
+// workers sharing one study do). Returns the best loss after each round.
+[[nodiscard]] std::vector<double> minimize_parallel(const BenchObjective& objective,
+                                                    std::string_view sampler, int workers,
+                                                    int trials_per_worker, uint64_t seed);
+
 }  // namespace bog::tune

@@ -66,15 +66,10 @@ std::vector<std::pair<double, double>> best_so_far(const std::vector<TrialRecord
 
 }  // namespace
 
-StudyView load_study_view(const fs::path& study) {
-  if (!fs::exists(study / "study.db")) {
-    throw Error(ErrorCategory::kInvalidArgument,
-                fmt::format("{}: no study.db (not a study folder)", study.string()));
-  }
-  StudyDb db(study / "study.db", false);
+StudyView load_study_view(const StorageUrl& url, const std::string& study_name) {
+  StudyDb db(url, study_name, false);
   StudyView v;
-  v.name = fs::absolute(study).lexically_normal().filename().string();
-  if (v.name.empty()) v.name = fs::absolute(study).parent_path().filename().string();
+  v.name = db.study_name();
   v.sampler = nlohmann::json::parse(db.meta("config").value_or("{}")).value("sampler", "gp");
   v.trials = db.trials();
   return v;

@@ -12,12 +12,13 @@
 namespace bog::tune {
 
 struct StudyView {
-  std::string name;  // the study folder's name
+  std::string name;  // the study's name
   std::string sampler;
   std::vector<TrialRecord> trials;
 };
 
-[[nodiscard]] StudyView load_study_view(const std::filesystem::path& study);
+// The study `study_name` (empty: the only one) in the storage.
+[[nodiscard]] StudyView load_study_view(const StorageUrl& url, const std::string& study_name);
 
 // Several studies (e.g. one per sampler) share the best-so-far plot.
 [[nodiscard]] std::string study_report_html(const std::vector<StudyView>& studies);

@@ -6,7 +6,12 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cmath>
+#include <condition_variable>
 #include <cstdio>
+#include <limits>
+#include <mutex>
+#include <thread>
 
 #include "common/atomic_file.h"
 #include "common/error.h"
@@ -14,6 +19,7 @@
 #include "model/model_config.h"
 #include "model/train/train_config.h"
 #include "model/train/trainer.h"
+#include "tune/benchmark_functions.h"
 #include "tune/run_tracker.h"
 #include "tune/sampler.h"
 #include "tune/tune_config.h"
@@ -28,17 +34,25 @@ using Clock = std::chrono::steady_clock;
 
 // Sampler history: finished trials with loss = -accuracy; failed ones count as the worst
 // loss seen so the model steers away from them.
-History make_history(const SearchSpace& space, const std::vector<TrialRecord>& trials) {
+History make_history(const SearchSpace& space, const std::vector<TrialRecord>& trials,
+                     bool maximize) {
   History h;
-  double worst = 0;  // accuracy 0
+  double worst = maximize ? 0 : -std::numeric_limits<double>::infinity();  // accuracy 0
   for (const auto& t : trials) {
-    if ((t.state == TrialState::kComplete || t.state == TrialState::kPruned) && t.value) {
-      h.done.push_back({space.encode(t.params), -*t.value});
-      worst = std::max(worst, -*t.value);
+    if ((t.state == TrialState::kComplete || t.state == TrialState::kPruned) && t.value &&
+        std::isfinite(*t.value)) {
+      const double loss = maximize ? -*t.value : *t.value;
+      h.done.push_back({space.encode(t.params), loss});
+      worst = std::max(worst, loss);
     }
   }
+  if (!std::isfinite(worst)) worst = 0;
   for (const auto& t : trials) {
-    if (t.state == TrialState::kFailed) h.done.push_back({space.encode(t.params), worst});
+    // A trial failed by a lost worker says nothing about its point (its retry runs it).
+    const bool lost = t.message.starts_with("heartbeat ");
+    if (t.state == TrialState::kFailed && !lost) {
+      h.done.push_back({space.encode(t.params), worst});
+    }
     if (t.state == TrialState::kRunning || t.state == TrialState::kWaiting) {
       h.running.push_back(space.encode(t.params));
     }
@@ -60,8 +74,72 @@ struct TrialOutcome {
   std::string message;
 };
 
+// A synthetic objective: the test function's value after `seconds`.
+TrialOutcome run_synthetic_trial(const TuneConfig& config, StudyDb& db, const TrialRecord& trial) {
+  const auto started = Clock::now();
+  const auto until = started + std::chrono::duration_cast<Clock::duration>(
+                                   std::chrono::duration<double>(config.objective_seconds));
+  while (Clock::now() < until) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  TrialOutcome outcome;
+  try {
+    outcome.value = bench_objective(config.objective_function).evaluate(trial.params);
+    db.report(trial.number, 0, *outcome.value,
+              std::chrono::duration<double>(Clock::now() - started).count());
+    outcome.state = TrialState::kComplete;
+  } catch (const std::exception& e) {
+    outcome.state = TrialState::kFailed;
+    outcome.message = e.what();
+  }
+  return outcome;
+}
+
+// Writes the running trial's heartbeat every `seconds` on its own connection until destroyed.
+class HeartbeatThread {
+ public:
+  HeartbeatThread(const StorageUrl& url, const std::string& study, int number, double seconds) {
+    if (seconds <= 0) return;
+    thread_ = std::thread([this, url, study, number, seconds] {
+      try {
+        StudyDb db(url, study, false);
+        std::unique_lock<std::mutex> lock(mutex_);
+        while (
+            !cv_.wait_for(lock, std::chrono::duration<double>(seconds), [this] { return stop_; })) {
+          lock.unlock();
+          db.heartbeat(number);
+          lock.lock();
+        }
+      } catch (const std::exception& e) {
+        std::fprintf(stderr, "trial %d: heartbeat stopped: %s\n", number, e.what());
+      }
+    });
+  }
+  ~HeartbeatThread() {
+    if (!thread_.joinable()) return;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+  HeartbeatThread(const HeartbeatThread&) = delete;
+  HeartbeatThread& operator=(const HeartbeatThread&) = delete;
+
+ private:
+  std::thread thread_;
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+};
+
+double grace_seconds(const StudyOptions& o) {
+  if (o.heartbeat_s <= 0) return 0;
+  return o.grace_s > 0 ? o.grace_s : 2 * o.heartbeat_s;
+}
+
 TrialOutcome run_trial(const TuneConfig& config, const StudyOptions& options, StudyDb& db,
                        const TrialRecord& trial) {
+  if (!config.objective_function.empty()) return run_synthetic_trial(config, db, trial);
   const fs::path dir = trial_dir(options.out, trial.number);
   fs::remove_all(dir);  // an interrupted earlier attempt starts over
   fs::create_directories(dir);
@@ -125,9 +203,11 @@ TrialOutcome run_trial(const TuneConfig& config, const StudyOptions& options, St
   return outcome;
 }
 
-void worker_loop(const TuneConfig& config, const StudyOptions& options, int max_trials,
-                 double timeout_min) {
-  StudyDb db(options.out / "study.db", false);
+void worker_loop(const TuneConfig& config, const StudyOptions& options, const StudyLocation& at,
+                 int max_trials, double timeout_min) {
+  StudyDb db(at.url, at.name, false);
+  const bool maximize = db.maximize();
+  const WorkerId me = this_worker(options.out);
   const auto deadline =
       Clock::now() + std::chrono::duration_cast<Clock::duration>(
                          std::chrono::duration<double>(timeout_min > 0 ? timeout_min * 60 : 1e9));
@@ -135,14 +215,17 @@ void worker_loop(const TuneConfig& config, const StudyOptions& options, int max_
   so.n_startup = config.n_startup;
   so.seed = config.seed;
   const auto sampler = make_sampler(config.sampler, so);
-  const auto pid = static_cast<int64_t>(::getpid());
+  const auto pid = static_cast<uint64_t>(me.pid);
   while (Clock::now() < deadline) {
-    const auto trial = db.claim(max_trials, pid, [&](const std::vector<TrialRecord>& all) {
-      std::mt19937_64 rng(config.seed * 1000003 + all.size() * 7919 + static_cast<uint64_t>(pid));
-      return config.space.decode(
-          sampler->sample(config.space, make_history(config.space, all), rng));
-    });
+    const auto trial =
+        db.claim(max_trials, me, config.space, options.heartbeat_s > 0, grace_seconds(options),
+                 [&](const std::vector<TrialRecord>& all) {
+                   std::mt19937_64 rng(config.seed * 1000003 + all.size() * 7919 + pid);
+                   return config.space.decode(sampler->sample(
+                       config.space, make_history(config.space, all, maximize), rng));
+                 });
     if (!trial) break;
+    const HeartbeatThread beat(at.url, at.name, trial->number, options.heartbeat_s);
     if (!options.quiet) {
       std::fprintf(stderr, "trial %d: %s\n", trial->number, trial->params.dump().c_str());
     }
@@ -151,26 +234,36 @@ void worker_loop(const TuneConfig& config, const StudyOptions& options, int max_
     if (!options.quiet) {
       std::fprintf(stderr, "trial %d %s%s%s\n", trial->number,
                    std::string(state_name(out.state)).c_str(),
-                   out.value ? fmt::format(": valid accuracy {:.4f}", *out.value).c_str() : "",
+                   out.value ? fmt::format(": value {:.4f}", *out.value).c_str() : "",
                    out.message.empty() ? "" : (": " + out.message).c_str());
     }
   }
 }
 
-std::vector<std::string> worker_args(const StudyOptions& o, int trials, double timeout_min) {
-  std::vector<std::string> a = {o.executable.string(),
-                                "tune",
-                                "--config",
-                                o.config.string(),
-                                "--data",
-                                o.data_dir.string(),
-                                "--out",
-                                o.out.string(),
-                                "--trials",
-                                std::to_string(trials),
-                                "--timeout-min",
-                                fmt::format("{}", timeout_min),
-                                "--worker"};
+std::vector<std::string> worker_args(const StudyOptions& o, const StudyLocation& at, int trials,
+                                     double timeout_min) {
+  std::vector<std::string> a = {
+      o.executable.string(),
+      "tune",
+      "--config",
+      o.config.string(),
+      "--data",
+      o.data_dir.string(),
+      "--out",
+      o.out.string(),
+      "--storage",
+      at.url.dialect == SqlDialect::kSqlite ? "sqlite:///" + at.url.path : at.url.conninfo,
+      "--study",
+      at.name,
+      "--trials",
+      std::to_string(trials),
+      "--timeout-min",
+      fmt::format("{}", timeout_min),
+      "--heartbeat-s",
+      fmt::format("{}", o.heartbeat_s),
+      "--grace-s",
+      fmt::format("{}", o.grace_s),
+      "--worker"};
   if (o.quiet) a.push_back("--quiet");
   if (!o.mlflow_uri.empty()) {
     a.push_back("--mlflow-uri");
@@ -185,6 +278,34 @@ fs::path trial_dir(const fs::path& study, int number) {
   return study / "trials" / fmt::format("{:04}", number);
 }
 
+StudyLocation locate_study(const std::string& folder, const std::string& storage,
+                           const std::string& study) {
+  StudyLocation at;
+  if (!storage.empty()) {
+    at.url = parse_storage_url(storage);
+    if (at.url.dialect == SqlDialect::kSqlite && !fs::exists(at.url.path)) {
+      throw Error(ErrorCategory::kInvalidArgument,
+                  fmt::format("--storage {}: no such file", at.url.shown));
+    }
+    at.name = study;
+    at.folder =
+        folder.empty() && !study.empty() ? fs::path("runs") / ("tune-" + study) : fs::path(folder);
+    return at;
+  }
+  if (folder.empty()) {
+    throw Error(ErrorCategory::kInvalidArgument,
+                "name the study: a study folder, or --storage URL --study NAME");
+  }
+  if (!fs::exists(fs::path(folder) / "study.db")) {
+    throw Error(ErrorCategory::kInvalidArgument,
+                fmt::format("{}: no study.db (not a study folder)", folder));
+  }
+  at.url = parse_storage_url("sqlite:///" + (fs::path(folder) / "study.db").string());
+  at.name = study;
+  at.folder = folder;
+  return at;
+}
+
 StudySummary run_study(const StudyOptions& options) {
   const TuneConfig config = load_tune_config(options.config);
   const int trials = options.trials > 0 ? options.trials : config.trials;
@@ -193,15 +314,22 @@ StudySummary run_study(const StudyOptions& options) {
     throw Error(ErrorCategory::kInvalidArgument,
                 fmt::format("--jobs must be at least 1, got {}", options.jobs));
   }
-  if (!fs::is_regular_file(options.data_dir / "train.csv")) {
+  if (options.heartbeat_s < 0) {
+    throw Error(ErrorCategory::kInvalidArgument,
+                fmt::format("--heartbeat-s must be >= 0, got {}", options.heartbeat_s));
+  }
+  const bool synthetic = !config.objective_function.empty();
+  if (!synthetic && !fs::is_regular_file(options.data_dir / "train.csv")) {
     throw Error(ErrorCategory::kInvalidArgument,
                 fmt::format("--data: {} holds no train.csv", options.data_dir.string()));
   }
-  for (const auto& p : {config.base_model, config.base_train}) {
-    if (!fs::is_regular_file(p)) {
-      throw Error(
-          ErrorCategory::kInvalidArgument,
-          fmt::format("{}: base config {} does not exist", options.config.string(), p.string()));
+  if (!synthetic) {
+    for (const auto& p : {config.base_model, config.base_train}) {
+      if (!fs::is_regular_file(p)) {
+        throw Error(
+            ErrorCategory::kInvalidArgument,
+            fmt::format("{}: base config {} does not exist", options.config.string(), p.string()));
+      }
     }
   }
   if (!config.tokenizer.empty() && !fs::is_regular_file(config.tokenizer)) {
@@ -209,43 +337,68 @@ StudySummary run_study(const StudyOptions& options) {
                 fmt::format("{}: tokenizer {} does not exist", options.config.string(),
                             config.tokenizer.string()));
   }
+  StudyLocation at;
+  at.folder = options.out;
+  at.name = options.study.empty() ? fs::absolute(options.out).lexically_normal().filename().string()
+                                  : options.study;
+  const bool own_file = options.storage.empty();
+  at.url = parse_storage_url(own_file ? "sqlite:///" + (options.out / "study.db").string()
+                                      : options.storage);
   if (options.worker) {
-    worker_loop(config, options, trials, timeout_min);
+    worker_loop(config, options, at, trials, timeout_min);
     return {};
   }
-  const fs::path db_path = options.out / "study.db";
-  const bool exists = fs::exists(db_path);
-  if (exists && !options.resume) {
-    throw Error(ErrorCategory::kInvalidArgument,
-                fmt::format("{} already holds a study; pass --resume or choose another --out",
-                            options.out.string()));
-  }
-  if (!exists && options.resume) {
-    throw Error(ErrorCategory::kInvalidArgument,
-                fmt::format("--resume: no study in {}", options.out.string()));
+  StudySummary summary;
+  if (own_file) {
+    // One folder, one study: a second start needs --resume (as before the shared storages).
+    const bool exists = fs::exists(options.out / "study.db");
+    if (exists && !options.resume) {
+      throw Error(ErrorCategory::kInvalidArgument,
+                  fmt::format("{} already holds a study; pass --resume or choose another --out",
+                              options.out.string()));
+    }
+    if (!exists && options.resume) {
+      throw Error(ErrorCategory::kInvalidArgument,
+                  fmt::format("--resume: no study in {}", options.out.string()));
+    }
+  } else if (at.url.dialect == SqlDialect::kSqlite) {
+    fs::create_directories(fs::absolute(at.url.path).parent_path());
   }
   fs::create_directories(options.out);
-  StudySummary summary;
+  // A new study folder's study.db appears whole (made beside it, then renamed): a reader never
+  // sees the tables without the study.
+  const bool fresh_file = own_file && !fs::exists(options.out / "study.db");
+  const fs::path temp_db = options.out / "study.db.new";
+  if (fresh_file) fs::remove(temp_db);
   {
-    StudyDb db(db_path, true);
-    if (!exists) {
+    StudyDb db(fresh_file ? StorageUrl{SqlDialect::kSqlite, temp_db.string(), "", temp_db.string()}
+                          : at.url,
+               at.name, true);
+    if (db.create_study(!synthetic)) {
       db.set_meta("config", config.source.dump());
       db.set_meta("config_path", options.config.string());
       db.set_meta("data_dir", options.data_dir.string());
-      db.set_meta("direction", "maximize");
-      db.set_meta("objective", "validation accuracy (the trainer's held-out split of train.csv)");
-      db.set_meta("base_model", read_file(config.base_model));
-      db.set_meta("base_train", read_file(config.base_train));
-    } else {
-      summary.requeued = static_cast<int>(db.requeue_interrupted().size());
+      db.set_meta("objective", synthetic ? config.objective_function + " (minimised)"
+                                         : "validation accuracy (the trainer's held-out split "
+                                           "of train.csv)");
+      if (!synthetic) {
+        db.set_meta("base_model", read_file(config.base_model));
+        db.set_meta("base_train", read_file(config.base_train));
+      }
+    } else if (db.maximize() == synthetic) {
+      throw Error(ErrorCategory::kInvalidArgument,
+                  fmt::format("study '{}' in {} has the other direction than {}'s objective",
+                              at.name, at.url.shown, options.config.string()));
     }
+    if (options.resume) summary.requeued = static_cast<int>(db.requeue_interrupted().size());
   }
+  if (fresh_file) fs::rename(temp_db, options.out / "study.db");
   if (options.jobs == 1) {
-    worker_loop(config, options, trials, timeout_min);
+    worker_loop(config, options, at, trials, timeout_min);
   } else {
     StudyOptions child = options;
     child.executable = options.executable.empty() ? fs::path("/proc/self/exe") : options.executable;
-    const std::vector<std::string> args = worker_args(child, trials, timeout_min);
+    const std::vector<std::string> args = worker_args(child, at, trials, timeout_min);
     std::vector<char*> argv;
     for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
     argv.push_back(nullptr);
@@ -270,8 +423,9 @@ StudySummary run_study(const StudyOptions& options) {
                               failed_workers, options.jobs));
     }
   }
-  StudyDb db(db_path, false);
+  StudyDb db(at.url, at.name, false);
   summary.trials = db.trials();
+  summary.maximize = db.maximize();
   for (const auto& t : summary.trials) {
     summary.complete += t.state == TrialState::kComplete;
     summary.pruned += t.state == TrialState::kPruned;
@@ -280,12 +434,12 @@ StudySummary run_study(const StudyOptions& options) {
   return summary;
 }
 
-TrialRecord best_trial(const std::vector<TrialRecord>& trials, const fs::path& study) {
+TrialRecord best_trial(const std::vector<TrialRecord>& trials, const fs::path& study,
+                       bool maximize) {
   const TrialRecord* best = nullptr;
   for (const auto& t : trials) {
-    if (t.state == TrialState::kComplete && t.value && (!best || *t.value > *best->value)) {
-      best = &t;
-    }
+    if (t.state != TrialState::kComplete || !t.value) continue;
+    if (!best || (maximize ? *t.value > *best->value : *t.value < *best->value)) best = &t;
   }
   if (!best) {
     throw Error(ErrorCategory::kInvalidArgument,
@@ -294,17 +448,21 @@ TrialRecord best_trial(const std::vector<TrialRecord>& trials, const fs::path& s
   return *best;
 }
 
-nlohmann::json promote_best_trial(const fs::path& study, const fs::path& out) {
-  if (!fs::exists(study / "study.db")) {
+nlohmann::json promote_best_trial(const StudyLocation& study, const fs::path& out) {
+  StudyDb db(study.url, study.name, false);
+  const TrialRecord best = best_trial(db.trials(), study.url.shown, db.maximize());
+  const fs::path root = best.trial_dir.empty() ? study.folder : fs::path(best.trial_dir);
+  const fs::path checkpoint = trial_dir(root, best.number) / "checkpoints" / "best.safetensors";
+  if (!fs::exists(checkpoint)) {
     throw Error(ErrorCategory::kInvalidArgument,
-                fmt::format("{}: no study.db (not a study folder)", study.string()));
+                fmt::format("trial {}'s checkpoint {} is not on this host ({} ran it): run "
+                            "promote there or copy its trial folder",
+                            best.number, checkpoint.string(), best.host));
   }
-  StudyDb db(study / "study.db", false);
-  const TrialRecord best = best_trial(db.trials(), study);
-  const fs::path checkpoint = trial_dir(study, best.number) / "checkpoints" / "best.safetensors";
   nlohmann::json manifest = model::write_bundle(checkpoint, out);
   manifest["tuning"] = {
-      {"study", study.string()},
+      {"study", db.study_name()},
+      {"storage", study.url.shown},
       {"trial", best.number},
       {"best_valid_accuracy", *best.value},
       {"params", best.params},

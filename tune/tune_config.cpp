@@ -7,6 +7,7 @@
 
 #include "common/atomic_file.h"
 #include "common/error.h"
+#include "tune/benchmark_functions.h"
 #include "tune/sampler.h"
 
 namespace bog::tune {
@@ -72,21 +73,46 @@ nlohmann::json yaml_to_json(std::string_view text, std::string_view source) {
 TuneConfig parse_tune_config(std::string_view text, std::string_view source) {
   const nlohmann::json root = yaml_to_json(text, source);
   if (!root.is_object()) fail(source, "expected a mapping");
-  static const std::set<std::string> kKeys = {"base",        "tokenizer", "sampler",
-                                              "n_startup",   "seed",      "trials",
-                                              "timeout_min", "pruner",    "params"};
+  static const std::set<std::string> kKeys = {"base",   "tokenizer", "sampler",     "n_startup",
+                                              "seed",   "trials",    "timeout_min", "pruner",
+                                              "params", "objective"};
   for (const auto& [key, _] : root.items()) {
     if (!kKeys.count(key)) fail(source, fmt::format("unknown key '{}'", key));
   }
   TuneConfig c;
   c.source = root;
+  if (root.contains("objective")) {
+    const auto& o = root["objective"];
+    if (!o.is_object() || !o.contains("function") || !o["function"].is_string()) {
+      fail(source, "objective: expected {function: branin | hartmann6, seconds: S}");
+    }
+    for (const auto& [key, _] : o.items()) {
+      if (key != "function" && key != "seconds") {
+        fail(source, fmt::format("objective: unknown key '{}'", key));
+      }
+    }
+    c.objective_function = o["function"].get<std::string>();
+    if (c.objective_function != "branin" && c.objective_function != "hartmann6") {
+      fail(source, fmt::format("objective.function: '{}' is not one of branin, hartmann6",
+                               c.objective_function));
+    }
+    if (o.contains("seconds")) {
+      if (!o["seconds"].is_number() || o["seconds"].get<double>() < 0) {
+        fail(source, "objective.seconds: expected a number >= 0");
+      }
+      c.objective_seconds = o["seconds"].get<double>();
+    }
+  }
   const auto& base = root.value("base", nlohmann::json::object());
-  if (!base.is_object() || !base.contains("model") || !base.contains("train") ||
-      !base["model"].is_string() || !base["train"].is_string()) {
+  if (c.objective_function.empty() &&
+      (!base.is_object() || !base.contains("model") || !base.contains("train") ||
+       !base["model"].is_string() || !base["train"].is_string())) {
     fail(source, "base: expected {model: PATH, train: PATH}");
   }
-  c.base_model = base["model"].get<std::string>();
-  c.base_train = base["train"].get<std::string>();
+  if (c.objective_function.empty()) {
+    c.base_model = base["model"].get<std::string>();
+    c.base_train = base["train"].get<std::string>();
+  }
   if (root.contains("tokenizer")) {
     if (!root["tokenizer"].is_string()) fail(source, "tokenizer: expected a path");
     c.tokenizer = root["tokenizer"].get<std::string>();
@@ -142,6 +168,18 @@ TuneConfig parse_tune_config(std::string_view text, std::string_view source) {
   }
   if (!root.contains("params")) fail(source, "params: missing (the search space)");
   c.space = parse_search_space(root["params"], source);
+  if (!c.objective_function.empty()) {
+    const SearchSpace expected = bench_objective(c.objective_function).space;
+    for (const auto& p : expected.params()) {
+      bool found = false;
+      for (const auto& q : c.space.params()) found |= q.name == p.name;
+      if (!found) {
+        fail(source, fmt::format("params: objective {} needs a parameter named {}",
+                                 c.objective_function, p.name));
+      }
+    }
+    return c;
+  }
   for (const auto& p : c.space.params()) {
     if (!p.name.starts_with("model.") && !p.name.starts_with("train.")) {
       fail(source, fmt::format("params.{}: names must start with model. or train.", p.name));

@@ -22,13 +22,18 @@ struct TuneConfig {
   int trials = 20;
   double timeout_min = 0;  // 0: no limit
   PrunerConfig pruner;
+  // A synthetic objective instead of training: `objective: {function: branin | hartmann6,
+  // seconds: S}` evaluates the test function (minimised) on the params after S seconds, so
+  // the distributed machinery runs in seconds. Empty: train and maximise validation accuracy.
+  std::string objective_function;
+  double objective_seconds = 0;
   SearchSpace space;
   nlohmann::json source;  // the file as JSON, stored in the study
 };
 
 // Paths in the file are relative to the working directory. Unknown keys, parameter names
-// that are not model.* / train.*, and bad values throw Error(kInvalidArgument) naming the file
-// and the key.
+// that are not model.* / train.* (with a synthetic objective: not the function's x1, x2, ...), and
+// bad values throw Error(kInvalidArgument) naming the file and the key.
 [[nodiscard]] TuneConfig parse_tune_config(std::string_view text, std::string_view source);
 [[nodiscard]] TuneConfig load_tune_config(const std::filesystem::path& path);
 
