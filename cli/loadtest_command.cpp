@@ -24,6 +24,7 @@ void add_loadtest_command(CLI::App& app) {
     double duration = 30;
     std::optional<std::string> texts, data, out;
     int rows = 256;
+    int stalled = 0;
     bool json = false;
   };
   auto a = std::make_shared<Args>();
@@ -39,6 +40,10 @@ void add_loadtest_command(CLI::App& app) {
       ->excludes("--texts");
   cmd->add_option("--rows", a->rows, "Articles taken with --data (256)")
       ->check(CLI::Range(1, 100000));
+  cmd->add_option("--stalled", a->stalled,
+                  "Also hold this many stalled connections (request line and one header, then "
+                  "nothing; reopened when the server closes them)")
+      ->check(CLI::Range(0, 10000));
   cmd->add_option("--out", a->out, "Also write the result as JSON to this file");
   cmd->add_flag("--json", a->json, "Print one JSON object");
   cmd->callback([a] {
@@ -47,6 +52,7 @@ void add_loadtest_command(CLI::App& app) {
     o.port = a->port;
     o.connections = a->connections;
     o.duration_s = a->duration;
+    o.stalled = a->stalled;
     if (a->texts) {
       std::ifstream in(*a->texts);
       if (!in) throw Error(ErrorCategory::kIo, fmt::format("cannot read {}", *a->texts));
@@ -77,10 +83,14 @@ void add_loadtest_command(CLI::App& app) {
       std::cout << fmt::format(
           "{} connections, {:.1f} s: {} requests, {} ok, {} rejected (503), {} failed\n"
           "{:.1f} req/s; latency p50 {:.2f} ms, p90 {:.2f} ms, p99 {:.2f} ms, max {:.2f} ms\n"
-          "{} batches formed, mean size {:.2f}; sizes {}\n",
+          "{} batches formed, mean size {:.2f}; sizes {}\n{}",
           o.connections, r.duration_s, r.requests, r.ok, r.rejected_503, r.failed, r.requests_per_s,
           r.p50_ms, r.p90_ms, r.p99_ms, r.max_ms, r.batches.count,
-          j["batches"]["mean_size"].get<double>(), j["batches"]["sizes"].dump());
+          j["batches"]["mean_size"].get<double>(), j["batches"]["sizes"].dump(),
+          r.stalled > 0 ? fmt::format("{} stalled connections held; {} closed by the server ({} "
+                                      "with 408) and opened again\n",
+                                      r.stalled, r.stalled_closed, r.stalled_answered_408)
+                        : "");
     }
     if (r.failed > 0) {
       throw CommandFailed(fmt::format("{} request(s) failed (not 200 or 503)", r.failed));

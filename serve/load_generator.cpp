@@ -8,11 +8,13 @@
 #include <chrono>
 #include <cmath>
 #include <limits>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <thread>
 
 #include "common/error.h"
+#include "serve/stalled_clients.h"
 
 namespace bog::serve {
 namespace {
@@ -109,6 +111,10 @@ nlohmann::json LoadResult::to_json() const {
     previous_le = le;
   }
   return {{"duration_s", duration_s},
+          {"stalled",
+           {{"connections", stalled},
+            {"closed_by_server", stalled_closed},
+            {"answered_408", stalled_answered_408}}},
           {"requests", requests},
           {"ok", ok},
           {"rejected_503", rejected_503},
@@ -133,6 +139,8 @@ LoadResult run_load(const LoadOptions& o) {
   for (const std::string& t : o.texts) bodies.push_back(nlohmann::json{{"text", t}}.dump());
   const BatchHistogram before = parse_batch_histogram(fetch_metrics(o));
 
+  std::unique_ptr<StalledClients> stalled;
+  if (o.stalled > 0) stalled = std::make_unique<StalledClients>(o.host, o.port, o.stalled);
   std::vector<Worker> workers(static_cast<size_t>(o.connections));
   std::vector<std::thread> threads;
   const auto t0 = Clock::now();
@@ -167,6 +175,12 @@ LoadResult run_load(const LoadOptions& o) {
   }
   for (auto& t : threads) t.join();
   LoadResult r;
+  if (stalled) {
+    r.stalled = o.stalled;
+    r.stalled_closed = stalled->closed_by_server();
+    r.stalled_answered_408 = stalled->answered_408();
+    stalled.reset();
+  }
   r.duration_s = std::chrono::duration<double>(Clock::now() - t0).count();
   std::vector<double> all;
   for (const Worker& w : workers) {

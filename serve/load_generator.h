@@ -17,6 +17,7 @@ struct LoadOptions {
   int connections = 64;
   double duration_s = 30;
   std::vector<std::string> texts;  // sent round-robin as {"text": ...}
+  int stalled = 0;  // connections that send a request line and one header, then nothing
 };
 
 // The bog_batch_size histogram of a /metrics page: cumulative bucket counts by upper bound.
@@ -35,6 +36,9 @@ struct LoadResult {
   double requests_per_s = 0;  // 200s per second
   double p50_ms = 0, p90_ms = 0, p99_ms = 0, mean_ms = 0, max_ms = 0;  // of 200s
   BatchHistogram batches;                                              // formed during the run
+  int stalled = 0;             // stalled connections held open during the run
+  int64_t stalled_closed = 0;  // of them, closed by the server (and opened again)
+  int64_t stalled_answered_408 = 0;
   nlohmann::json to_json() const;
 };
 

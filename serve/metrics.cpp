@@ -57,6 +57,18 @@ std::string route_label(const std::string& path) {
   for (const char* r : kRoutes) {
     if (path == r) return path;
   }
+  for (const char* r : {"/v2", "/v2/health/live", "/v2/health/ready", "/v2/models"}) {
+    if (path == r) return path;
+  }
+  if (path.rfind("/v2/models/", 0) == 0) {
+    for (const char* tail : {"/ready", "/infer"}) {
+      const std::string t = tail;
+      if (path.size() > t.size() && path.compare(path.size() - t.size(), t.size(), t) == 0) {
+        return "/v2/models/{name}" + t;
+      }
+    }
+    return "/v2/models/{name}";
+  }
   if (path.rfind("/static/", 0) == 0) return "/static";
   if (path.rfind("/evidence/", 0) == 0) return "/evidence";
   return "other";

@@ -17,6 +17,7 @@
 #include "serve/batcher.h"
 #include "serve/http_server.h"
 #include "serve/metrics.h"
+#include "serve/oip_v2.h"
 #include "serve/openapi.h"
 #include "serve/static_assets.h"
 
@@ -44,6 +45,15 @@ void send_json(HttpResponse& res, const json& body) {
   res.content_type = kJson;
 }
 
+// Under /v2 errors take the Open Inference Protocol's shape, {"error": "..."}.
+void to_v2_error(const std::string& path, HttpResponse& res) {
+  if (res.status < 400 || path.rfind("/v2", 0) != 0) return;
+  const json j = json::parse(res.body, nullptr, false);
+  if (j.is_object() && j.contains("error") && j["error"].is_object()) {
+    res.body = json{{"error", j["error"].value("message", std::string("error"))}}.dump();
+  }
+}
+
 double ms_since(Clock::time_point t0) {
   return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
 }
@@ -67,6 +77,7 @@ struct Server::Impl {
   };
   std::vector<Route> routes;
   std::unique_ptr<HttpServer> http;
+  std::string model_name;  // the Open Inference Protocol's: the bundle folder's name
   std::unique_ptr<Classifier> classifier;  // set once by the loading thread, before ready
   std::unique_ptr<Batcher> batcher;
   std::thread load_thread;
@@ -231,6 +242,37 @@ struct Server::Impl {
            res.content_type = "text/plain; version=0.0.4; charset=utf-8";
          }},
         {"/predict", true, [this](const auto& req, auto& res) { handle_predict(req, res); }},
+        {"/v2/health/live", false,
+         [](const auto&, auto& res) {
+           send_json(res, {{"live", true}});
+         }},
+        {"/v2/health/ready", false,
+         [this](const auto&, auto& res) {
+           if (!ready->load()) return send_error(res, {400, "not_ready", "the model is loading"});
+           send_json(res, {{"ready", true}});
+         }},
+        {"/v2", false,
+         [](const auto&, auto& res) {
+           send_json(res,
+                     {{"name", "bog"}, {"version", BOG_VERSION}, {"extensions", json::array()}});
+         }},
+        {"/v2/models", false,
+         [this](const auto&, auto& res) {
+           send_json(res, {{"models", {model_name}}});
+         }},
+        {R"(/v2/models/([^/]+))", false,
+         [this](const auto& req, auto& res) {
+           if (!known_model(req, res)) return;
+           send_json(res, v2_model_metadata(model_name,
+                                            static_cast<int>(classifier->info().labels.size())));
+         }},
+        {R"(/v2/models/([^/]+)/ready)", false,
+         [this](const auto& req, auto& res) {
+           if (!known_model(req, res)) return;
+           send_json(res, {{"name", model_name}, {"ready", true}});
+         }},
+        {R"(/v2/models/([^/]+)/infer)", true,
+         [this](const auto& req, auto& res) { handle_v2_infer(req, res); }},
         {"/predict/batch", true,
          [this](const auto& req, auto& res) { handle_predict_batch(req, res); }},
         {R"(/static/([A-Za-z0-9_.-]+))", false,
@@ -246,7 +288,53 @@ struct Server::Impl {
   }
 
   // 404 for no route, 405 (with Allow) for a route of another method; HEAD is GET.
+  // 404 for another model's name, 400 while loading (the protocol's "not ready" is a 4xx).
+  bool known_model(const HttpRequest& req, HttpResponse& res) {
+    if (req.matches.at(0) != model_name) {
+      send_error(res, {404, "unknown_model",
+                       fmt::format("unknown model '{}' (this server has '{}')", req.matches.at(0),
+                                   model_name)});
+      return false;
+    }
+    if (!ready->load()) {
+      send_error(res, {400, "not_ready", "the model is loading"});
+      return false;
+    }
+    return true;
+  }
+
+  void handle_v2_infer(const HttpRequest& req, HttpResponse& res) {
+    const auto t0 = Clock::now();
+    if (req.matches.at(0) != model_name) {
+      return send_error(res, {404, "unknown_model",
+                              fmt::format("unknown model '{}' (this server has '{}')",
+                                          req.matches.at(0), model_name)});
+    }
+    auto parsed = parse_v2_infer(req.body, config.max_texts);
+    if (auto* e = std::get_if<ApiError>(&parsed)) return send_error(res, *e);
+    const V2InferRequest& infer = std::get<V2InferRequest>(parsed);
+    json out;
+    if (!classify(infer.texts, res, out)) return;
+    const std::vector<std::string>& labels = classifier->info().labels;
+    std::vector<std::vector<float>> probs;
+    std::vector<std::string> names;
+    for (const json& p : out) {
+      std::vector<float> row;
+      for (const std::string& l : labels) row.push_back(p["probabilities"][l].get<float>());
+      probs.push_back(std::move(row));
+      names.push_back(p["label"].get<std::string>());
+    }
+    send_json(res, v2_infer_response(model_name, infer, probs, names));
+    metrics.observe_latency("/v2/models/{name}/infer", ms_since(t0) / 1000.0);
+  }
+
   HttpResponse dispatch(HttpRequest& req) {
+    HttpResponse res = route(req);
+    to_v2_error(req.path, res);
+    return res;
+  }
+
+  HttpResponse route(HttpRequest& req) {
     HttpResponse res;
     const bool is_get = req.method == "GET" || req.method == "HEAD";
     for (const Route& r : routes) {
@@ -294,6 +382,7 @@ struct Server::Impl {
   }
 
   void configure() {
+    model_name = v2_model_name(config.bundle);
     add_routes();
     HttpLimits limits;
     limits.workers = config.http_threads;
@@ -307,9 +396,11 @@ struct Server::Impl {
     limits.retry_after_s = config.retry_after_s;
     http = std::make_unique<HttpServer>(
         limits, [this](HttpRequest& req) { return dispatch(req); },
-        [](const HttpRequest&, int status, const std::string& code, const std::string& message) {
+        [](const HttpRequest& req, int status, const std::string& code,
+           const std::string& message) {
           HttpResponse res;
           send_error(res, {status, code, message});
+          to_v2_error(req.path, res);
           return res;
         },
         [this](const std::string& path, int status) {
