@@ -64,6 +64,8 @@ BenchConfig parse_bench_config(const std::string& text, const std::string& sourc
       c.seq = list<int>(v, source, key);
     } else if (key == "threads") {
       c.threads = list<int>(v, source, key);
+    } else if (key == "ort_spinning") {
+      c.ort_spinning = scalar<bool>(v, source, key);
     } else if (key == "optimize") {
       c.optimize = scalar<bool>(v, source, key);
     } else if (key == "precision") {
@@ -117,9 +119,9 @@ void validate(const BenchConfig& c) {
                   fmt::format("backends: unknown backend '{}' (known: {})", b, fmt::join(k, ", ")));
     }
   }
-  if (c.precision != "fp32") {
+  if (c.precision != "fp32" && c.precision != "bf16") {
     throw Error(ErrorCategory::kInvalidArgument,
-                fmt::format("precision: '{}' is not available (fp32 only; quantized artifacts are "
+                fmt::format("precision: '{}' is not one of fp32, bf16 (quantized artifacts are "
                             "benchmarked as their own backend)",
                             c.precision));
   }

@@ -21,8 +21,9 @@ struct BenchConfig {
   std::vector<int> batch = {1, 8};
   std::vector<int> seq = {32, 128};
   std::vector<int> threads = {1};
-  std::string precision = "fp32";
-  bool optimize = true;  // the interpreter providers' graph passes (false: --no-optimize)
+  std::string precision = "fp32";  // fp32 | bf16 (the interpreter providers'; ORT runs fp32)
+  bool ort_spinning = true;        // ONNX Runtime's intra-op spinning: its default is on
+  bool optimize = true;            // the interpreter providers' graph passes (false: --no-optimize)
   int warmup = 1;
   int iterations = 5;
   int rounds = 1;  // iterations are split into this many round-robin passes over backends

@@ -85,7 +85,13 @@ std::string join(const std::vector<std::string>& v, const std::string& sep) {
 
 struct ParityLookup {
   std::optional<nlohmann::json> report;
-  std::string status_for(const std::string& provider) const {
+  std::optional<nlohmann::json> bf16_report;  // `bog parity --precision bf16`: vouches for bf16
+  std::string status_for(const std::string& provider) const { return status_in(report, provider); }
+  std::string status_for_bf16(const std::string& provider) const {
+    return status_in(bf16_report, provider);
+  }
+  static std::string status_in(const std::optional<nlohmann::json>& report,
+                               const std::string& provider) {
     if (!report) return "missing";
     for (const auto& r : report->value("results", nlohmann::json::array())) {
       if (r.value("provider_requested", "") == provider) {
@@ -139,6 +145,7 @@ BenchResult run_bench(const BenchConfig& c, const Progress& progress) {
     } else {
       onnx_sha = model::sha256_file_hex(c.onnx);
       parity.report = parity::read_parity_report(c.onnx);
+      if (c.precision == "bf16") parity.bf16_report = parity::read_parity_report(c.onnx, "bf16");
       try {
         const runtime::Model m = runtime::load_model(c.onnx);
         for (const auto& [k, v] : m.metadata) {
@@ -265,8 +272,11 @@ BenchResult run_bench(const BenchConfig& c, const Progress& progress) {
           b.error = onnx_error;
         else if (!ort)
           b.error = ort_error;
-        note = fmt::format("onnxruntime-node {} CPU, intra-op threads {}, spinning off",
-                           result.ort_version, threads);
+        r["precision"] = "fp32";
+        r["ort_spinning"] = c.ort_spinning;
+        note = fmt::format("onnxruntime-node {} CPU fp32, intra-op threads {}, spinning {}",
+                           result.ort_version, threads,
+                           c.ort_spinning ? "on (its default)" : "off (--ort-spinning 0)");
       } else {
         r["backend"] = "interpreter";
         r["provider_requested"] = token;
@@ -285,7 +295,20 @@ BenchResult run_bench(const BenchConfig& c, const Progress& progress) {
             if (token != "reference") o.providers.push_back("reference");
             o.threads = threads;
             o.optimize = c.optimize;
+            o.precision = runtime::parse_precision(c.precision);
             if (!c.optimize) note = "provider passes off (--no-optimize)";
+            if (c.precision != "fp32") {
+              const runtime::PrecisionChoice pc = runtime::cpu_precision(o.precision);
+              const bool cpu_runs = token == "cpu";
+              r["precision"] = cpu_runs ? std::string(runtime::precision_name(pc.used)) : "fp32";
+              r["precision_kernel"] = cpu_runs ? pc.kernel : "fp32";
+              const std::string why =
+                  cpu_runs ? pc.reason : "bf16 requested, ran fp32: only the cpu provider has bf16";
+              if (!why.empty()) note += fmt::format("{}{}", note.empty() ? "" : "; ", why);
+              if (cpu_runs && pc.used == runtime::Precision::kBf16) {
+                status = parity.status_for_bf16(token);
+              }
+            }
             b.session.emplace(runtime::load_model(c.onnx), o);
             if (const int lanes = b.session->optimization_report().batch_lanes; lanes > 1) {
               note += fmt::format(
@@ -383,7 +406,7 @@ BenchResult run_bench(const BenchConfig& c, const Progress& progress) {
                 if (!feeds_error.empty()) throw Error(ErrorCategory::kInvalidArgument, feeds_error);
                 parity::OrtRunOptions o;
                 o.threads = threads;
-                o.allow_spinning = false;
+                o.allow_spinning = c.ort_spinning;
                 o.warmup = round == 0 ? c.warmup : 0;
                 o.iterations = n;
                 const parity::OrtRunResult r = ort->run(c.onnx, ort_feeds, o);

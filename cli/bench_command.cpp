@@ -45,8 +45,8 @@ std::vector<T> split_list(const std::string& text, const char* flag) {
 void add_bench_command(CLI::App& app) {
   auto* cmd = app.add_subcommand("bench", "Benchmark matrix: eager, interpreter providers, ORT");
   struct Args {
-    std::string config, out, backends, batch, seq, threads, onnx, bundle;
-    int warmup = -1, iterations = -1, rounds = -1;
+    std::string config, out, backends, batch, seq, threads, onnx, bundle, precision;
+    int warmup = -1, iterations = -1, rounds = -1, ort_spinning = -1;
     bool json = false, no_optimize = false;
   };
   auto a = std::make_shared<Args>();
@@ -61,8 +61,14 @@ void add_bench_command(CLI::App& app) {
   cmd->add_option("--warmup", a->warmup, "Untimed runs per backend and cell");
   cmd->add_option("--iterations", a->iterations, "Timed runs per backend and cell");
   cmd->add_option("--rounds", a->rounds, "Round-robin passes the iterations are split into");
-  cmd->add_flag("--no-optimize", a->no_optimize,
-                "Turn the interpreter providers' graph passes off (rows record \"optimize\": false)");
+  cmd->add_option("--precision", a->precision,
+                  "fp32 or bf16 for the interpreter providers (rows say what ran and why)");
+  cmd->add_option("--ort-spinning", a->ort_spinning,
+                  "ONNX Runtime's intra-op spinning: 1 (its default) or 0; rows record it")
+      ->check(CLI::Range(0, 1));
+  cmd->add_flag(
+      "--no-optimize", a->no_optimize,
+      "Turn the interpreter providers' graph passes off (rows record \"optimize\": false)");
   cmd->add_flag("--json", a->json, "Print the report as one JSON object");
   cmd->callback([a] {
     bench::BenchConfig c;
@@ -78,6 +84,8 @@ void add_bench_command(CLI::App& app) {
     if (a->iterations >= 0) c.iterations = a->iterations;
     if (a->rounds >= 0) c.rounds = a->rounds;
     if (a->no_optimize) c.optimize = false;
+    if (!a->precision.empty()) c.precision = a->precision;
+    if (a->ort_spinning >= 0) c.ort_spinning = a->ort_spinning != 0;
     // Flags that shrink iterations below the config's rounds keep one round per iteration.
     c.rounds = std::min(c.rounds, std::max(1, c.iterations));
     bench::validate(c);

@@ -7,6 +7,7 @@
 #include "cli/value_compare.h"
 #include "common/error.h"
 #include "onnx_runtime/execution_provider.h"
+#include "onnx_runtime/precision.h"
 
 namespace bog::cli {
 namespace {
@@ -164,6 +165,20 @@ nlohmann::json value_to_json(const Value& value, size_t max_elements) {
                                        : nlohmann::json(nullptr)}};
   }
   return nullptr;
+}
+
+nlohmann::json precision_json(const std::string& requested) {
+  const runtime::PrecisionChoice c = runtime::cpu_precision(runtime::parse_precision(requested));
+  return {{"requested", runtime::precision_name(c.requested)},
+          {"used", runtime::precision_name(c.used)},
+          {"kernel", c.kernel},
+          {"reason", c.reason}};
+}
+
+std::string precision_line(const std::string& requested) {
+  const runtime::PrecisionChoice c = runtime::cpu_precision(runtime::parse_precision(requested));
+  if (!c.reason.empty()) return fmt::format("precision: {} ({})", precision_name(c.used), c.reason);
+  return fmt::format("precision: {} ({})", precision_name(c.used), c.kernel);
 }
 
 }  // namespace bog::cli

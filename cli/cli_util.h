@@ -16,6 +16,12 @@ void check_provider_names(const std::vector<std::string>& names);
 // "float32[batch,8]", "seq(int64[?])", "opt(float32[3])"; "?" marks an unknown dim, and a
 // missing shape prints as "float32[...]".
 std::string type_to_string(const runtime::TypeInfo& type);
+
+// {"requested", "used", "kernel", "reason"} of cpu_precision() for a --precision value
+// (Error(kInvalidArgument) for one that is not fp32 or bf16).
+nlohmann::json precision_json(const std::string& requested);
+// One line for text output: "precision: bf16 (amx_bf16)" or the fallback and its reason.
+std::string precision_line(const std::string& requested);
 nlohmann::json type_to_json(const runtime::TypeInfo& type);
 
 // "float32[2,4]", "seq(3 x float32)", "opt(none)".

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "cli/accuracy_reports.h"
+#include "cli/cli_util.h"
 #include "cli/commands.h"
 #include "cli/quant_eval.h"
 #include "common/error.h"
@@ -24,26 +25,33 @@ void add_eval_command(CLI::App& app) {
     std::optional<std::string> onnx;
     std::string provider = "cpu";
     int threads = 1;
+    std::string precision = "fp32";
   };
   auto args = std::make_shared<Args>();
   cmd->add_option("--bundle", args->bundle, "Bundle directory")->required();
   cmd->add_option("--data", args->data, "AG News directory (default: $BOG_DATA_DIR)");
   cmd->add_option("--split", args->split, "test or valid")->check(CLI::IsMember({"test", "valid"}));
-  cmd->add_option("--onnx", args->onnx,
-                  "Evaluate this ONNX file (fp32 or quantized) instead of the bundle's Eigen model");
+  cmd->add_option(
+      "--onnx", args->onnx,
+      "Evaluate this ONNX file (fp32 or quantized) instead of the bundle's Eigen model");
   cmd->add_option("--provider", args->provider, "With --onnx: cpu, reference or ort (cpu)");
   cmd->add_option("--threads", args->threads, "With --onnx: threads (1)");
+  cmd->add_option("--precision", args->precision,
+                  "With --onnx: fp32 (default) or bf16 GEMMs on the cpu provider (fp32 with the "
+                  "reason where the CPU has no bf16)");
   cmd->add_flag("--json", args->json, "Print one JSON object");
   cmd->callback([args] {
     if (args->onnx) {
-      const OnnxEval e = evaluate_onnx(args->bundle, *args->onnx, model::resolve_data_dir(args->data),
-                                       args->split, args->provider, args->threads);
+      const OnnxEval e =
+          evaluate_onnx(args->bundle, *args->onnx, model::resolve_data_dir(args->data), args->split,
+                        args->provider, args->threads, 32, args->precision);
       if (args->json) {
         std::cout << e.report.dump() << "\n";
       } else {
         fmt::print("{} on {} split via {}: n = {}  accuracy {:.4f}  macro-F1 {:.4f}  NLL {:.4f}\n",
                    *args->onnx, args->split, e.provider_used, e.metrics.n, e.metrics.accuracy,
                    e.metrics.macro_f1, e.metrics.nll);
+        if (args->precision != "fp32") fmt::print("{}\n", precision_line(args->precision));
       }
       return;
     }

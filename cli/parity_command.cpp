@@ -72,11 +72,12 @@ void print_report(const parity::ParityReport& r, const std::string& reference) {
       continue;
     }
     const parity::Comparison& c = p.comparison;
-    std::cout << fmt::format("{:<10} {:<18} {:>12.3e} {:>12.3e} {:>12.3e} {:>10.7f} {:>7.1f}%  {}\n",
-                             p.provider_requested, p.provider_used, c.max_abs_diff, c.max_rel_diff,
-                             c.mean_abs_diff, c.cosine, 100 * c.argmax_agreement,
-                             p.passed ? "pass" : "FAIL");
-    for (const std::string& f : p.fallback_reasons) std::cout << "           fallback: " << f << "\n";
+    std::cout << fmt::format(
+        "{:<10} {:<18} {:>12.3e} {:>12.3e} {:>12.3e} {:>10.7f} {:>7.1f}%  {}\n",
+        p.provider_requested, p.provider_used, c.max_abs_diff, c.max_rel_diff, c.mean_abs_diff,
+        c.cosine, 100 * c.argmax_agreement, p.passed ? "pass" : "FAIL");
+    for (const std::string& f : p.fallback_reasons)
+      std::cout << "           fallback: " << f << "\n";
   }
   std::cout << (r.passed ? "parity passed\n" : "parity FAILED\n");
 }
@@ -84,11 +85,12 @@ void print_report(const parity::ParityReport& r, const std::string& reference) {
 void print_divergence(const nlohmann::json& j) {
   if (!j.contains("first_divergence") || !j["first_divergence"].is_object()) return;
   const auto& d = j["first_divergence"];
-  std::cout << (d["found"].get<bool>()
-                    ? fmt::format("first divergence: node '{}' ({}) output '{}', max abs diff {:.3e}\n",
-                                  d["node"].get<std::string>(), d["op_type"].get<std::string>(),
-                                  d["value"].get<std::string>(), d["max_abs_diff"].get<double>())
-                    : std::string("first divergence: no intermediate value differs beyond tolerance\n"));
+  std::cout
+      << (d["found"].get<bool>()
+              ? fmt::format("first divergence: node '{}' ({}) output '{}', max abs diff {:.3e}\n",
+                            d["node"].get<std::string>(), d["op_type"].get<std::string>(),
+                            d["value"].get<std::string>(), d["max_abs_diff"].get<double>())
+              : std::string("first divergence: no intermediate value differs beyond tolerance\n"));
 }
 
 }  // namespace
@@ -101,6 +103,7 @@ void add_parity_command(CLI::App& app) {
     std::string batch_sizes = "1,8", export_config;
     int samples = 256;
     int threads = 1;
+    std::string precision = "fp32";
     bool first_divergence = false, json = false, no_optimize = false;
   };
   auto a = std::make_shared<Args>();
@@ -113,11 +116,17 @@ void add_parity_command(CLI::App& app) {
   cmd->add_option("--data", a->data, "AG News directory: texts from test.csv (default: synthetic)");
   cmd->add_option("--samples", a->samples, "Number of texts")->check(CLI::PositiveNumber);
   cmd->add_option("--batch-sizes", a->batch_sizes, "Comma list of batch sizes");
-  cmd->add_option("--threads", a->threads, "Threads for the cpu provider")->check(CLI::PositiveNumber);
+  cmd->add_option("--threads", a->threads, "Threads for the cpu provider")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--precision", a->precision,
+                  "fp32 (default) or bf16: the interpreter providers' GEMM arithmetic, held to "
+                  "the export config's bfloat16 policy; the report is <artifact>.bf16.parity.json");
   cmd->add_option("--out", a->out, "Where an export made by this command goes");
-  cmd->add_option("--export-config", a->export_config, "Tolerance policy (default configs/export.yaml)");
-  cmd->add_flag("--first-divergence", a->first_divergence,
-                "On disagreement, name the first node whose output differs (interpreter providers)");
+  cmd->add_option("--export-config", a->export_config,
+                  "Tolerance policy (default configs/export.yaml)");
+  cmd->add_flag(
+      "--first-divergence", a->first_divergence,
+      "On disagreement, name the first node whose output differs (interpreter providers)");
   cmd->add_flag("--no-optimize", a->no_optimize,
                 "Turn the interpreter providers' graph passes off (the report records it)");
   cmd->add_flag("--json", a->json, "Print one JSON object");
@@ -126,8 +135,9 @@ void add_parity_command(CLI::App& app) {
     check_providers(providers);
     fs::path config = a->export_config;
     if (config.empty()) {
-      config = fs::exists("configs/export.yaml") ? fs::path("configs/export.yaml")
-                                                 : fs::path(BOG_SOURCE_DIR) / "configs" / "export.yaml";
+      config = fs::exists("configs/export.yaml")
+                   ? fs::path("configs/export.yaml")
+                   : fs::path(BOG_SOURCE_DIR) / "configs" / "export.yaml";
     }
     const parity::TolerancePolicy policy = parity::load_tolerance_policy(config);
 
@@ -140,13 +150,14 @@ void add_parity_command(CLI::App& app) {
       greq.onnx = a->onnx;
       greq.inputs = a->inputs;
       greq.providers = providers;
-      greq.tolerance = policy.for_dtype("float32");
+      greq.tolerance = policy.for_precision(a->precision);
+      greq.precision = runtime::parse_precision(a->precision);
       greq.threads = a->threads;
       greq.optimize = !a->no_optimize;
       const parity::ParityReport report = parity::run_graph_parity(greq);
       parity::write_parity_report(greq.onnx, report);
       nlohmann::json j = report.to_json();
-      j["report_file"] = parity::parity_report_path(greq.onnx).filename().string();
+      j["report_file"] = parity::parity_report_path(greq.onnx, a->precision).filename().string();
       if (a->first_divergence && !report.passed) {
         std::vector<std::string> interp;
         for (const std::string& p : providers) {
@@ -167,7 +178,8 @@ void add_parity_command(CLI::App& app) {
       } else {
         print_report(report, report.reference);
         print_divergence(j);
-        std::cout << "report: " << parity::parity_report_path(greq.onnx).string() << "\n";
+        std::cout << "report: " << parity::parity_report_path(greq.onnx, a->precision).string()
+                  << "\n";
       }
       if (!report.passed) {
         throw Error(ErrorCategory::kParityFailed,
@@ -183,6 +195,7 @@ void add_parity_command(CLI::App& app) {
     req.batch_sizes = parse_batch_sizes(a->batch_sizes);
     req.threads = a->threads;
     req.optimize = !a->no_optimize;
+    req.precision = runtime::parse_precision(a->precision);
     req.policy = policy;
     if (!a->data.empty()) req.data = fs::path(a->data);
     if (a->onnx.empty()) {
@@ -196,7 +209,7 @@ void add_parity_command(CLI::App& app) {
     const parity::ParityReport report = parity::run_model_parity(req);
     parity::write_parity_report(req.onnx, report);
     nlohmann::json j = report.to_json();
-    j["report_file"] = parity::parity_report_path(req.onnx).filename().string();
+    j["report_file"] = parity::parity_report_path(req.onnx, a->precision).filename().string();
 
     if (a->first_divergence && !report.passed) {
       std::vector<std::string> interp;
@@ -233,9 +246,12 @@ void add_parity_command(CLI::App& app) {
     } else {
       print_report(report, "Eigen eager");
       print_divergence(j);
-      std::cout << "report: " << parity::parity_report_path(req.onnx).string() << "\n";
+      std::cout << "report: " << parity::parity_report_path(req.onnx, a->precision).string()
+                << "\n";
     }
-    if (!report.passed) throw Error(ErrorCategory::kParityFailed, fmt::format("parity failed for {}", req.onnx.filename().string()));
+    if (!report.passed)
+      throw Error(ErrorCategory::kParityFailed,
+                  fmt::format("parity failed for {}", req.onnx.filename().string()));
   });
 }
 

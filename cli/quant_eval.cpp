@@ -9,6 +9,7 @@
 #include <numeric>
 #include <random>
 
+#include "cli/cli_util.h"
 #include "common/error.h"
 #include "model/bundle.h"
 #include "model/data/ag_news.h"
@@ -56,7 +57,7 @@ double percentile(std::vector<double> v, double p) {
 
 OnnxEval evaluate_onnx(const fs::path& bundle_dir, const fs::path& onnx, const fs::path& data_dir,
                        const std::string& split, const std::string& provider, int threads,
-                       int batch) {
+                       int batch, const std::string& precision) {
   if (provider != "cpu" && provider != "reference" && provider != "ort") {
     throw Error(ErrorCategory::kInvalidArgument,
                 fmt::format("unknown provider '{}' (known: cpu, reference, ort)", provider));
@@ -120,6 +121,7 @@ OnnxEval evaluate_onnx(const fs::path& bundle_dir, const fs::path& onnx, const f
     runtime::SessionOptions so;
     so.providers = {provider, "reference"};
     so.threads = threads;
+    so.precision = runtime::parse_precision(precision);
     runtime::Session session = runtime::Session::from_file(onnx, so);
     for (const B& b : batches) {
       std::map<std::string, runtime::Value> feeds;
@@ -145,21 +147,23 @@ OnnxEval evaluate_onnx(const fs::path& bundle_dir, const fs::path& onnx, const f
   out.metrics = acc.finish();
   const nlohmann::json& prov = bundle.manifest.value("provenance", nlohmann::json::object());
   const auto& m = out.metrics;
-  out.report = {{"schema", "bog-eval 1"},
-                {"model", bundle_dir.filename().string()},
-                {"architecture", bundle.config.architecture},
-                {"split", split},
-                {"accuracy", m.accuracy},
-                {"macro_f1", m.macro_f1},
-                {"ece", m.ece},
-                {"nll", m.nll},
-                {"n", m.n},
-                {"num_params", bundle.manifest.value("num_params", 0)},
-                {"train_rows", prov.value("data_rows", 0)},
-                {"train_sha256", prov.value("data_sha256", "")},
-                {"onnx", onnx.filename().string()},
-                {"provider", provider},
-                {"provider_used", out.provider_used}};
+  out.report = {
+      {"schema", "bog-eval 1"},
+      {"model", bundle_dir.filename().string()},
+      {"architecture", bundle.config.architecture},
+      {"split", split},
+      {"accuracy", m.accuracy},
+      {"macro_f1", m.macro_f1},
+      {"ece", m.ece},
+      {"nll", m.nll},
+      {"n", m.n},
+      {"num_params", bundle.manifest.value("num_params", 0)},
+      {"train_rows", prov.value("data_rows", 0)},
+      {"train_sha256", prov.value("data_sha256", "")},
+      {"onnx", onnx.filename().string()},
+      {"provider", provider},
+      {"provider_used", out.provider_used},
+      {"precision", provider == "ort" ? nlohmann::json("fp32") : precision_json(precision)}};
   return out;
 }
 

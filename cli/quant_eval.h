@@ -26,7 +26,8 @@ struct OnnxEval {
                                      const std::filesystem::path& onnx,
                                      const std::filesystem::path& data_dir,
                                      const std::string& split, const std::string& provider,
-                                     int threads, int batch = 32);
+                                     int threads, int batch = 32,
+                                     const std::string& precision = "fp32");
 
 struct SpeedFigures {
   double p50_ms_b1 = 0;          // batch 1, seq 128

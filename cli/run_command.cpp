@@ -44,6 +44,7 @@ struct Options {
   size_t preview = 8;
   int profile_runs = 0;
   int threads = 1;
+  std::string precision = "fp32";
 };
 
 // One set of feeds to run, with expected outputs when they come from a data folder.
@@ -174,6 +175,7 @@ void run(const Options& o) {
   options.strict = o.strict;
   options.optimize = !o.no_optimize;
   options.threads = o.threads;
+  options.precision = runtime::parse_precision(o.precision);
   runtime::Session session(runtime::load_model(o.model), options);
   std::vector<Job> jobs = make_jobs(o, session);
 
@@ -181,7 +183,9 @@ void run(const Options& o) {
   json out = {{"model", o.model},
               {"requested_providers", o.providers},
               {"optimize", !o.no_optimize},
-              {"placement", session.placement().to_json()}};
+              {"placement", session.placement().to_json()},
+              {"precision", precision_json(o.precision)}};
+  if (!o.json && o.precision != "fp32") std::cout << precision_line(o.precision) << "\n";
   json sets = json::array();
   bool all_match = true;
   int64_t mismatched_outputs = 0;
@@ -309,6 +313,9 @@ void add_run_command(CLI::App& app) {
   cmd->add_option("--preview", o->preview, "Elements shown per output (default 8)");
   cmd->add_option("--threads", o->threads, "Intra-op threads of the session (default 1)")
       ->check(CLI::Range(1, 256));
+  cmd->add_option("--precision", o->precision,
+                  "GEMM arithmetic: fp32 (default) or bf16 (cpu: weights and activations rounded "
+                  "to bfloat16, fp32 accumulation; fp32 with the reason where the CPU cannot)");
   cmd->add_option("--profile", o->profile_runs,
                   "After the run, time N more runs of the first data set per node and print "
                   "where the time goes by op type")

@@ -53,6 +53,7 @@ void add_serve_command(CLI::App& app) {
   struct Args {
     std::optional<std::string> config, bundle, host, provider, onnx, batching;
     std::optional<int> port, max_batch, max_wait_ms, threads;
+    std::optional<std::string> precision;
   };
   auto a = std::make_shared<Args>();
   cmd->add_option("--bundle", a->bundle, "Bundle directory (or BOG_BUNDLE_DIR)");
@@ -66,6 +67,9 @@ void add_serve_command(CLI::App& app) {
   cmd->add_option("--max-batch", a->max_batch, "Texts per session run");
   cmd->add_option("--max-wait-ms", a->max_wait_ms, "How long a text waits for company");
   cmd->add_option("--threads", a->threads, "Session threads");
+  cmd->add_option("--precision", a->precision,
+                  "fp32 (default) or bf16 GEMMs on the cpu provider (fp32 with the reason where "
+                  "the CPU has no bf16)");
   cmd->callback([a] {
     serve::ServingConfig c = resolve_config(a->config);
     serve::apply_env_overrides(c, serve::serving_env_from_process());
@@ -78,6 +82,7 @@ void add_serve_command(CLI::App& app) {
     if (a->max_batch) c.max_batch = *a->max_batch;
     if (a->max_wait_ms) c.max_wait_ms = *a->max_wait_ms;
     if (a->threads) c.threads = *a->threads;
+    if (a->precision) c.precision = *a->precision;
     serve::validate(c);
 
     // Every thread started from here on inherits the blocked signals; this thread takes them

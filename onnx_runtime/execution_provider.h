@@ -9,6 +9,7 @@
 #include "onnx_runtime/graph.h"
 #include "onnx_runtime/kernel.h"
 #include "onnx_runtime/placement_report.h"
+#include "onnx_runtime/precision.h"
 
 namespace bog::runtime {
 
@@ -56,8 +57,9 @@ class ExecutionProvider {
 
 // "reference", "cpu", "cuda": the providers this build knows. Error(kInvalidArgument) for
 // an unknown name; a known provider that cannot run here is returned with available() false.
-// `threads` is used by providers that run threads (cpu).
-std::shared_ptr<ExecutionProvider> make_provider(const std::string& name, int threads = 1);
+// `threads` is used by providers that run threads (cpu), `precision` by the cpu provider.
+std::shared_ptr<ExecutionProvider> make_provider(const std::string& name, int threads = 1,
+                                                 Precision precision = Precision::kFp32);
 // Process-wide: whether the cuda provider may use TF32 tensor cores for MatMul/Gemm (off by
 // default, so results match fp32 to 1e-4). Read when a cuda provider is made; the CLI's
 // --allow-tf32 sets it.

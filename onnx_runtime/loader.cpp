@@ -255,6 +255,10 @@ struct Converter {
         invalid(fmt::format("graph '{}': duplicate initializer '{}'", g.name, t.name()));
       }
       g.initializers.emplace(t.name(), tensor_from_proto(t, directory));
+      // The weight now lives in the IR: its bytes leave the ModelProto at once, so a model is
+      // never held three times (file bytes, proto, tensors) while it loads. The protos
+      // converted here all belong to model_from_proto's caller, which owns them mutably.
+      const_cast<onnx::TensorProto&>(t).clear_raw_data();
       defined.insert(t.name());
     }
     for (const auto& v : proto.input()) {
@@ -443,10 +447,7 @@ void run_checker(const onnx::ModelProto& proto, const std::map<std::string, int>
   }
 }
 
-}  // namespace
-
-Model load_model_from_bytes(std::string_view bytes, const fs::path& directory,
-                            const LoadOptions& options) {
+onnx::ModelProto parse_model_proto(std::string_view bytes) {
   if (bytes.size() > static_cast<size_t>(INT_MAX)) {
     invalid(
         fmt::format("model is {} bytes; protobuf files are limited to 2 GiB (use external "
@@ -460,6 +461,12 @@ Model load_model_from_bytes(std::string_view bytes, const fs::path& directory,
                     "(truncated or not protobuf)",
                     bytes.size()));
   }
+  return proto;
+}
+
+// Converts `proto` (its initializers' bytes are released as they are converted).
+Model model_from_proto(onnx::ModelProto& proto, const fs::path& directory,
+                       const LoadOptions& options) {
   if (!proto.has_ir_version() || proto.ir_version() <= 0) {
     invalid("not a valid ONNX model: ir_version is missing");
   }
@@ -508,16 +515,26 @@ Model load_model_from_bytes(std::string_view bytes, const fs::path& directory,
   return model;
 }
 
+}  // namespace
+
+Model load_model_from_bytes(std::string_view bytes, const fs::path& directory,
+                            const LoadOptions& options) {
+  onnx::ModelProto proto = parse_model_proto(bytes);
+  return model_from_proto(proto, directory, options);
+}
+
 Model load_model(const fs::path& path, const LoadOptions& options) {
   std::error_code ec;
   if (fs::is_directory(path, ec)) {
     throw Error(ErrorCategory::kIo,
                 fmt::format("'{}' is a directory, not a model file", path.string()));
   }
-  const std::string bytes = read_file(path);
+  std::string bytes = read_file(path);
   const fs::path dir = path.has_parent_path() ? path.parent_path() : fs::path(".");
   try {
-    return load_model_from_bytes(bytes, dir, options);
+    onnx::ModelProto proto = parse_model_proto(bytes);
+    std::string().swap(bytes);  // the file's bytes are in the proto now
+    return model_from_proto(proto, dir, options);
   } catch (const Error& e) {
     throw Error(e.category(), fmt::format("{}: {}", path.filename().string(), e.what()));
   }

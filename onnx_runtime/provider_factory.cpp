@@ -43,18 +43,20 @@ bool allow_tf32() { return g_allow_tf32; }
 
 std::vector<std::string> known_provider_names() { return {"reference", "cpu", "cuda"}; }
 
-std::shared_ptr<ExecutionProvider> make_provider(const std::string& name, int threads) {
+std::shared_ptr<ExecutionProvider> make_provider(const std::string& name, int threads,
+                                                 Precision precision) {
   if (name == "reference") return std::make_shared<ReferenceProvider>();
   if (name == "cpu") {
-    return std::make_shared<CpuProvider>(threads);
+    return std::make_shared<CpuProvider>(threads, precision);
   }
   if (name == "cuda") {
 #ifdef BOG_HAVE_CUDA
     return std::make_shared<CudaProvider>(allow_tf32());
 #else
     return std::make_shared<AbsentProvider>(
-        "cuda", "not built: this build has no CUDA provider (configured with BOG_CUDA=OFF or "
-                "without the CUDA toolkit)");
+        "cuda",
+        "not built: this build has no CUDA provider (configured with BOG_CUDA=OFF or "
+        "without the CUDA toolkit)");
 #endif
   }
   throw Error(ErrorCategory::kInvalidArgument,

@@ -1239,7 +1239,7 @@ struct Session::Impl {
 Session::Session(Model model, const SessionOptions& options) {
   std::vector<std::shared_ptr<ExecutionProvider>> providers;
   for (const std::string& name : options.providers) {
-    providers.push_back(make_provider(name, options.threads));
+    providers.push_back(make_provider(name, options.threads, options.precision));
   }
   impl_ = std::make_unique<Impl>(std::move(model), std::move(providers), options.strict,
                                  options.optimize);

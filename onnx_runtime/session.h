@@ -31,6 +31,9 @@ struct SessionOptions {
   // chunks by its own single-thread session on its own thread. The outputs are those of the
   // whole batch.
   int batch_chunk = -1;
+  // GEMM arithmetic (precision.h): bf16 rounds the cpu provider's constant-weight GEMMs to
+  // bfloat16 with fp32 accumulation, or runs fp32 where the CPU cannot (cpu_precision() says).
+  Precision precision = Precision::kFp32;
 };
 
 class Session {

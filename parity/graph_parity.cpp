@@ -29,10 +29,12 @@ std::optional<std::vector<float>> as_floats(const Tensor& t) {
       std::copy(t.data<float>(), t.data<float>() + t.numel(), v.begin());
       return v;
     case DType::kFloat64:
-      for (int64_t i = 0; i < t.numel(); ++i) v[static_cast<size_t>(i)] = static_cast<float>(t.data<double>()[i]);
+      for (int64_t i = 0; i < t.numel(); ++i)
+        v[static_cast<size_t>(i)] = static_cast<float>(t.data<double>()[i]);
       return v;
     case DType::kFloat16:
-      for (int64_t i = 0; i < t.numel(); ++i) v[static_cast<size_t>(i)] = runtime::to_float(t.data<runtime::Float16>()[i]);
+      for (int64_t i = 0; i < t.numel(); ++i)
+        v[static_cast<size_t>(i)] = runtime::to_float(t.data<runtime::Float16>()[i]);
       return v;
     default:
       return std::nullopt;
@@ -55,10 +57,11 @@ Comparison compare_tensors(const Tensor& got, const Tensor& want, const Toleranc
   if (a && b) return compare(*a, *b, rows, cols, tol);
   c.rows = rows;
   c.cols = cols;
-  const bool same = got.dtype() == DType::kString ? got.strings() == want.strings()
-                                                    : std::equal(static_cast<const char*>(got.raw()),
-                                                                 static_cast<const char*>(got.raw()) + got.nbytes(),
-                                                                 static_cast<const char*>(want.raw()));
+  const bool same = got.dtype() == DType::kString
+                        ? got.strings() == want.strings()
+                        : std::equal(static_cast<const char*>(got.raw()),
+                                     static_cast<const char*>(got.raw()) + got.nbytes(),
+                                     static_cast<const char*>(want.raw()));
   c.within_tolerance = c.passed = same;
   c.max_abs_diff = same ? 0 : INFINITY;
   return c;
@@ -138,8 +141,9 @@ ParityReport run_graph_parity(const GraphParityRequest& req) {
   }
   report.tolerance = tol;
   report.optimize = req.optimize;
-  report.texts = fmt::format("{} test data set(s) from {}", sets.size(),
-                             req.inputs.filename().string());
+  report.precision = std::string(runtime::precision_name(req.precision));
+  report.texts =
+      fmt::format("{} test data set(s) from {}", sets.size(), req.inputs.filename().string());
 
   // Sessions are made once and reused across the data sets (dynamic axes).
   std::vector<std::optional<runtime::Session>> sessions(req.providers.size());
@@ -162,6 +166,7 @@ ParityReport run_graph_parity(const GraphParityRequest& req) {
         if (req.providers[p] != "reference") so.providers.push_back("reference");
         so.threads = req.threads;
         so.optimize = req.optimize;
+        so.precision = req.precision;
         sessions[p].emplace(runtime::load_model(req.onnx), so);
         r.provider_used = fmt::format("{}", fmt::join(sessions[p]->placement().used, "+"));
         r.fallback_reasons = sessions[p]->placement().fallback_reasons();
@@ -180,15 +185,15 @@ ParityReport run_graph_parity(const GraphParityRequest& req) {
     // Expected outputs: output_0.pb, output_1.pb, ... as many as there are. A folder holding more
     // or fewer than the graph declares is an output-count mismatch, not a smaller comparison.
     size_t expected_files = 0;
-    for (std::error_code ec;
-         fs::exists(set / fmt::format("output_{}.pb", expected_files), ec);) {
+    for (std::error_code ec; fs::exists(set / fmt::format("output_{}.pb", expected_files), ec);) {
       ++expected_files;
     }
     if (expected_files != 0 && expected_files != declared.size()) {
       for (ProviderParity& r : report.results) {
         if (r.error.empty()) {
-          r.error = fmt::format("{} holds {} expected outputs (output_K.pb) but the graph declares {}",
-                                set.filename().string(), expected_files, declared.size());
+          r.error =
+              fmt::format("{} holds {} expected outputs (output_K.pb) but the graph declares {}",
+                          set.filename().string(), expected_files, declared.size());
         }
       }
       continue;
@@ -274,9 +279,14 @@ ParityReport run_graph_parity(const GraphParityRequest& req) {
 }
 
 nlohmann::json Divergence::to_json() const {
-  return {{"found", found},          {"provider_a", provider_a}, {"provider_b", provider_b},
-          {"node", node},            {"op_type", op_type},       {"value", value},
-          {"max_abs_diff", max_abs_diff}, {"values_compared", values_compared}};
+  return {{"found", found},
+          {"provider_a", provider_a},
+          {"provider_b", provider_b},
+          {"node", node},
+          {"op_type", op_type},
+          {"value", value},
+          {"max_abs_diff", max_abs_diff},
+          {"values_compared", values_compared}};
 }
 
 Divergence first_divergence(const fs::path& onnx, const std::map<std::string, Tensor>& feeds,
@@ -303,7 +313,8 @@ Divergence first_divergence(const fs::path& onnx, const std::map<std::string, Te
         if (n.outputs[i].empty() || !outs[i].is_tensor()) continue;
         t.order.emplace_back(nullptr, n.outputs[i]);
         t.values[n.outputs[i]] = outs[i].tensor.clone();
-        t.producer[n.outputs[i]] = {n.name, n.domain.empty() ? n.op_type : n.domain + ":" + n.op_type};
+        t.producer[n.outputs[i]] = {n.name,
+                                    n.domain.empty() ? n.op_type : n.domain + ":" + n.op_type};
       }
     });
     std::map<std::string, runtime::Value> f;

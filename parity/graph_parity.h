@@ -6,10 +6,9 @@
 
 #include <filesystem>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "onnx_runtime/tensor.h"
 #include "parity/model_parity.h"
@@ -25,11 +24,13 @@ struct GraphParityRequest {
   Tolerance tolerance;
   int threads = 1;
   bool optimize = true;  // the interpreter providers' graph passes
+  runtime::Precision precision = runtime::Precision::kFp32;  // of the interpreter providers
 };
 
 // The test_data_set folders under `inputs`: itself when it holds input_0.pb, else its
 // subfolders that do, sorted. Error(kInvalidArgument) when there are none.
-[[nodiscard]] std::vector<std::filesystem::path> test_data_sets(const std::filesystem::path& inputs);
+[[nodiscard]] std::vector<std::filesystem::path> test_data_sets(
+    const std::filesystem::path& inputs);
 
 // Runs every data set on every provider and compares each output with the expected outputs
 // (output_K.pb; without them, with the first provider's). The result has the bundle path's
@@ -53,15 +54,15 @@ struct Divergence {
 
 // The graph inputs stored in a test_data_set folder (input_K.pb), bound by the name in the
 // file or by position among the graph inputs that are not initializers.
-[[nodiscard]] std::map<std::string, runtime::Tensor> read_feeds(const std::filesystem::path& onnx,
-                                                               const std::filesystem::path& inputs_dir);
+[[nodiscard]] std::map<std::string, runtime::Tensor> read_feeds(
+    const std::filesystem::path& onnx, const std::filesystem::path& inputs_dir);
 
 // Runs both interpreter providers node by node on the same feeds. Error(kInvalidArgument) for
 // "ort" (ONNX Runtime does not expose intermediate values to this runner).
 [[nodiscard]] Divergence first_divergence(const std::filesystem::path& onnx,
                                           const std::map<std::string, runtime::Tensor>& feeds,
                                           const std::string& provider_a,
-                                          const std::string& provider_b,
-                                          const Tolerance& tolerance, int threads);
+                                          const std::string& provider_b, const Tolerance& tolerance,
+                                          int threads);
 
 }  // namespace bog::parity

@@ -95,7 +95,8 @@ ParityReport run_model_parity(const ParityRequest& req) {
   }
   report.samples = req.samples;
   report.batch_sizes = req.batch_sizes;
-  report.tolerance = req.policy.for_dtype("float32");
+  report.precision = std::string(runtime::precision_name(req.precision));
+  report.tolerance = req.policy.for_precision(report.precision);
   const Tolerance& tol = report.tolerance;
 
   const TextSet texts = load_texts(req);
@@ -127,6 +128,7 @@ ParityReport run_model_parity(const ParityRequest& req) {
       if (req.providers[p] != "reference") o.providers.push_back("reference");
       o.threads = req.threads;
       o.optimize = req.optimize;
+      o.precision = req.precision;
       sessions[p].emplace(runtime::load_model(req.onnx), o);
       const runtime::PlacementReport& pr = sessions[p]->placement();
       report.results[p].provider_used = join(pr.used, "+");
@@ -233,6 +235,7 @@ nlohmann::json ParityReport::to_json() const {
           {"bundle_sha256", bundle_sha256},
           {"reference", reference},
           {"optimize", optimize},
+          {"precision", precision},
           {"texts", texts},
           {"samples", samples},
           {"batch_sizes", batch_sizes},
@@ -244,16 +247,19 @@ nlohmann::json ParityReport::to_json() const {
           {"results", results_json}};
 }
 
-fs::path parity_report_path(const fs::path& artifact) {
-  return artifact.parent_path() / (artifact.filename().string() + ".parity.json");
+fs::path parity_report_path(const fs::path& artifact, const std::string& precision) {
+  const std::string tag = precision == "fp32" ? "" : "." + precision;
+  return artifact.parent_path() / (artifact.filename().string() + tag + ".parity.json");
 }
 
 void write_parity_report(const fs::path& artifact, const ParityReport& report) {
-  write_file_atomic(parity_report_path(artifact), report.to_json().dump(2) + "\n");
+  write_file_atomic(parity_report_path(artifact, report.precision),
+                    report.to_json().dump(2) + "\n");
 }
 
-std::optional<nlohmann::json> read_parity_report(const fs::path& artifact) {
-  const fs::path p = parity_report_path(artifact);
+std::optional<nlohmann::json> read_parity_report(const fs::path& artifact,
+                                                 const std::string& precision) {
+  const fs::path p = parity_report_path(artifact, precision);
   std::error_code ec;
   if (!fs::exists(p, ec)) return std::nullopt;
   nlohmann::json j;

@@ -13,6 +13,19 @@ const Tolerance& TolerancePolicy::for_dtype(const std::string& dtype) const {
   return by_dtype.at("float32");
 }
 
+const Tolerance& TolerancePolicy::for_precision(const std::string& precision) const {
+  if (precision == "fp32") return for_dtype("float32");
+  const auto it = by_dtype.find("bfloat16");
+  if (precision != "bf16" || it == by_dtype.end()) {
+    throw Error(ErrorCategory::kInvalidArgument,
+                precision == "bf16"
+                    ? std::string("the export config's parity section has no bfloat16 policy: "
+                                  "bf16 runs are not compared without one")
+                    : "precision '" + precision + "' has no parity policy (fp32, bf16)");
+  }
+  return it->second;
+}
+
 TolerancePolicy load_tolerance_policy(const std::filesystem::path& config) {
   YAML::Node root;
   try {
@@ -20,8 +33,7 @@ TolerancePolicy load_tolerance_policy(const std::filesystem::path& config) {
   } catch (const YAML::BadFile&) {
     throw Error(ErrorCategory::kIo, fmt::format("cannot read '{}'", config.string()));
   } catch (const YAML::Exception& e) {
-    throw Error(ErrorCategory::kInvalidArgument,
-                fmt::format("{}: {}", config.string(), e.what()));
+    throw Error(ErrorCategory::kInvalidArgument, fmt::format("{}: {}", config.string(), e.what()));
   }
   TolerancePolicy policy;
   const YAML::Node parity = root["parity"];

@@ -17,6 +17,10 @@ struct TolerancePolicy {
   std::map<std::string, Tolerance> by_dtype = {{"float32", Tolerance{}}};
   // The tolerance for `dtype` ("float32", "int8", ...); float32's when not listed.
   [[nodiscard]] const Tolerance& for_dtype(const std::string& dtype) const;
+  // The tolerance a run in `precision` ("fp32", "bf16") is held to: float32's, or bfloat16's,
+  // which must be listed (Error(kInvalidArgument) otherwise: bf16 is never held to fp32's or
+  // to no policy).
+  [[nodiscard]] const Tolerance& for_precision(const std::string& precision) const;
 };
 
 // Reads the `parity:` section of an export config:

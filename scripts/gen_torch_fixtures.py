@@ -8,6 +8,8 @@ runs Python. The committed outputs are in tests/fixtures/torch/ (see its README.
   /usr/bin/python3 scripts/gen_torch_fixtures.py          # small fixtures + inputs + OPS.md
   /usr/bin/python3 scripts/gen_torch_fixtures.py --bench tests/fixtures/torch/bench
                                                            # the bench-size models too
+  /usr/bin/python3 scripts/gen_torch_fixtures.py --real runs/real_sizes
+                                                           # only the real sizes (not committed)
 (/usr/bin/python3: Debian's interpreter, where python3-torch is installed.) The export is
 deterministic: running it again rewrites the same bytes.
 
@@ -455,7 +457,21 @@ def bench_specs():
     ]
 
 
-def generate(specs, out_dir, seed, vocab_for_inputs, input_sets):
+def real_specs():
+    """The sizes people run (issue 25): random weights, far too big to commit."""
+    return [
+        ("minilm_l6", "MiniLM-L6 shape (post-LN BERT: d 384, 6 layers, 12 heads, FFN 1536)",
+         lambda: BertClassifier(30522, 384, 12, 1536, 6, 512, pre_ln=False, gelu_approx="none",
+                                mask_min="finfo")),
+        ("bert_base", "BERT-base shape (post-LN: d 768, 12 layers, 12 heads, FFN 3072)",
+         lambda: BertClassifier(30522, 768, 12, 3072, 12, 512, pre_ln=False, gelu_approx="none",
+                                mask_min="finfo")),
+        ("llama_d512", "LLaMA-style classifier (d 512, 8 layers, 8 heads / 4 kv heads, SwiGLU 1408)",
+         lambda: LlamaClassifier(32000, 512, 8, 4, 1408, 8)),
+    ]
+
+
+def generate(specs, out_dir, seed, vocab_for_inputs, input_sets, report_ops=True):
     os.makedirs(out_dir, exist_ok=True)
     report = []
     for i, (name, title, make) in enumerate(specs):
@@ -471,7 +487,8 @@ def generate(specs, out_dir, seed, vocab_for_inputs, input_sets):
         for k, (lengths, seq) in enumerate(input_sets):
             ids, mask = padded_inputs(rng, vocab_for_inputs(model), lengths, seq)
             write_test_set(model, os.path.join(case_dir, f"test_data_set_{k}"), ids, mask)
-        report.append(op_report(path, title))
+        if report_ops:
+            report.append(op_report(path, title))
         print(f"wrote {path} ({os.path.getsize(path)} bytes)", file=sys.stderr)
     return "\n".join(report)
 
@@ -482,6 +499,9 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--out", default=os.path.join(root, "tests", "fixtures", "torch"))
     ap.add_argument("--bench", default="", help="also write the bench-size models into this folder")
+    ap.add_argument("--real", default="",
+                    help="write only the real-size models (MiniLM-L6, BERT-base, LLaMA d512; "
+                         "hundreds of MB: keep them out of git, e.g. runs/real_sizes)")
     ap.add_argument("--seed", type=int, default=1234)
     args = ap.parse_args()
     print(f"torch {torch.__version__}", file=sys.stderr)
@@ -492,6 +512,11 @@ def main():
                 return getattr(model, attr).num_embeddings
         return 500
 
+    if args.real:
+        # Set 0: batch 1, seq 128; set 1: batch 8, seq 128, some rows padded.
+        real_sets = [([128], 128), ([128, 128, 100, 128, 64, 128, 128, 17], 128)]
+        generate(real_specs(), args.real, args.seed + 2000, vocab, real_sets, report_ops=False)
+        return
     # Set 0: batch 3 with padding (rows of 7, 5 and 2 real tokens); set 1: batch 1, seq 1;
     # set 2: odd batch and an odd, longer sequence with padding.
     small_sets = [([7, 5, 2], 7), ([1], 1), ([13, 13, 9, 1, 6], 13)]

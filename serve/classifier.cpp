@@ -72,6 +72,7 @@ Classifier::Classifier(model::LoadedBundle bundle, runtime::Model onnx, std::str
   options.providers = {config.provider};
   if (config.provider != "reference") options.providers.push_back("reference");
   options.threads = config.threads;
+  options.precision = runtime::parse_precision(config.precision);
   session_ = std::make_unique<runtime::Session>(std::move(onnx), options);
   const runtime::PlacementReport& placement = session_->placement();
   info_.providers_used = placement.used;

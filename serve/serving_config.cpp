@@ -76,6 +76,8 @@ ServingConfig parse_serving_config(const std::string& text, const std::string& s
       c.provider = scalar<std::string>(v, source, key);
     } else if (key == "threads") {
       c.threads = scalar<int>(v, source, key);
+    } else if (key == "precision") {
+      c.precision = scalar<std::string>(v, source, key);
     } else if (key == "http_threads") {
       c.http_threads = scalar<int>(v, source, key);
     } else if (key == "max_connections") {
@@ -150,6 +152,8 @@ void validate(const ServingConfig& c) {
   require(c.provider == "cpu" || c.provider == "reference" || c.provider == "cuda", "provider",
           fmt::format("'{}' is not cpu, reference or cuda", c.provider));
   require(c.threads >= 1 && c.threads <= 256, "threads", fmt::format("{} is not 1-256", c.threads));
+  require(c.precision == "fp32" || c.precision == "bf16", "precision",
+          fmt::format("'{}' is not fp32 or bf16", c.precision));
   require(c.http_threads >= 1 && c.http_threads <= 4096, "http_threads",
           fmt::format("{} is not 1-4096", c.http_threads));
   require(c.max_connections >= 1 && c.max_connections <= 100000, "max_connections",

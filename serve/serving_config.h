@@ -16,6 +16,7 @@ struct ServingConfig {
   int port = 8080;                 // BOG_SERVE_PORT; 0 picks a free port
   std::string provider = "cpu";    // BOG_SERVE_PROVIDER; reference is the fallback
   int threads = 1;                 // session threads (cpu provider)
+  std::string precision = "fp32";  // fp32 | bf16 GEMMs on the cpu provider (SessionOptions)
   int http_threads = 128;          // workers running complete requests (connections do not
                                    // hold one: serve/http_server.h)
   int max_connections = 1024;      // open connections; past it a new one gets 503 at once

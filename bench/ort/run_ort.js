@@ -16,7 +16,7 @@ function usage() {
 }
 
 function parseArgs(argv) {
-  const a = { inputs: [], threads: 1, spinning: '0', warmup: 0, iterations: 0 };
+  const a = { inputs: [], threads: 1, spinning: '1', warmup: 0, iterations: 0 };  // spinning: ORT's default
   for (let i = 0; i < argv.length; ++i) {
     const k = argv[i];
     const next = () => {

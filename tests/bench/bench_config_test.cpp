@@ -21,6 +21,13 @@ TEST(BenchConfig, ParsesEveryKey) {
   EXPECT_EQ(c.threads, (std::vector<int>{2}));
   EXPECT_EQ(c.rounds, 3);
   EXPECT_EQ(c.out, "o");
+  EXPECT_TRUE(c.ort_spinning) << "ONNX Runtime is measured at its default (spinning on)";
+}
+
+TEST(BenchConfig, Bf16AndOrtSpinningAreKeys) {
+  const BenchConfig c = parse_bench_config("precision: bf16\nort_spinning: false\n", "t.yaml");
+  EXPECT_EQ(c.precision, "bf16");
+  EXPECT_FALSE(c.ort_spinning);
 }
 
 TEST(BenchConfig, BadInputIsOneClearError) {

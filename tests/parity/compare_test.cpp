@@ -1,8 +1,7 @@
 #include "parity/compare.h"
 
-#include <gtest/gtest.h>
-
 #include <fmt/format.h>
+#include <gtest/gtest.h>
 
 #include <filesystem>
 #include <fstream>
@@ -72,15 +71,16 @@ TEST(Compare, MergeKeepsWorstCaseAndWeightedMeans) {
 
 class ToleranceFile : public ::testing::Test {
  protected:
-  std::filesystem::path path_ = std::filesystem::temp_directory_path() /
-                                fmt::format("bog_tol_{}.yaml", ::getpid());
+  std::filesystem::path path_ =
+      std::filesystem::temp_directory_path() / fmt::format("bog_tol_{}.yaml", ::getpid());
   void write(const std::string& text) { std::ofstream(path_) << text; }
   void TearDown() override { std::filesystem::remove(path_); }
 };
 
 TEST_F(ToleranceFile, ReadsPerDtypeTolerances) {
-  write("parity:\n  float32: {atol: 2.0e-4, rtol: 1.0e-3, argmax_agreement: 1.0}\n"
-        "  int8: {atol: 0.5, rtol: 0.1, argmax_agreement: 0.98}\n");
+  write(
+      "parity:\n  float32: {atol: 2.0e-4, rtol: 1.0e-3, argmax_agreement: 1.0}\n"
+      "  int8: {atol: 0.5, rtol: 0.1, argmax_agreement: 0.98}\n");
   const TolerancePolicy p = load_tolerance_policy(path_);
   EXPECT_DOUBLE_EQ(p.for_dtype("float32").atol, 2e-4);
   EXPECT_DOUBLE_EQ(p.for_dtype("int8").min_argmax_agreement, 0.98);
@@ -101,6 +101,19 @@ TEST(ShippedExportConfig, HasTheIssueDefaultTolerance) {
   EXPECT_DOUBLE_EQ(p.for_dtype("float32").atol, 1e-4);
   EXPECT_DOUBLE_EQ(p.for_dtype("float32").rtol, 1e-3);
   EXPECT_DOUBLE_EQ(p.for_dtype("float32").min_argmax_agreement, 1.0);
+  // The bf16 policy the issue asks for: argmax agreement at least 99.5%, a named tolerance.
+  EXPECT_DOUBLE_EQ(p.for_precision("bf16").min_argmax_agreement, 0.995);
+  EXPECT_GT(p.for_precision("bf16").atol, p.for_precision("fp32").atol);
+}
+
+TEST_F(ToleranceFile, Bf16NeedsItsOwnPolicy) {
+  write("parity:\n  float32: {atol: 2.0e-4, rtol: 1.0e-3, argmax_agreement: 1.0}\n");
+  EXPECT_DOUBLE_EQ(load_tolerance_policy(path_).for_precision("fp32").atol, 2e-4);
+  // Never held to float32's tolerance or to none.
+  EXPECT_THROW((void)load_tolerance_policy(path_).for_precision("bf16"), Error);
+  EXPECT_THROW((void)load_tolerance_policy(path_).for_precision("int4"), Error);
+  write("parity:\n  float32: {atol: 2.0e-4}\n  bfloat16: {atol: 0.05, argmax_agreement: 0.995}\n");
+  EXPECT_DOUBLE_EQ(load_tolerance_policy(path_).for_precision("bf16").atol, 0.05);
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include <random>
 
 #include "common/error.h"
+#include "onnx_runtime/providers/cpu/gemm/bf16_gemm.h"
 #include "onnx_runtime/session.h"
 #include "tests/runtime/kernel_test_util.h"
 
@@ -251,6 +252,69 @@ TEST(CpuFusion, MatMulWithBiasBecomesFusedMatMul) {
   b.node("Add", {"bias", "mm"}, "y");
   b.output("y");
   EXPECT_EQ(run_both_and_compare(b, {2, 5, 6}, 13), std::vector<std::string>{"FusedMatMul"});
+}
+
+TEST(CpuPrecision, Bf16SessionRoundsTheFusedGemmOrSaysWhyNot) {
+  // x [3, 40] · w [40, 33] + bias: with precision bf16 the cpu session's FusedMatMul equals the
+  // product of the bf16-rounded operands (to fp32 accumulation order), and differs from fp32.
+  GraphBuilder b;
+  b.input("x", {3, 40});
+  const Tensor w = random_tensor({40, 33}, 21);
+  const Tensor bias = random_tensor({33}, 22);
+  b.init("w", w.clone());
+  b.init("bias", bias.clone());
+  b.node("MatMul", {"x", "w"}, "mm");
+  b.node("Add", {"mm", "bias"}, "y");
+  b.output("y");
+  const Tensor x = random_tensor({3, 40}, 23);
+  auto run = [&](Precision p) {
+    SessionOptions o;
+    o.providers = {"cpu"};
+    o.precision = p;
+    Session s(b.copy(), o);
+    std::map<std::string, Value> feeds;
+    feeds["x"] = Value::from_tensor(x.clone());
+    return s.run(std::move(feeds)).at("y").tensor.clone();
+  };
+  const Tensor fp32 = run(Precision::kFp32);
+  const Tensor bf16 = run(Precision::kBf16);
+  const PrecisionChoice choice = cpu_precision(Precision::kBf16);
+  EXPECT_EQ(cpu_precision(Precision::kFp32).reason, "");
+  EXPECT_EQ(cpu_precision(Precision::kFp32).kernel, "fp32");
+  if (choice.used == Precision::kFp32) {
+    EXPECT_FALSE(choice.reason.empty()) << "bf16 fell back to fp32 without a reason";
+    testing::expect_close(bf16, fp32, 0.0f, 0.0f);
+    return;
+  }
+  EXPECT_TRUE(choice.reason.empty());
+  EXPECT_TRUE(choice.kernel == "amx_bf16" || choice.kernel == "avx512_bf16") << choice.kernel;
+  const auto r = [](float v) { return cpu::bf16_to_float(cpu::float_to_bf16(v)); };
+  double max_fp32_diff = 0;
+  for (int64_t i = 0; i < 3; ++i) {
+    for (int64_t j = 0; j < 33; ++j) {
+      double acc = bias.data<float>()[j];
+      for (int64_t k = 0; k < 40; ++k) {
+        acc += static_cast<double>(r(x.data<float>()[i * 40 + k])) * r(w.data<float>()[k * 33 + j]);
+      }
+      const float got = bf16.data<float>()[i * 33 + j];
+      EXPECT_NEAR(got, acc, 1e-5 * (1.0 + std::fabs(acc)));
+      max_fp32_diff = std::max(
+          max_fp32_diff, static_cast<double>(std::fabs(got - fp32.data<float>()[i * 33 + j])));
+    }
+  }
+  EXPECT_GT(max_fp32_diff, 1e-5) << "bf16 requested but the result is fp32's";
+}
+
+TEST(CpuPrecision, UnknownPrecisionIsAnInvalidArgument) {
+  EXPECT_EQ(parse_precision("bf16"), Precision::kBf16);
+  EXPECT_EQ(parse_precision("fp32"), Precision::kFp32);
+  try {
+    (void)parse_precision("int4");
+    FAIL() << "int4 accepted";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.category(), ErrorCategory::kInvalidArgument);
+    EXPECT_NE(std::string(e.what()).find("fp32, bf16"), std::string::npos);
+  }
 }
 
 TEST(CpuFusion, ConstantSubgraphsAreFolded) {

@@ -14,8 +14,9 @@
 
 namespace bog::runtime {
 
-CpuProvider::CpuProvider(int threads)
+CpuProvider::CpuProvider(int threads, Precision precision)
     : threads_(std::max(1, threads)),
+      precision_(cpu_precision(precision)),
       pool_(std::make_shared<cpu::ThreadPool>(threads_)),
       lane_(std::make_shared<cpu::LaneLink>()) {
   const auto fused = [this](const char* op) {
@@ -46,7 +47,8 @@ void CpuProvider::join_lanes(std::shared_ptr<cpu::LaneReduction> reduction, int 
 KernelFn CpuProvider::create_kernel(const Node& node) const {
   if (node.domain == kCpuFusedDomain) {
     const std::string& op = node.op_type;
-    if (op == "FusedMatMul") return cpu::make_fused_matmul(node, pool_);
+    if (op == "FusedMatMul")
+      return cpu::make_fused_matmul(node, pool_, precision_.used == Precision::kBf16);
     if (op == "Attention") return cpu::make_attention_fused(node, pool_);
     if (op == "Rope") return cpu::make_rope_fused(pool_);
     if (op == "RmsNorm") return cpu::make_rms_norm_fused(pool_);

@@ -9,6 +9,7 @@
 
 #include "onnx_runtime/execution_provider.h"
 #include "onnx_runtime/kernel.h"
+#include "onnx_runtime/precision.h"
 #include "onnx_runtime/providers/reference/reference_provider.h"
 
 namespace bog::runtime {
@@ -23,13 +24,15 @@ struct LaneLink;
 
 class CpuProvider : public ExecutionProvider {
  public:
-  explicit CpuProvider(int threads = 1);
+  explicit CpuProvider(int threads = 1, Precision precision = Precision::kFp32);
   std::string name() const override { return "cpu"; }
   Claim claims(const Node& node) const override;
   void optimize(Graph& graph) override;
   std::vector<PassCount> pass_counts() const override { return pass_counts_; }
   KernelFn create_kernel(const Node& node) const override;
   int threads() const { return threads_; }
+  // The precision its GEMMs run in, and why it is not the one requested where it is not.
+  const PrecisionChoice& precision() const { return precision_; }
 
   // Makes this provider's kernels a lane of a batch run in lanes (lane_reduction.h): ops that
   // need the whole batch (DynamicQuantizeMatMul's activation scale) meet the other lanes there,
@@ -38,6 +41,7 @@ class CpuProvider : public ExecutionProvider {
 
  private:
   int threads_;
+  PrecisionChoice precision_;
   std::shared_ptr<cpu::ThreadPool> pool_;
   std::shared_ptr<cpu::LaneLink> lane_;  // captured by the kernels; set after they exist
   std::vector<PassCount> pass_counts_;

@@ -41,7 +41,8 @@ KernelFn make_expand(KernelFn fallback);
 KernelFn make_where(KernelFn fallback);
 
 // Fused (bog.cpu) kernels.
-KernelFn make_fused_matmul(const Node& node, std::shared_ptr<ThreadPool> pool);
+// With `bf16`, the weight is packed once as bf16 and the GEMM runs gemm_bf16 (bf16_gemm.h).
+KernelFn make_fused_matmul(const Node& node, std::shared_ptr<ThreadPool> pool, bool bf16 = false);
 KernelFn make_attention_fused(const Node& node, std::shared_ptr<ThreadPool> pool);
 KernelFn make_rope_fused(std::shared_ptr<ThreadPool> pool);
 KernelFn make_rms_norm_fused(std::shared_ptr<ThreadPool> pool);

@@ -10,6 +10,7 @@
 #include <memory>
 
 #include "common/error.h"
+#include "onnx_runtime/providers/cpu/gemm/bf16_gemm.h"
 #include "onnx_runtime/providers/cpu/gemm/packed_gemm.h"
 #include "onnx_runtime/providers/cpu/kernels/cpu_kernels.h"
 #include "onnx_runtime/providers/cpu/thread_pool.h"
@@ -104,15 +105,17 @@ Activation parse_activation(const std::string& name) {
   throw Error(ErrorCategory::kInvalidModel, fmt::format("unknown fused activation '{}'", name));
 }
 
-KernelFn make_fused_matmul(const Node& node, std::shared_ptr<ThreadPool> pool) {
+KernelFn make_fused_matmul(const Node& node, std::shared_ptr<ThreadPool> pool, bool bf16) {
   struct Packed {
     std::unique_ptr<PackedMatrix> matrix;
+    std::unique_ptr<PackedBf16Matrix> bf16;
     const void* source = nullptr;
   };
   auto packed = std::make_shared<Packed>();
   const Activation act = parse_activation(node.attr_string("activation", ""));
   const bool trans_w = node.attr_int("trans_w", 0) != 0;
-  return [pool, packed, act, trans_w](KernelContext& ctx) {
+  const Bf16Isa bf16_isa = bf16 ? best_bf16_isa() : Bf16Isa::kNone;
+  return [pool, packed, act, trans_w, bf16_isa](KernelContext& ctx) {
     const Node& n = ctx.node();
     const Tensor& a = ctx.input(0);
     const Tensor& w = ctx.input(1);
@@ -137,6 +140,17 @@ KernelFn make_fused_matmul(const Node& node, std::shared_ptr<ThreadPool> pool) {
     const Epilogue ep = fused_epilogue(ctx, act, shape, &residual_later);
     Tensor& out = ctx.output_uninit(0, DType::kFloat32, shape);
     if (out.numel() == 0) return;
+    if (bf16_isa != Bf16Isa::kNone) {
+      if (packed->source != w.raw() || !packed->bf16) {
+        packed->bf16 = std::make_unique<PackedBf16Matrix>(w.data<float>(), k, cols,
+                                                          trans_w ? k : cols, trans_w);
+        packed->source = w.raw();
+      }
+      gemm_bf16(bf16_isa, m, a.data<float>(), k, *packed->bf16, out.data<float>(), cols, ep,
+                pool.get());
+      if (residual_later) add_residual_broadcast(n, ctx.input(kFusedResidual), out);
+      return;
+    }
     const GemmIsa isa = best_gemm_isa();
     if (packed->source != w.raw() || !packed->matrix) {
       packed->matrix = std::make_unique<PackedMatrix>(isa, w.data<float>(), k, cols,
