@@ -3,6 +3,7 @@
 // answered with 503 at once, and server-sent-event streams counted, limited and dropped when
 // their client stops reading. Raw loopback sockets, bounded in count and time.
 #include <arpa/inet.h>
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -249,6 +250,48 @@ TEST(Connections, IdleKeepAliveConnectionsHoldNoWorker) {
   send_all(idle[0], "GET /ready HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
   EXPECT_EQ(read_until_close(idle[0], 5).rfind("HTTP/1.1 200", 0), 0u);
   for (int fd : idle) ::close(fd);
+}
+
+TEST(Connections, ChunkedBodiesExpectContinueHeadAndPipelinedRequestsAreServed) {
+  RunningServer s = start_server(test_config());
+  const int fd = connect_to(s.port);
+  ASSERT_GE(fd, 0);
+  const std::string text = R"({"text": "Oil prices fall"})";
+  send_all(fd, "POST /predict HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n" +
+                   text.substr(0, 5) + "\r\n" + fmt::format("{:x}", text.size() - 5) + "\r\n" +
+                   text.substr(5) + "\r\n0\r\n\r\n");
+  const std::string chunked = read_response(fd, 10);
+  EXPECT_EQ(chunked.rfind("HTTP/1.1 200", 0), 0u) << chunked;
+  EXPECT_NE(chunked.find("\"label\""), std::string::npos);
+  // Expect: 100-continue gets its interim answer before the body is sent.
+  send_all(fd, fmt::format("POST /predict HTTP/1.1\r\nHost: t\r\nExpect: 100-continue\r\n"
+                           "Content-Length: {}\r\n\r\n",
+                           text.size()));
+  std::string interim;
+  for (int i = 0; i < 250 && interim.find("\r\n\r\n") == std::string::npos; ++i) {
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, 20) <= 0) continue;
+    char buf[256];
+    const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    if (n <= 0) break;
+    interim.append(buf, static_cast<size_t>(n));
+  }
+  EXPECT_EQ(interim, "HTTP/1.1 100 Continue\r\n\r\n");
+  send_all(fd, text);
+  EXPECT_EQ(read_response(fd, 10).rfind("HTTP/1.1 200", 0), 0u);
+  // Two requests in one write: two answers in order; HEAD has the length and no body.
+  send_all(fd,
+           "HEAD /health HTTP/1.1\r\nHost: t\r\n\r\nGET /nosuch HTTP/1.1\r\nHost: t\r\n"
+           "Connection: close\r\n\r\n");
+  const std::string both = read_until_close(fd, 10);
+  ::close(fd);
+  EXPECT_EQ(both.rfind("HTTP/1.1 200", 0), 0u) << both;
+  EXPECT_NE(both.find("Content-Length: 15\r\n"), std::string::npos) << both;
+  const size_t second = both.find("HTTP/1.1 404");
+  ASSERT_NE(second, std::string::npos) << both;
+  EXPECT_EQ(both.substr(second - 4, 4), "\r\n\r\n") << "HEAD sent a body: " << both;
+  EXPECT_EQ(both.substr(0, second).find("\"ok\""), std::string::npos) << both;
+  EXPECT_NE(both.find("not_found", second), std::string::npos);
 }
 
 // A generic HttpServer with one streaming route, as the generation routes will use it.
