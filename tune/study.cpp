@@ -224,7 +224,18 @@ void worker_loop(const TuneConfig& config, const StudyOptions& options, const St
                    return config.space.decode(sampler->sample(
                        config.space, make_history(config.space, all, maximize), rng));
                  });
-    if (!trial) break;
+    if (!trial) {
+      // With heartbeats, a trial still running elsewhere may yet be lost and retried: wait for
+      // it to end (or go stale) before leaving.
+      bool running = false;
+      if (options.heartbeat_s > 0) {
+        for (const auto& t : db.trials()) running |= t.state == TrialState::kRunning;
+      }
+      if (!running) break;
+      std::this_thread::sleep_for(
+          std::chrono::duration<double>(std::min(options.heartbeat_s, 1.0)));
+      continue;
+    }
     const HeartbeatThread beat(at.url, at.name, trial->number, options.heartbeat_s);
     if (!options.quiet) {
       std::fprintf(stderr, "trial %d: %s\n", trial->number, trial->params.dump().c_str());
