@@ -411,7 +411,10 @@ BenchResult run_bench(const BenchConfig& c, const Progress& progress) {
                 o.iterations = n;
                 const parity::OrtRunResult r = ort->run(c.onnx, ort_feeds, o);
                 lat[i].insert(lat[i].end(), r.latencies_ms.begin(), r.latencies_ms.end());
-                rss_children = std::max(rss_children, peak_rss_mb(true));
+                // The runner's own VmHWM: getrusage's children figure would include the pages
+                // of this process at fork time (the model, loaded here too).
+                rss_children =
+                    std::max(rss_children, r.peak_rss_mb > 0 ? r.peak_rss_mb : peak_rss_mb(true));
                 if (!r.provider.empty()) b.row_base["provider_used"] = r.provider;
                 continue;
               }

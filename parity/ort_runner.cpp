@@ -195,6 +195,9 @@ OrtRunResult OrtRunner::run(const fs::path& model, const Feeds& inputs,
   read_outputs(j.at("outputs"), out_dir, res);
   for (const auto& v : j.at("latency_ms").at("samples"))
     res.latencies_ms.push_back(v.get<double>());
+  if (j.contains("peak_rss_mb") && j["peak_rss_mb"].is_number()) {
+    res.peak_rss_mb = j["peak_rss_mb"].get<double>();
+  }
   return res;
 }
 

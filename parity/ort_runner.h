@@ -29,6 +29,7 @@ struct OrtRunResult {
   std::vector<std::string> output_names;
   std::vector<runtime::Tensor> outputs;  // in the model's output order
   std::vector<double> latencies_ms;      // one per timed iteration
+  double peak_rss_mb = 0;                // the ONNX Runtime process's own peak (0: unknown)
 };
 
 // ONNX Runtime's own greedy generation loop (bench/ort/generate_ort.js): prefill with a

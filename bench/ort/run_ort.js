@@ -109,6 +109,17 @@ async function runSets(ort, session, args, version) {
   }) + '\n');
 }
 
+// This process's peak resident set in MB (VmHWM: since exec, unlike getrusage's ru_maxrss of a
+// child, which also counts the pages of the parent it was forked from); null off Linux.
+function peakRssMb() {
+  try {
+    const m = fs.readFileSync('/proc/self/status', 'utf8').match(/^VmHWM:\s+(\d+) kB/m);
+    return m ? Number(m[1]) / 1024 : null;
+  } catch (e) {
+    return null;
+  }
+}
+
 function percentile(sorted, p) {
   if (sorted.length === 0) return null;
   const idx = Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1);
@@ -172,6 +183,7 @@ async function main() {
     allow_spinning: String(args.spinning),
     warmup: args.warmup,
     iterations: args.iterations,
+    peak_rss_mb: peakRssMb(),
     outputs: outInfo,
     latency_ms: {
       mean, p50: percentile(sorted, 50), p95: percentile(sorted, 95), p99: percentile(sorted, 99),

@@ -75,6 +75,10 @@ TEST_F(OrtRunnerTest, RunsAModelAndReturnsItsOutputsAndTimings) {
   EXPECT_FALSE(r.version.empty());
   EXPECT_EQ(r.provider, "cpu");
   EXPECT_EQ(r.allow_spinning, "0");
+  // Its own peak resident set (VmHWM since exec): a node process, tens of MB, never this
+  // test process's figure inherited through fork.
+  EXPECT_GT(r.peak_rss_mb, 1.0);
+  EXPECT_LT(r.peak_rss_mb, 4096.0);
   ASSERT_EQ(r.outputs.size(), 1u);
   EXPECT_EQ(r.output_names[0], "y");
   ASSERT_EQ(r.outputs[0].shape(), (runtime::Shape{2, 3}));
