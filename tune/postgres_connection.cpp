@@ -26,7 +26,7 @@ std::string one_line(const char* message) {
   std::string s = message ? message : "unknown error";
   while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
   for (auto& c : s) {
-    if (c == '\n') c = ' ';
+    if (c == '\n' || c == '\t') c = ' ';
   }
   return s;
 }
