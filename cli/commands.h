@@ -36,5 +36,6 @@ void add_tune_command(CLI::App& app);
 void add_runs_command(CLI::App& app);
 void add_serve_command(CLI::App& app);
 void add_loadtest_command(CLI::App& app);
+void add_generate_command(CLI::App& app);
 
 }  // namespace bog::cli

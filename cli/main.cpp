@@ -43,6 +43,7 @@ int main(int argc, char** argv) {
   bog::cli::add_runs_command(app);
   bog::cli::add_serve_command(app);
   bog::cli::add_loadtest_command(app);
+  bog::cli::add_generate_command(app);
 
   try {
     app.parse(argc, argv);

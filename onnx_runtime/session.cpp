@@ -190,6 +190,7 @@ struct Session::Impl {
   std::vector<std::unique_ptr<Session>> lanes;
   // The graph splits only into lanes that meet at whole-batch reductions (batch_split.h).
   bool lanes_sync = false;
+  std::shared_ptr<KvCacheState> kv_cache;  // SessionOptions::kv_cache
   std::shared_ptr<cpu::LaneReduction> lane_reduction;
   std::unique_ptr<cpu::ThreadPool> lane_pool;  // one task per lane; the caller runs one
   std::vector<std::exception_ptr> lane_errors;
@@ -1227,7 +1228,8 @@ struct Session::Impl {
       Tensor& out = outputs[k];
       if (out.defined() && out.same_layout(t.dtype(), t.shape()) && t.dtype() != DType::kString &&
           out.device() == t.device() && out.raw() != nullptr && t.nbytes() > 0) {
-        std::memcpy(out.raw(), t.raw(), t.nbytes());
+        // An output bound to the buffer it was computed in (a KV cache appended in place).
+        if (out.raw() != t.raw()) std::memcpy(out.raw(), t.raw(), t.nbytes());
       } else {
         out = t.clone();
       }
@@ -1240,13 +1242,21 @@ Session::Session(Model model, const SessionOptions& options) {
   std::vector<std::shared_ptr<ExecutionProvider>> providers;
   for (const std::string& name : options.providers) {
     providers.push_back(make_provider(name, options.threads, options.precision));
+    if (options.kv_cache) {
+      if (auto* cpu = dynamic_cast<CpuProvider*>(providers.back().get()))
+        cpu->share_kv_cache(options.kv_cache);
+    }
   }
   impl_ = std::make_unique<Impl>(std::move(model), std::move(providers), options.strict,
                                  options.optimize);
   impl_->threads = options.threads;
-  impl_->batch_chunk = options.batch_chunk;
+  impl_->kv_cache = options.kv_cache;
+  // A cache appended in place lives in the caller's buffers: batches run whole, never split
+  // into chunks or lanes whose outputs would be gathered by copying.
+  impl_->batch_chunk = options.kv_cache ? 0 : options.batch_chunk;
   // For experiments without a rebuild: BOG_BATCH_CHUNK=N (0 = never split) wins over the option.
-  if (const char* env = std::getenv("BOG_BATCH_CHUNK"); env != nullptr && *env != '\0') {
+  if (const char* env = std::getenv("BOG_BATCH_CHUNK");
+      !options.kv_cache && env != nullptr && *env != '\0') {
     char* end = nullptr;
     const long v = std::strtol(env, &end, 10);
     if (*end != '\0' || v < 0) {
@@ -1295,6 +1305,7 @@ std::vector<Session::NodeProfile> Session::profile() const { return impl_->node_
 Session::OptimizationReport Session::optimization_report() const { return impl_->optimization; }
 
 const Model& Session::model() const { return impl_->model; }
+KvCacheState* Session::kv_cache_state() const { return impl_->kv_cache.get(); }
 const PlacementReport& Session::placement() const {
   // The device providers count their boundary copies as they make them; the report carries
   // the totals so far (weights uploaded once, inputs and outputs of every run).

@@ -15,6 +15,7 @@
 
 #include "onnx_runtime/execution_provider.h"
 #include "onnx_runtime/graph.h"
+#include "onnx_runtime/kv_cache_state.h"
 #include "onnx_runtime/placement_report.h"
 #include "onnx_runtime/value.h"
 
@@ -34,6 +35,9 @@ struct SessionOptions {
   // GEMM arithmetic (precision.h): bf16 rounds the cpu provider's constant-weight GEMMs to
   // bfloat16 with fp32 accumulation, or runs fp32 where the CPU cannot (cpu_precision() says).
   Precision precision = Precision::kFp32;
+  // Decoder graphs: with a state here the cpu provider appends present.{i}.* in place into the
+  // caller's cache buffers (kv_cache_state.h; generate/ sets it up).
+  std::shared_ptr<KvCacheState> kv_cache;
 };
 
 class Session {
@@ -85,6 +89,9 @@ class Session {
     int batch_lanes = 0;  // with threads > 1: one part of such a batch per thread (0: none)
   };
   OptimizationReport optimization_report() const;
+
+  // The options' KV cache state (null when the session was made without one).
+  KvCacheState* kv_cache_state() const;
 
   const Model& model() const;
   const PlacementReport& placement() const;

@@ -77,6 +77,33 @@ void Tensor::assign_view_of(const Tensor& src) {
   data_ = src.data_;
 }
 
+void Tensor::assign_view_of(const Tensor& src, std::span<const int64_t> shape) {
+  int64_t n = 1;
+  for (const int64_t d : shape) n *= d;
+  if (src.dtype_ == DType::kString || n < 0 || n > src.numel_) {
+    throw Error(ErrorCategory::kInternal,
+                fmt::format("a view of shape {} does not fit a tensor of shape {}",
+                            shape_to_string(shape), shape_to_string(src.shape())));
+  }
+  dtype_ = src.dtype_;
+  shape_.assign(shape.begin(), shape.end());
+  numel_ = n;
+  device_ = src.device_;
+  storage_ = src.storage_;
+  data_ = src.data_;
+}
+
+void Tensor::assign_borrow(DType dtype, std::span<const int64_t> shape, void* data) {
+  int64_t n = 1;
+  for (const int64_t d : shape) n *= d;
+  dtype_ = dtype;
+  shape_.assign(shape.begin(), shape.end());
+  numel_ = n;
+  device_ = Device::kCpu;
+  storage_.reset();
+  data_ = data;
+}
+
 void Tensor::assign_rows_of(const Tensor& src, int64_t begin, int64_t count) {
   if (this == &src || src.rank() == 0 || begin < 0 || count < 0 || begin + count > src.dim(0) ||
       src.dtype_ == DType::kString) {

@@ -50,6 +50,13 @@ class Tensor {
   // Makes this tensor a view of rows [begin, begin + count) of `src` (dim 0), allocation-free
   // like assign_view_of. Not for string tensors.
   void assign_rows_of(const Tensor& src, int64_t begin, int64_t count);
+  // Makes this tensor a view of `src`'s storage (from its start) with another shape whose bytes
+  // fit in src's; allocation-free like assign_view_of. How a grown buffer serves a smaller
+  // tensor (a KV cache, an elastic memory plan). Error(kInternal) if it does not fit.
+  void assign_view_of(const Tensor& src, std::span<const int64_t> shape);
+  // Makes this tensor borrow `data` with this dtype and shape, reusing its shape's capacity
+  // (Tensor::borrow without an allocation, for kernels that hand out a caller's buffer).
+  void assign_borrow(DType dtype, std::span<const int64_t> shape, void* data);
   // Same dtype and dims.
   bool same_layout(DType dtype, std::span<const int64_t> shape) const;
 

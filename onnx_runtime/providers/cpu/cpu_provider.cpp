@@ -22,7 +22,7 @@ CpuProvider::CpuProvider(int threads, Precision precision)
   const auto fused = [this](const char* op) {
     fused_.add(KernelDef{op, kCpuFusedDomain, 1, 1 << 20, {}});
   };
-  for (const char* op : {"FusedMatMul", "Attention", "Rope", "RmsNorm", "Gelu", "Silu",
+  for (const char* op : {"FusedMatMul", "Attention", "Rope", "RmsNorm", "Gelu", "Silu", "KvAppend",
                          cpu::kDynamicQuantizeMatMul}) {
     fused(op);
   }
@@ -49,7 +49,11 @@ KernelFn CpuProvider::create_kernel(const Node& node) const {
     const std::string& op = node.op_type;
     if (op == "FusedMatMul")
       return cpu::make_fused_matmul(node, pool_, precision_.used == Precision::kBf16);
-    if (op == "Attention") return cpu::make_attention_fused(node, pool_);
+    if (op == "Attention") return cpu::make_attention_fused(node, pool_, kv_state_);
+    if (op == "KvAppend") {
+      if (!kv_state_) throw Error(ErrorCategory::kInvalidModel, "KvAppend without a KV cache");
+      return cpu::make_kv_append(kv_state_);
+    }
     if (op == "Rope") return cpu::make_rope_fused(pool_);
     if (op == "RmsNorm") return cpu::make_rms_norm_fused(pool_);
     if (op == "Gelu") return cpu::make_gelu_fused();
@@ -96,6 +100,8 @@ void CpuProvider::optimize(Graph& graph) {
   for (auto& pc : cpu::run_fusion_passes(graph, name(), reference_)) {
     pass_counts_.push_back(std::move(pc));
   }
+  if (kv_state_)
+    pass_counts_.push_back({"fuse_kv_append", cpu::fuse_kv_append(graph, name(), *kv_state_)});
 }
 
 }  // namespace bog::runtime

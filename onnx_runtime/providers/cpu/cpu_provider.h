@@ -10,6 +10,7 @@
 #include "onnx_runtime/execution_provider.h"
 #include "onnx_runtime/kernel.h"
 #include "onnx_runtime/precision.h"
+#include "onnx_runtime/kv_cache_state.h"
 #include "onnx_runtime/providers/reference/reference_provider.h"
 
 namespace bog::runtime {
@@ -38,12 +39,16 @@ class CpuProvider : public ExecutionProvider {
   // need the whole batch (DynamicQuantizeMatMul's activation scale) meet the other lanes there,
   // and its parallel_for jobs take help from lanes that wait (lane_help.h).
   void join_lanes(std::shared_ptr<cpu::LaneReduction> reduction, int lane);
+  // Before optimize(): a decoder session's KV cache state, so that optimize() appends the
+  // present outputs in place (passes/fuse_kv_append.cpp) and the kernels find the capacity.
+  void share_kv_cache(std::shared_ptr<KvCacheState> state) { kv_state_ = std::move(state); }
 
  private:
   int threads_;
   PrecisionChoice precision_;
   std::shared_ptr<cpu::ThreadPool> pool_;
   std::shared_ptr<cpu::LaneLink> lane_;  // captured by the kernels; set after they exist
+  std::shared_ptr<KvCacheState> kv_state_;
   std::vector<PassCount> pass_counts_;
   KernelRegistry fused_;
   ReferenceProvider reference_;

@@ -13,7 +13,11 @@
 //         [B, Hkv, T, D] tensor the graph repeated with Unsqueeze(2) -> Expand -> Reshape;
 //         the shapes are checked to repeat each KV head H/Hkv times, nothing is copied).
 // Attributes: scale (float), k_transposed (int), merged (int: output [B, Tq, H*D] instead of
-//         [B, H, Tq, D]). H must be a multiple of Hkv: query head h reads KV head h / (H/Hkv).
+//         [B, H, Tq, D]), k_in_cache / v_in_cache (int: k or v is a decoder's KV cache appended
+//         in place, its heads `capacity` rows apart; see fuse_kv_append.cpp). H must be a
+//         multiple of Hkv: query head h reads KV head h / (H/Hkv).
+// A few query rows (a decode step) take a direct path: scores are K·q on the cache rows where
+// they lie and the output is Vᵀ·p, with no packing of K or V.
 #include <fmt/format.h>
 
 #include <Eigen/Core>
@@ -259,13 +263,49 @@ void check_kv_expand(const Node& node, const Tensor& x, const Tensor& e, const T
   if (!ok) fail(node, "the grouped-KV expand does not repeat each head in place");
 }
 
+// One decode step's query rows of one (batch, head): scores = K·q on the rows where they lie,
+// softmax, out = Vᵀ·p / sum. K is [tk, d] and V [tk, dv], each contiguous.
+void attend_rows_direct(const float* qh, int64_t rows, int64_t d, const float* kh, int64_t tk,
+                        const float* vh, int64_t dv, const float* bias_bh, int64_t bias_sq,
+                        int64_t bias_sk, float scale, float* oh, int64_t ldo) {
+  using RowMat = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+  const Eigen::Map<const RowMat> k(kh, tk, d);
+  const Eigen::Map<const RowMat> v(vh, tk, dv);
+  float* scores = t_scratch.get(round64(static_cast<size_t>(tk)));
+  Eigen::Map<Eigen::VectorXf> s(scores, tk);
+  for (int64_t i = 0; i < rows; ++i) {
+    s.noalias() = k * Eigen::Map<const Eigen::VectorXf>(qh + i * d, d);
+    Eigen::Map<Eigen::ArrayXf> a(scores, tk);
+    if (bias_bh != nullptr) {
+      const float* br = bias_bh + i * bias_sq;
+      if (bias_sk == 1) {
+        a = a * scale + Eigen::Map<const Eigen::ArrayXf>(br, tk);
+      } else {
+        a = a * scale + br[0];
+      }
+    } else if (scale != 1.0f) {
+      a *= scale;
+    }
+    const float inv = tk > 0 ? 1.0f / exp_shifted_in_place(scores, tk, a.maxCoeff()) : 0.0f;
+    Eigen::Map<Eigen::VectorXf> o(oh + i * ldo, dv);
+    o.noalias() = v.transpose() * s;
+    o *= inv;
+  }
+}
+
+constexpr int64_t kDirectRows = 4;  // query rows at most for the direct path
+
 }  // namespace
 
-KernelFn make_attention_fused(const Node& node, std::shared_ptr<ThreadPool> pool) {
+KernelFn make_attention_fused(const Node& node, std::shared_ptr<ThreadPool> pool,
+                              std::shared_ptr<KvCacheState> kv_state) {
   const float scale = node.attr_float("scale", 1.0f);
   const bool k_transposed = node.attr_int("k_transposed", 0) != 0;
   const bool merged = node.attr_int("merged", 0) != 0;
-  return [pool, scale, k_transposed, merged](KernelContext& ctx) {
+  const bool k_in_cache = node.attr_int("k_in_cache", 0) != 0;
+  const bool v_in_cache = node.attr_int("v_in_cache", 0) != 0;
+  if ((k_in_cache || v_in_cache) && !kv_state) fail(node, "a KV cache input without a cache");
+  return [pool, scale, k_transposed, merged, k_in_cache, v_in_cache, kv_state](KernelContext& ctx) {
     const Node& n = ctx.node();
     const Tensor& q = ctx.input(0);
     const Tensor& k = ctx.input(1);
@@ -315,6 +355,31 @@ KernelFn make_attention_fused(const Node& node, std::shared_ptr<ThreadPool> pool
     }
     Tensor& out = ctx.output_uninit(0, DType::kFloat32, std::span<const int64_t>(shape, rank));
     if (out.numel() == 0) return;
+    // Rows per head of k and v as they lie: a cache's heads are `capacity` rows apart.
+    const int64_t cap = kv_state ? kv_state->capacity.load(std::memory_order_relaxed) : 0;
+    if ((k_in_cache || v_in_cache) && cap < tk)
+      fail(n, fmt::format("{} keys do not fit the KV cache's {} rows", tk, cap));
+    const int64_t k_rows = k_in_cache ? cap : tk;
+    const int64_t v_rows = v_in_cache ? cap : tk;
+    if (tq <= kDirectRows && !k_transposed) {
+      auto direct = [&](int64_t t) {
+        const int64_t b = t / heads, h = t % heads;
+        const float* bias_bh =
+            bias.data != nullptr ? bias.data + b * bias.sb + h * bias.sh : nullptr;
+        float* oh = merged ? out.data<float>() + (b * tq * heads + h) * dv
+                           : out.data<float>() + (b * heads + h) * tq * dv;
+        attend_rows_direct(q.data<float>() + (b * heads + h) * tq * d, tq, d,
+                           k.data<float>() + (b * kv_heads + h / group) * k_rows * d, tk,
+                           v.data<float>() + (b * v_heads + h / v_group) * v_rows * dv, dv, bias_bh,
+                           bias.sq, bias.sk, scale, oh, merged ? heads * dv : dv);
+      };
+      if (pool && pool->threads() > 1 && batch * heads > 1 && tk * d * batch * heads > (1 << 16)) {
+        pool->parallel_for(batch * heads, direct);
+      } else {
+        for (int64_t t = 0; t < batch * heads; ++t) direct(t);
+      }
+      return;
+    }
     const GemmIsa isa = best_gemm_isa();
     const float* pq = q.data<float>();
     const float* pk = k.data<float>();
@@ -352,13 +417,13 @@ KernelFn make_attention_fused(const Node& node, std::shared_ptr<ThreadPool> pool
       float* kt_packed = t_scratch.get(kt_size + v_size + s_size);
       float* v_packed = kt_packed + kt_size;
       float* scores = v_packed + v_size;
-      const float* kh = pk + (b * kv_heads + kvh) * tk * d;
+      const float* kh = pk + (b * kv_heads + kvh) * k_rows * d;
       if (k_transposed) {
         pack_b(isa, kh, d, tk, tk, false, kt_packed);  // already [D, Tk]
       } else {
         pack_b(isa, kh, d, tk, d, true, kt_packed);  // Kᵀ from [Tk, D]
       }
-      pack_b(isa, pv + (b * v_heads + vh) * tk * dv, tk, dv, dv, false, v_packed);
+      pack_b(isa, pv + (b * v_heads + vh) * v_rows * dv, tk, dv, dv, false, v_packed);
       const float* qh = pq + (b * heads + h) * tq * d;
       float* oh = merged ? po + (b * tq * heads + h) * dv : po + (b * heads + h) * tq * dv;
       const int64_t ldo = merged ? heads * dv : dv;

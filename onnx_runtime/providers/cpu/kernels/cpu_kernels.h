@@ -9,6 +9,7 @@
 #include <string>
 
 #include "onnx_runtime/kernel.h"
+#include "onnx_runtime/kv_cache_state.h"
 #include "onnx_runtime/providers/cpu/gemm/packed_gemm.h"
 
 namespace bog::runtime::cpu {
@@ -43,7 +44,10 @@ KernelFn make_where(KernelFn fallback);
 // Fused (bog.cpu) kernels.
 // With `bf16`, the weight is packed once as bf16 and the GEMM runs gemm_bf16 (bf16_gemm.h).
 KernelFn make_fused_matmul(const Node& node, std::shared_ptr<ThreadPool> pool, bool bf16 = false);
-KernelFn make_attention_fused(const Node& node, std::shared_ptr<ThreadPool> pool);
+// kv_state: for k_in_cache / v_in_cache (fuse_kv_append.cpp), whose rows are capacity apart.
+KernelFn make_attention_fused(const Node& node, std::shared_ptr<ThreadPool> pool,
+                              std::shared_ptr<KvCacheState> kv_state = nullptr);
+KernelFn make_kv_append(std::shared_ptr<KvCacheState> state);
 KernelFn make_rope_fused(std::shared_ptr<ThreadPool> pool);
 KernelFn make_rms_norm_fused(std::shared_ptr<ThreadPool> pool);
 KernelFn make_gelu_fused();

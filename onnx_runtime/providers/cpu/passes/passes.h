@@ -10,6 +10,7 @@
 
 #include "onnx_runtime/execution_provider.h"
 #include "onnx_runtime/graph.h"
+#include "onnx_runtime/kv_cache_state.h"
 
 namespace bog::runtime::cpu {
 
@@ -23,6 +24,9 @@ int fuse_rope(Graph& graph, const std::string& provider);       // fuse_rope.cpp
 int fuse_attention(Graph& graph, const std::string& provider);  // fuse_attention.cpp
 int fuse_matmul(Graph& graph, const std::string& provider);     // fuse_matmul.cpp
 int remove_dead_nodes(Graph& graph, const std::string& provider);
+// Decoder sessions only (SessionOptions::kv_cache): present = Concat(past, new) -> KvAppend in
+// place, after fuse_attention; records in `state` what it did or why not (fuse_kv_append.cpp).
+int fuse_kv_append(Graph& graph, const std::string& provider, KvCacheState& state);
 
 // Every pass above, in order, over the nodes placed on `provider` (pipeline.cpp): the one entry
 // point of the fusions, so the cpu and cuda providers produce the same fused (bog.cpu) node
