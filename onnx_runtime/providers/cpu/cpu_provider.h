@@ -9,8 +9,8 @@
 
 #include "onnx_runtime/execution_provider.h"
 #include "onnx_runtime/kernel.h"
-#include "onnx_runtime/precision.h"
 #include "onnx_runtime/kv_cache_state.h"
+#include "onnx_runtime/precision.h"
 #include "onnx_runtime/providers/reference/reference_provider.h"
 
 namespace bog::runtime {
