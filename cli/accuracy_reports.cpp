@@ -6,24 +6,50 @@
 #include "model/data/ag_news.h"
 #include "model/data/ag_news_files.h"
 #include "model/data/sha256.h"
+#include "model/lm/lm_objective.h"
 #include "model/train/evaluate.h"
 
 namespace bog::cli {
+
+namespace {
+
+std::vector<model::Example> split_rows(const nlohmann::json& prov,
+                                       const std::filesystem::path& data_dir,
+                                       const std::string& split) {
+  if (split == "test") return model::read_ag_news_csv(data_dir / "test.csv");
+  const auto& tc = prov.value("train_config", nlohmann::json::object());
+  return model::stratified_split(model::read_ag_news_csv(data_dir / "train.csv"),
+                                 tc.value("valid_fraction", 0.05), tc.value("split_seed", 1ULL))
+      .valid;
+}
+
+}  // namespace
+
+nlohmann::json evaluate_lm_bundle(const std::filesystem::path& bundle_dir,
+                                  const std::filesystem::path& data_dir, const std::string& split) {
+  auto bundle = model::load_lm_bundle(bundle_dir);
+  const nlohmann::json& prov = bundle.manifest.value("provenance", nlohmann::json::object());
+  const auto examples = split_rows(prov, data_dir, split);
+  const auto set = model::tokenize_documents(examples, *bundle.tokenizer, bundle.config);
+  const model::PerplexityResult r = model::evaluate_perplexity(*bundle.model, set);
+  return {{"schema", "bog-eval 1"},
+          {"model", bundle_dir.filename().string()},
+          {"architecture", bundle.config.architecture},
+          {"split", split},
+          {"perplexity", r.perplexity},
+          {"nll", r.nll},
+          {"tokens", r.tokens},
+          {"documents", r.documents},
+          {"num_params", bundle.manifest.value("num_params", 0)},
+          {"train_rows", prov.value("data_rows", 0)},
+          {"train_sha256", prov.value("data_sha256", "")}};
+}
 
 BundleEval evaluate_bundle(const std::filesystem::path& bundle_dir,
                            const std::filesystem::path& data_dir, const std::string& split) {
   auto bundle = model::load_bundle(bundle_dir);
   const nlohmann::json& prov = bundle.manifest.value("provenance", nlohmann::json::object());
-  std::vector<model::Example> examples;
-  if (split == "test") {
-    examples = model::read_ag_news_csv(data_dir / "test.csv");
-  } else {
-    const auto& tc = prov.value("train_config", nlohmann::json::object());
-    examples =
-        model::stratified_split(model::read_ag_news_csv(data_dir / "train.csv"),
-                                tc.value("valid_fraction", 0.05), tc.value("split_seed", 1ULL))
-            .valid;
-  }
+  const std::vector<model::Example> examples = split_rows(prov, data_dir, split);
   const auto set = model::tokenize_examples(examples, *bundle.tokenizer, bundle.config);
   BundleEval out;
   out.metrics = model::evaluate(*bundle.model, set).metrics;

@@ -25,6 +25,12 @@ struct BundleEval {
                                          const std::filesystem::path& data_dir,
                                          const std::string& split);
 
+// A decoder LM bundle's next-token perplexity on the same split (documents BOS + text + EOS):
+// {"schema":"bog-eval 1",..,"perplexity":..,"nll":..,"tokens":..,"documents":..}
+[[nodiscard]] nlohmann::json evaluate_lm_bundle(const std::filesystem::path& bundle_dir,
+                                                const std::filesystem::path& data_dir,
+                                                const std::string& split);
+
 // Trains the fastText-style baseline on train.csv and scores it on test.csv:
 // {"schema":"bog-eval 1","model":"baseline",..,"accuracy":..,"macro_f1":..,"n":..,
 //  "train_rows":..,"train_sha256":..,"train_status":..,"train_seconds":..}

@@ -11,6 +11,7 @@
 #include "cli/commands.h"
 #include "cli/quant_eval.h"
 #include "common/error.h"
+#include "model/bundle.h"
 #include "model/data/ag_news.h"
 
 namespace bog::cli {
@@ -52,6 +53,20 @@ void add_eval_command(CLI::App& app) {
                    *args->onnx, args->split, e.provider_used, e.metrics.n, e.metrics.accuracy,
                    e.metrics.macro_f1, e.metrics.nll);
         if (args->precision != "fp32") fmt::print("{}\n", precision_line(args->precision));
+      }
+      return;
+    }
+    if (model::bundle_architecture(args->bundle) == "tiny_llama_lm") {
+      const nlohmann::json r =
+          evaluate_lm_bundle(args->bundle, model::resolve_data_dir(args->data), args->split);
+      if (args->json) {
+        std::cout << r.dump() << "\n";
+      } else {
+        fmt::print(
+            "bundle {} on {} split: {} documents, {} predicted tokens, perplexity {:.3f} "
+            "(nll {:.4f})\n",
+            args->bundle, args->split, r["documents"].get<int64_t>(), r["tokens"].get<int64_t>(),
+            r["perplexity"].get<double>(), r["nll"].get<double>());
       }
       return;
     }

@@ -31,7 +31,8 @@ std::string own_command_line() {
 }  // namespace
 
 void add_train_command(CLI::App& app) {
-  auto* cmd = app.add_subcommand("train", "Train a classifier (checkpoints and metrics in --out)");
+  auto* cmd = app.add_subcommand(
+      "train", "Train a classifier or a decoder LM (checkpoints and metrics in --out)");
   struct Args {
     std::string model_config = "configs/model.yaml";
     std::string train_config = "configs/train.yaml";
@@ -99,14 +100,18 @@ void add_train_command(CLI::App& app) {
     }
     tracker.finish(
         "FINISHED",
-        {{"best_valid_accuracy", summary.best_valid_accuracy},
+        {{summary.best_valid_perplexity > 0 ? "best_valid_perplexity" : "best_valid_accuracy",
+          summary.best_valid_perplexity > 0 ? summary.best_valid_perplexity
+                                            : summary.best_valid_accuracy},
          {"steps", summary.steps},
          {"train_seconds", summary.train_seconds},
          {"tokens_per_second", summary.tokens_per_second}},
         {"checkpoints/best.safetensors", "metrics.jsonl", "config.json", "tokenizer.model"});
-    fmt::print("trained {} steps in {:.1f} s ({:.0f} tokens/s); best valid accuracy {:.4f}\n",
+    fmt::print("trained {} steps in {:.1f} s ({:.0f} tokens/s); best valid {} {:.4f}\n",
                summary.steps, summary.train_seconds, summary.tokens_per_second,
-               summary.best_valid_accuracy);
+               summary.best_valid_perplexity > 0 ? "perplexity" : "accuracy",
+               summary.best_valid_perplexity > 0 ? summary.best_valid_perplexity
+                                                 : summary.best_valid_accuracy);
     fmt::print("best checkpoint: {}\n", summary.best_checkpoint.string());
   });
 }

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <fstream>
+#include <functional>
 
 #include "common/atomic_file.h"
 #include "common/error.h"
@@ -43,8 +44,16 @@ nlohmann::json write_bundle(const fs::path& checkpoint, const fs::path& out_dir)
   const ModelConfig config =
       parse_model_config(state.model_config.dump(), checkpoint.string() + " model_config");
   // Building the model checks that the checkpoint's weights fit its config.
-  TransformerClassifier model(config, 0);
-  load_weights(ckpt, "param/", model, checkpoint.string());
+  std::unique_ptr<TransformerClassifier> classifier;
+  std::unique_ptr<TinyLlamaLm> lm;
+  if (config.is_lm()) {
+    lm = std::make_unique<TinyLlamaLm>(config, 0);
+  } else {
+    classifier = std::make_unique<TransformerClassifier>(config, 0);
+  }
+  const ParamList& params = lm ? lm->params() : classifier->params();
+  const int64_t num_params = lm ? lm->num_params() : classifier->num_params();
+  load_weights(ckpt, "param/", params, checkpoint.string());
   const fs::path tokenizer_path =
       checkpoint.parent_path().parent_path() / state.info.value("tokenizer", kTokenizerFile);
   const std::string tokenizer_bytes = read_file(tokenizer_path);
@@ -54,7 +63,7 @@ nlohmann::json write_bundle(const fs::path& checkpoint, const fs::path& out_dir)
                 fmt::format("{}: {} pieces, more than the model's vocab_size {}",
                             tokenizer_path.string(), tokenizer.vocab_size(), config.vocab_size));
   }
-  StFile weights = weights_file(model);
+  StFile weights = weights_file(params);
   weights.metadata["format"] = "bog-weights-1";
   weights.metadata["architecture"] = config.architecture;
   const std::string weight_bytes = serialize_safetensors(weights);
@@ -64,7 +73,7 @@ nlohmann::json write_bundle(const fs::path& checkpoint, const fs::path& out_dir)
   write_file_atomic(out_dir / kTokenizerFile, tokenizer_bytes);
 
   nlohmann::json labels = nlohmann::json::array();
-  for (int i = 0; i < config.n_classes; ++i) {
+  for (int i = 0; !config.is_lm() && i < config.n_classes; ++i) {
     labels.push_back(i < kAgNewsNumClasses ? std::string(kAgNewsLabels[i])
                                            : fmt::format("class_{}", i));
   }
@@ -81,7 +90,7 @@ nlohmann::json write_bundle(const fs::path& checkpoint, const fs::path& out_dir)
       {"format_version", kBundleFormatVersion},
       {"architecture", config.architecture},
       {"model_config", to_json(config)},
-      {"num_params", model.num_params()},
+      {"num_params", num_params},
       {"weights",
        {{"file", kWeightsFile},
         {"dtype", "F32"},
@@ -95,7 +104,8 @@ nlohmann::json write_bundle(const fs::path& checkpoint, const fs::path& out_dir)
         {"bos_cls_id", Tokenizer::kBosId},
         {"eos_id", Tokenizer::kEosId},
         {"max_len", config.max_len},
-        {"prepend_cls", config.prepend_cls}}},
+        {"prepend_cls", config.prepend_cls},
+        {"add_bos_eos", config.is_lm()}}},
       {"labels", labels},
       {"files",
        {{kWeightsFile, {{"sha256", sha256_hex(weight_bytes)}, {"bytes", weight_bytes.size()}}},
@@ -106,27 +116,46 @@ nlohmann::json write_bundle(const fs::path& checkpoint, const fs::path& out_dir)
   return manifest;
 }
 
-LoadedBundle load_bundle(const fs::path& dir) {
+namespace {
+
+// What every bundle load shares: the manifest, every file checked against its hash and size,
+// the model config, the safetensors weights and the tokenizer.
+struct CheckedBundle {
+  nlohmann::json manifest;
+  ModelConfig config;
+  StFile weights;
+  std::unique_ptr<Tokenizer> tokenizer;
+};
+
+nlohmann::json read_manifest(const fs::path& dir) {
   const fs::path manifest_path = dir / "manifest.json";
   if (!fs::is_regular_file(manifest_path)) {
     throw Error(ErrorCategory::kIo, fmt::format("bundle {}: no manifest.json", dir.string()));
   }
-  LoadedBundle bundle;
+  nlohmann::json m;
   try {
-    bundle.manifest = nlohmann::json::parse(read_file(manifest_path));
+    m = nlohmann::json::parse(read_file(manifest_path));
   } catch (const nlohmann::json::exception& e) {
     bad_bundle(dir, fmt::format("manifest.json is not valid JSON ({})", e.what()));
   }
-  const nlohmann::json& m = bundle.manifest;
+  if (!m.is_object() || m.value("format", "") != kBundleFormat)
+    bad_bundle(dir, "manifest.json is not a bog bundle manifest");
+  return m;
+}
+
+// Runs `build` (which makes the model from the checked bundle) inside the error mapping, so
+// that any failure is one "bundle DIR: ..." line.
+void load_checked(const fs::path& dir, const std::function<void(CheckedBundle&)>& build) {
+  CheckedBundle b;
+  b.manifest = read_manifest(dir);
+  const nlohmann::json& m = b.manifest;
   try {
-    if (!m.is_object() || m.value("format", "") != kBundleFormat)
-      bad_bundle(dir, "manifest.json is not a bog bundle manifest");
     if (m.value("format_version", -1) != kBundleFormatVersion) {
       bad_bundle(dir, fmt::format("format_version {} is not the supported {}",
                                   m.value("format_version", -1), kBundleFormatVersion));
     }
     const std::string arch = m.value("architecture", "");
-    if (arch != "tiny_llama" && arch != "modern_encoder") {
+    if (arch != "tiny_llama" && arch != "modern_encoder" && arch != "tiny_llama_lm") {
       bad_bundle(dir, fmt::format("unknown architecture '{}'", arch));
     }
     // Every listed file must be a plain name inside the bundle and match its hash and size.
@@ -151,35 +180,25 @@ LoadedBundle load_bundle(const fs::path& dir) {
       }
       contents[name] = std::move(bytes);
     }
-    bundle.config = parse_model_config(m.at("model_config").dump(),
-                                       dir.string() + "/manifest.json model_config");
-    if (bundle.config.architecture != arch) {
+    b.config = parse_model_config(m.at("model_config").dump(),
+                                  dir.string() + "/manifest.json model_config");
+    if (b.config.architecture != arch) {
       bad_bundle(dir, fmt::format("architecture '{}' disagrees with model_config '{}'", arch,
-                                  bundle.config.architecture));
+                                  b.config.architecture));
     }
-    for (const auto& l : m.at("labels")) bundle.labels.push_back(l.get<std::string>());
-    if (static_cast<int>(bundle.labels.size()) != bundle.config.n_classes) {
-      bad_bundle(dir, fmt::format("{} labels for {} classes", bundle.labels.size(),
-                                  bundle.config.n_classes));
-    }
-    const StFile weights = parse_safetensors(contents[kWeightsFile], (dir / kWeightsFile).string());
-    auto arch_it = weights.metadata.find("architecture");
-    if (arch_it != weights.metadata.end() && arch_it->second != arch) {
+    b.weights = parse_safetensors(contents[kWeightsFile], (dir / kWeightsFile).string());
+    auto arch_it = b.weights.metadata.find("architecture");
+    if (arch_it != b.weights.metadata.end() && arch_it->second != arch) {
       bad_bundle(
           dir, fmt::format("weights are for '{}', the manifest says '{}'", arch_it->second, arch));
     }
-    bundle.model = std::make_unique<TransformerClassifier>(bundle.config, 0);
-    if (weights.tensors.size() != bundle.model->params().size()) {
-      bad_bundle(dir, fmt::format("{} holds {} tensors, the model has {}", kWeightsFile,
-                                  weights.tensors.size(), bundle.model->params().size()));
-    }
-    load_weights(weights, "", *bundle.model, (dir / kWeightsFile).string());
-    bundle.tokenizer = std::make_unique<Tokenizer>(
+    b.tokenizer = std::make_unique<Tokenizer>(
         Tokenizer::from_bytes(contents[kTokenizerFile], (dir / kTokenizerFile).string()));
-    if (bundle.tokenizer->vocab_size() > bundle.config.vocab_size) {
+    if (b.tokenizer->vocab_size() > b.config.vocab_size) {
       bad_bundle(dir, fmt::format("tokenizer has {} pieces, more than the model's vocab_size {}",
-                                  bundle.tokenizer->vocab_size(), bundle.config.vocab_size));
+                                  b.tokenizer->vocab_size(), b.config.vocab_size));
     }
+    build(b);
   } catch (const nlohmann::json::exception& e) {
     bad_bundle(dir, fmt::format("manifest.json is missing a field ({})", e.what()));
   } catch (const Error& e) {
@@ -188,6 +207,61 @@ LoadedBundle load_bundle(const fs::path& dir) {
       throw;
     bad_bundle(dir, e.what());
   }
+}
+
+void load_params(const fs::path& dir, const StFile& weights, const ParamList& params) {
+  if (weights.tensors.size() != params.size()) {
+    bad_bundle(dir, fmt::format("{} holds {} tensors, the model has {}", kWeightsFile,
+                                weights.tensors.size(), params.size()));
+  }
+  load_weights(weights, "", params, (dir / kWeightsFile).string());
+}
+
+[[noreturn]] void wrong_kind(const fs::path& dir, std::string_view arch, std::string_view need) {
+  throw Error(ErrorCategory::kInvalidArgument,
+              fmt::format("bundle {}: architecture {} is not {}", dir.string(), arch, need));
+}
+
+}  // namespace
+
+std::string bundle_architecture(const fs::path& dir) {
+  return read_manifest(dir).value("architecture", "");
+}
+
+LoadedBundle load_bundle(const fs::path& dir) {
+  const std::string arch = bundle_architecture(dir);
+  if (arch == "tiny_llama_lm") {
+    wrong_kind(dir, arch,
+               "a classifier (this command needs one; an LM bundle goes to the LM "
+               "commands)");
+  }
+  LoadedBundle bundle;
+  load_checked(dir, [&](CheckedBundle& b) {
+    for (const auto& l : b.manifest.at("labels")) bundle.labels.push_back(l.get<std::string>());
+    if (static_cast<int>(bundle.labels.size()) != b.config.n_classes) {
+      bad_bundle(dir,
+                 fmt::format("{} labels for {} classes", bundle.labels.size(), b.config.n_classes));
+    }
+    bundle.model = std::make_unique<TransformerClassifier>(b.config, 0);
+    load_params(dir, b.weights, bundle.model->params());
+    bundle.manifest = std::move(b.manifest);
+    bundle.config = b.config;
+    bundle.tokenizer = std::move(b.tokenizer);
+  });
+  return bundle;
+}
+
+LoadedLmBundle load_lm_bundle(const fs::path& dir) {
+  const std::string arch = bundle_architecture(dir);
+  if (arch != "tiny_llama_lm") wrong_kind(dir, arch, "tiny_llama_lm (a decoder LM)");
+  LoadedLmBundle bundle;
+  load_checked(dir, [&](CheckedBundle& b) {
+    bundle.model = std::make_unique<TinyLlamaLm>(b.config, 0);
+    load_params(dir, b.weights, bundle.model->params());
+    bundle.manifest = std::move(b.manifest);
+    bundle.config = b.config;
+    bundle.tokenizer = std::move(b.tokenizer);
+  });
   return bundle;
 }
 

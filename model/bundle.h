@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "model/lm/tiny_llama_lm.h"
 #include "model/tokenizer/tokenizer.h"
 #include "model/transformer_classifier.h"
 
@@ -31,10 +32,26 @@ struct LoadedBundle {
   std::unique_ptr<Tokenizer> tokenizer;
 };
 
-// Any problem (missing file, hash mismatch, unknown format or architecture, weights that do not
-// fit the config) throws one Error(kInvalidModel) (kIo when the directory is unreadable) whose
-// message names the bundle and the cause.
+// A classifier bundle. Any problem (missing file, hash mismatch, unknown format or
+// architecture, weights that do not fit the config) throws one Error(kInvalidModel) (kIo when
+// the directory is unreadable) whose message names the bundle and the cause; a decoder LM's
+// bundle throws Error(kInvalidArgument) saying the command needs a classifier.
 [[nodiscard]] LoadedBundle load_bundle(const std::filesystem::path& dir);
+
+// A decoder LM bundle (architecture tiny_llama_lm): no labels, the LM instead of a classifier.
+struct LoadedLmBundle {
+  nlohmann::json manifest;
+  ModelConfig config;
+  std::unique_ptr<TinyLlamaLm> model;
+  std::unique_ptr<Tokenizer> tokenizer;
+};
+
+// As load_bundle, with the same checks; a classifier bundle throws Error(kInvalidArgument).
+[[nodiscard]] LoadedLmBundle load_lm_bundle(const std::filesystem::path& dir);
+
+// The manifest's architecture ("tiny_llama", "modern_encoder", "tiny_llama_lm"), read without
+// checking hashes or building anything; Error(kIo) / Error(kInvalidModel) as load_bundle.
+[[nodiscard]] std::string bundle_architecture(const std::filesystem::path& dir);
 
 // "model name" from /proc/cpuinfo, or "unknown".
 [[nodiscard]] std::string host_cpu_model();

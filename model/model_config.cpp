@@ -63,6 +63,11 @@ ModelConfig defaults_for(const std::string& architecture, std::string_view sourc
   ModelConfig c;
   c.architecture = architecture;
   if (architecture == "tiny_llama") return c;
+  if (architecture == "tiny_llama_lm") {
+    c.dropout = 0.0f;
+    c.max_len = 256;
+    return c;
+  }
   if (architecture == "modern_encoder") {
     c.n_kv_heads = c.n_heads;
     c.norm = NormKind::kLayer;
@@ -75,7 +80,7 @@ ModelConfig defaults_for(const std::string& architecture, std::string_view sourc
     return c;
   }
   fail(source, "architecture",
-       fmt::format("'{}' is not one of tiny_llama, modern_encoder", architecture));
+       fmt::format("'{}' is not one of tiny_llama, tiny_llama_lm, modern_encoder", architecture));
 }
 
 }  // namespace
@@ -141,6 +146,7 @@ ModelConfig parse_model_config(std::string_view text, std::string_view source) {
       {"bias", bool_field(c.bias)},
       {"dropout", float_field(c.dropout)},
       {"prepend_cls", bool_field(c.prepend_cls)},
+      {"tie_embeddings", bool_field(c.tie_embeddings)},
   };
   for (const auto& entry : root) {
     const auto key = entry.first.as<std::string>();
@@ -186,6 +192,14 @@ void validate(const ModelConfig& c, std::string_view source) {
   if (!(c.rope_theta > 1)) fail(source, "rope_theta", "must be greater than 1");
   if (!(c.rope_scaling_factor >= 1)) fail(source, "rope_scaling_factor", "must be at least 1");
   if (!(c.dropout >= 0 && c.dropout < 1)) fail(source, "dropout", "must be in [0, 1)");
+  if (c.is_lm()) {
+    if (!c.causal) fail(source, "causal", "a decoder LM must be causal");
+    if (c.positions != PositionKind::kRope) fail(source, "positions", "tiny_llama_lm uses rope");
+    if (c.prepend_cls) fail(source, "prepend_cls", "a decoder LM starts with BOS, not CLS");
+    if (c.max_len < 2) fail(source, "max_len", "must hold BOS and one token");
+    return;
+  }
+  if (!c.tie_embeddings) fail(source, "tie_embeddings", "only a decoder LM has a vocabulary head");
   if (c.pooling == PoolingKind::kCls && !c.prepend_cls) {
     fail(source, "pooling", "cls pooling needs prepend_cls: true");
   }
@@ -195,27 +209,30 @@ void validate(const ModelConfig& c, std::string_view source) {
 }
 
 nlohmann::json to_json(const ModelConfig& c) {
-  return {{"architecture", c.architecture},
-          {"vocab_size", c.vocab_size},
-          {"d_model", c.d_model},
-          {"n_layers", c.n_layers},
-          {"n_heads", c.n_heads},
-          {"n_kv_heads", c.n_kv_heads},
-          {"d_ff", c.d_ff},
-          {"max_len", c.max_len},
-          {"n_classes", c.n_classes},
-          {"norm", name_of(kNorms, c.norm)},
-          {"norm_eps", c.norm_eps},
-          {"positions", name_of(kPositions, c.positions)},
-          {"rope_theta", c.rope_theta},
-          {"rope_scaling", name_of(kScalings, c.rope_scaling)},
-          {"rope_scaling_factor", c.rope_scaling_factor},
-          {"mlp", name_of(kMlps, c.mlp)},
-          {"causal", c.causal},
-          {"pooling", name_of(kPoolings, c.pooling)},
-          {"bias", c.bias},
-          {"dropout", c.dropout},
-          {"prepend_cls", c.prepend_cls}};
+  nlohmann::json j = {{"architecture", c.architecture},
+                      {"vocab_size", c.vocab_size},
+                      {"d_model", c.d_model},
+                      {"n_layers", c.n_layers},
+                      {"n_heads", c.n_heads},
+                      {"n_kv_heads", c.n_kv_heads},
+                      {"d_ff", c.d_ff},
+                      {"max_len", c.max_len},
+                      {"n_classes", c.n_classes},
+                      {"norm", name_of(kNorms, c.norm)},
+                      {"norm_eps", c.norm_eps},
+                      {"positions", name_of(kPositions, c.positions)},
+                      {"rope_theta", c.rope_theta},
+                      {"rope_scaling", name_of(kScalings, c.rope_scaling)},
+                      {"rope_scaling_factor", c.rope_scaling_factor},
+                      {"mlp", name_of(kMlps, c.mlp)},
+                      {"causal", c.causal},
+                      {"pooling", name_of(kPoolings, c.pooling)},
+                      {"bias", c.bias},
+                      {"dropout", c.dropout},
+                      {"prepend_cls", c.prepend_cls}};
+  // Classifier configs keep the key set their bundles were written with.
+  if (c.is_lm()) j["tie_embeddings"] = c.tie_embeddings;
+  return j;
 }
 
 }  // namespace bog::model

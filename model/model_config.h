@@ -18,7 +18,8 @@ enum class MlpKind { kSwiglu, kGelu, kGeluTanh };
 
 // `architecture` picks the defaults ("tiny_llama": pre-RMSNorm, RoPE, GQA, SwiGLU, causal, mean
 // pooling; "modern_encoder": pre-LayerNorm, learned positions, GELU, bidirectional, CLS
-// pooling); any field may then be set explicitly.
+// pooling; "tiny_llama_lm": the tiny_llama blocks as a causal decoder LM with a vocabulary head,
+// no pooling or classes, dropout 0); any field may then be set explicitly.
 struct ModelConfig {
   std::string architecture = "tiny_llama";
   int vocab_size = 16000;
@@ -40,7 +41,10 @@ struct ModelConfig {
   PoolingKind pooling = PoolingKind::kMean;
   bool bias = false;
   float dropout = 0.1f;
-  bool prepend_cls = false;  // the tokenizer's bos/cls id goes first in every sequence
+  bool prepend_cls = false;    // the tokenizer's bos/cls id goes first in every sequence
+  bool tie_embeddings = true;  // LM only: the vocabulary head is the token embedding's transpose
+
+  [[nodiscard]] bool is_lm() const { return architecture == "tiny_llama_lm"; }
 
   [[nodiscard]] int head_dim() const { return d_model / n_heads; }
 };

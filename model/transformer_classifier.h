@@ -6,11 +6,9 @@
 #include <memory>
 #include <span>
 
-#include "model/layers/attention.h"
 #include "model/layers/dropout.h"
 #include "model/layers/embedding.h"
-#include "model/layers/mlp.h"
-#include "model/layers/norm.h"
+#include "model/layers/transformer_block.h"
 #include "model/model_config.h"
 
 namespace bog::model {
@@ -36,14 +34,12 @@ class TransformerClassifier {
   [[nodiscard]] const ModelConfig& config() const { return config_; }
 
  private:
-  struct Block;
-
   ModelConfig config_;
   std::unique_ptr<Rotary> rotary_;
   std::unique_ptr<Embedding> tokens_;
   std::unique_ptr<Embedding> positions_;
   Dropout embed_dropout_;
-  std::vector<std::unique_ptr<Block>> blocks_;
+  std::vector<std::unique_ptr<TransformerBlock>> blocks_;
   std::unique_ptr<Norm> final_norm_;
   std::unique_ptr<Linear> head_;
   ParamList params_;

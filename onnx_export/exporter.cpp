@@ -25,9 +25,61 @@ constexpr float kMaskValue = -1e9f;
 
 class TransformerExporter {
  public:
-  TransformerExporter(const model::LoadedBundle& bundle, onnx::GraphProto* graph)
-      : c_(bundle.config), b_(graph) {
-    for (const model::Param* p : bundle.model->params()) params_[p->name] = p;
+  TransformerExporter(const ModelConfig& config, const model::ParamList& params,
+                      onnx::GraphProto* graph)
+      : c_(config), b_(graph) {
+    for (const model::Param* p : params) params_[p->name] = p;
+  }
+
+  // The decoder LM with past/present (optimum / ONNX Runtime GenAI naming): RoPE angles from
+  // position_ids, causal + padding bias from attention_mask over past and new keys, present =
+  // Concat(past, new) per layer, logits [B, T, vocab].
+  void build_lm() {
+    lm_ = true;
+    const std::string ids = "input_ids";
+    std::string x = b_.op("Gather", {weight("tok_embeddings"), ids}, {}, "embed");
+    const std::string seq = b_.op("Shape", {ids}, {attr_int("start", 1), attr_int("end", 2)}, "seq_len");
+    const std::string total =
+        b_.op("Shape", {"attention_mask"}, {attr_int("start", 1), attr_int("end", 2)}, "total_len");
+    mask_f_ = b_.op("Cast", {"attention_mask"}, {attr_int("to", onnx::TensorProto::FLOAT)}, "mask_f");
+    // Key padding bias [B, 1, 1, S] plus the causal bias [T, S]: query i (cache position
+    // past + i) sees key j iff j <= past + i.
+    const std::string inv = b_.op("Sub", {b_.scalar(1.0f), mask_f_}, {}, "mask_inv");
+    const std::string key = b_.op("Mul", {inv, b_.scalar(kMaskValue)}, {}, "key_bias");
+    const std::string key4 = b_.op("Unsqueeze", {key, b_.ints({1, 2})}, {}, "key_bias4d");
+    const std::string total_s = b_.op("Squeeze", {total, b_.ints({0})}, {}, "total_scalar");
+    const std::string past = b_.op("Sub", {total, seq}, {}, "past_len");
+    const std::string past_s = b_.op("Squeeze", {past, b_.ints({0})}, {}, "past_scalar");
+    const std::string one = int_scalar(1), zero = int_scalar(0);
+    const std::string q_pos = b_.op("Range", {past_s, total_s, one}, {}, "query_pos");
+    const std::string k_pos = b_.op("Range", {zero, total_s, one}, {}, "key_pos");
+    const std::string q_col = b_.op("Unsqueeze", {q_pos, b_.ints({1})}, {}, "query_pos_col");
+    const std::string k_row = b_.op("Unsqueeze", {k_pos, b_.ints({0})}, {}, "key_pos_row");
+    const std::string future = b_.op("Greater", {k_row, q_col}, {}, "future");
+    const std::string future_f = b_.op("Cast", {future}, {attr_int("to", onnx::TensorProto::FLOAT)}, "future_f");
+    const std::string causal = b_.op("Mul", {future_f, b_.scalar(kMaskValue)}, {}, "causal_bias");
+    attn_bias_ = b_.op("Add", {key4, causal}, {}, "attn_bias");
+    build_rope_tables();
+    for (int i = 0; i < c_.n_layers; ++i) {
+      layer_ = i;
+      x = block(x, fmt::format("blocks.{}", i));
+    }
+    x = norm(x, "final_norm");
+    std::string head;
+    if (has_param("lm_head.weight")) {
+      head = weight("lm_head.weight");
+    } else {
+      // Tied: the embedding's transpose as its own [d_model, vocab] initializer, so the head is
+      // a MatMul by a constant like every other projection.
+      const model::Param& e = param("tok_embeddings");
+      const Eigen::MatrixXf t = e.value.transpose();
+      Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> row_major = t;
+      head = b_.weight("lm_head.weight",
+                       std::span<const float>(row_major.data(), static_cast<size_t>(row_major.size())),
+                       {e.value.cols(), e.value.rows()});
+    }
+    const std::string logits = b_.op("MatMul", {x, head}, {}, "lm_head.matmul");
+    b_.rename_output(logits, "logits");
   }
 
   void build() {
@@ -60,6 +112,17 @@ class TransformerExporter {
     return *it->second;
   }
   bool has_param(const std::string& name) const { return params_.count(name) > 0; }
+
+  std::string int_scalar(int64_t v) {
+    const std::string name = fmt::format("int_scalar_{}", v);
+    if (added_.insert(name).second) {
+      onnx::TensorProto* t = b_.graph()->add_initializer();
+      t->set_name(name);
+      t->set_data_type(onnx::TensorProto::INT64);
+      t->add_int64_data(v);
+    }
+    return name;
+  }
 
   // Initializer from a parameter: 1 x n vectors become 1-D [n].
   std::string weight(const std::string& name) {
@@ -142,6 +205,14 @@ class TransformerExporter {
     }
     const std::string cos_full = b_.weight("rope_cos", cos_t, {c_.max_len, hd});
     const std::string sin_full = b_.weight("rope_sin", sin_t, {c_.max_len, hd});
+    if (lm_) {
+      // Per token: Gather by position_ids [B, T] -> [B, T, hd] -> [B, 1, T, hd].
+      const std::string c = b_.op("Gather", {cos_full, "position_ids"}, {}, "rope_cos_pos");
+      const std::string s = b_.op("Gather", {sin_full, "position_ids"}, {}, "rope_sin_pos");
+      cos_ = b_.op("Unsqueeze", {c, b_.ints({1})}, {}, "rope_cos_b");
+      sin_ = b_.op("Unsqueeze", {s, b_.ints({1})}, {}, "rope_sin_b");
+      return;
+    }
     cos_ = b_.op("Slice", {cos_full, b_.ints({0}), seq_len_, b_.ints({0})}, {}, "rope_cos_t");
     sin_ = b_.op("Slice", {sin_full, b_.ints({0}), seq_len_, b_.ints({0})}, {}, "rope_sin_t");
   }
@@ -180,6 +251,17 @@ class TransformerExporter {
     if (c_.positions == model::PositionKind::kRope) {
       q = rope(q, p + ".q_rope");
       k = rope(k, p + ".k_rope");
+    }
+    if (lm_) {
+      // present = Concat(past, new) along the sequence axis: the graph's KV cache.
+      k = b_.op("Concat", {fmt::format("past_key_values.{}.key", layer_), k}, {attr_int("axis", 2)},
+                p + ".present_k");
+      v = b_.op("Concat", {fmt::format("past_key_values.{}.value", layer_), v},
+                {attr_int("axis", 2)}, p + ".present_v");
+      b_.rename_output(k, fmt::format("present.{}.key", layer_));
+      b_.rename_output(v, fmt::format("present.{}.value", layer_));
+      k = fmt::format("present.{}.key", layer_);
+      v = fmt::format("present.{}.value", layer_);
     }
     k = expand_kv(k, p + ".k_expand");
     v = expand_kv(v, p + ".v_expand");
@@ -260,6 +342,8 @@ class TransformerExporter {
   std::map<std::string, const model::Param*> params_;
   std::set<std::string> added_;
   std::string seq_len_, mask_f_, attn_bias_, cos_, sin_;
+  bool lm_ = false;
+  int layer_ = 0;
 };
 
 void add_io(onnx::ValueInfoProto* v, const std::string& name, int elem_type,
@@ -283,10 +367,14 @@ void add_meta(onnx::ModelProto& m, const std::string& key, const std::string& va
   p->set_value(value);
 }
 
-}  // namespace
+std::string tokenizer_sha(const nlohmann::json& manifest) {
+  return manifest.contains("files") && manifest["files"].contains("tokenizer.model")
+             ? manifest["files"]["tokenizer.model"].value("sha256", "")
+             : "";
+}
 
-onnx::ModelProto export_model(const model::LoadedBundle& bundle, const std::string& bundle_sha256,
-                              const ExportOptions& options) {
+// An empty IR 8 / opset 17 model with the producer set.
+onnx::ModelProto start_model(const ExportOptions& options) {
   if (options.opset != 17) {
     throw Error(ErrorCategory::kUnsupported,
                 fmt::format("export: opset {} requested; this exporter writes opset 17", options.opset));
@@ -296,25 +384,107 @@ onnx::ModelProto export_model(const model::LoadedBundle& bundle, const std::stri
   m.set_producer_name("bayesoptgpt");
   m.set_producer_version(kExporterVersion);
   m.add_opset_import()->set_version(17);
+  return m;
+}
+
+}  // namespace
+
+onnx::ModelProto export_model(const model::LoadedBundle& bundle, const std::string& bundle_sha256,
+                              const ExportOptions& options) {
+  onnx::ModelProto m = start_model(options);
   onnx::GraphProto* g = m.mutable_graph();
   g->set_name(bundle.config.architecture);
   add_io(g->add_input(), "input_ids", onnx::TensorProto::INT64, {"batch", "sequence"});
   add_io(g->add_input(), "attention_mask", onnx::TensorProto::INT64, {"batch", "sequence"});
   add_io(g->add_output(), "logits", onnx::TensorProto::FLOAT,
          {"batch", std::to_string(bundle.config.n_classes)});
-  TransformerExporter(bundle, g).build();
+  TransformerExporter(bundle.config, bundle.model->params(), g).build();
 
   nlohmann::json labels = bundle.labels;
   add_meta(m, "architecture", bundle.config.architecture);
   add_meta(m, "label_map", labels.dump());
   add_meta(m, "bundle_sha256", bundle_sha256);
-  add_meta(m, "tokenizer_sha256",
-           bundle.manifest.contains("files") && bundle.manifest["files"].contains("tokenizer.model")
-               ? bundle.manifest["files"]["tokenizer.model"].value("sha256", "")
-               : "");
+  add_meta(m, "tokenizer_sha256", tokenizer_sha(bundle.manifest));
   add_meta(m, "exporter_version", kExporterVersion);
   add_meta(m, "model_config", model::to_json(bundle.config).dump());
   return m;
+}
+
+onnx::ModelProto export_lm_model(const model::LoadedLmBundle& bundle,
+                                 const std::string& bundle_sha256, const ExportOptions& options) {
+  const ModelConfig& c = bundle.config;
+  onnx::ModelProto m = start_model(options);
+  onnx::GraphProto* g = m.mutable_graph();
+  g->set_name(c.architecture);
+  const std::string kv = std::to_string(c.n_kv_heads), hd = std::to_string(c.head_dim());
+  add_io(g->add_input(), "input_ids", onnx::TensorProto::INT64, {"batch", "sequence"});
+  add_io(g->add_input(), "attention_mask", onnx::TensorProto::INT64, {"batch", "total_sequence"});
+  add_io(g->add_input(), "position_ids", onnx::TensorProto::INT64, {"batch", "sequence"});
+  for (int i = 0; i < c.n_layers; ++i) {
+    for (const char* kind : {"key", "value"}) {
+      add_io(g->add_input(), fmt::format("past_key_values.{}.{}", i, kind), onnx::TensorProto::FLOAT,
+             {"batch", kv, "past_sequence", hd});
+    }
+  }
+  add_io(g->add_output(), "logits", onnx::TensorProto::FLOAT,
+         {"batch", "sequence", std::to_string(c.vocab_size)});
+  for (int i = 0; i < c.n_layers; ++i) {
+    for (const char* kind : {"key", "value"}) {
+      add_io(g->add_output(), fmt::format("present.{}.{}", i, kind), onnx::TensorProto::FLOAT,
+             {"batch", kv, "total_sequence", hd});
+    }
+  }
+  TransformerExporter(c, bundle.model->params(), g).build_lm();
+  add_meta(m, "architecture", c.architecture);
+  add_meta(m, "bundle_sha256", bundle_sha256);
+  add_meta(m, "tokenizer_sha256", tokenizer_sha(bundle.manifest));
+  add_meta(m, "exporter_version", kExporterVersion);
+  add_meta(m, "model_config", model::to_json(c).dump());
+  return m;
+}
+
+nlohmann::json genai_config(const ModelConfig& c, const std::string& decoder_file) {
+  return {
+      {"model",
+       {{"type", "llama"},
+        {"context_length", c.max_len},
+        {"bos_token_id", model::Tokenizer::kBosId},
+        {"eos_token_id", model::Tokenizer::kEosId},
+        {"pad_token_id", model::Tokenizer::kPadId},
+        {"vocab_size", c.vocab_size},
+        {"decoder",
+         {{"session_options", {{"log_id", "onnxruntime-genai"}, {"provider_options", nlohmann::json::array()}}},
+          {"filename", decoder_file},
+          {"head_size", c.head_dim()},
+          {"hidden_size", c.d_model},
+          {"num_attention_heads", c.n_heads},
+          {"num_key_value_heads", c.n_kv_heads},
+          {"num_hidden_layers", c.n_layers},
+          {"inputs",
+           {{"input_ids", "input_ids"},
+            {"attention_mask", "attention_mask"},
+            {"position_ids", "position_ids"},
+            {"past_key_names", "past_key_values.%d.key"},
+            {"past_value_names", "past_key_values.%d.value"}}},
+          {"outputs",
+           {{"logits", "logits"},
+            {"present_key_names", "present.%d.key"},
+            {"present_value_names", "present.%d.value"}}}}}}},
+      {"search",
+       {{"diversity_penalty", 0.0},
+        {"do_sample", false},
+        {"early_stopping", true},
+        {"length_penalty", 1.0},
+        {"max_length", c.max_len},
+        {"min_length", 0},
+        {"no_repeat_ngram_size", 0},
+        {"num_beams", 1},
+        {"num_return_sequences", 1},
+        {"past_present_share_buffer", false},
+        {"repetition_penalty", 1.0},
+        {"temperature", 1.0},
+        {"top_k", 1},
+        {"top_p", 1.0}}}};
 }
 
 namespace {
@@ -346,11 +516,10 @@ std::string externalize(onnx::ModelProto& m, const std::string& data_name) {
 
 }  // namespace
 
-ExportSummary export_bundle(const fs::path& bundle_dir, const fs::path& out,
-                            const ExportOptions& options) {
-  const model::LoadedBundle bundle = model::load_bundle(bundle_dir);
-  const std::string bundle_sha = model::sha256_file_hex(bundle_dir / "manifest.json");
-  onnx::ModelProto m = export_model(bundle, bundle_sha, options);
+namespace {
+
+ExportSummary check_and_write(onnx::ModelProto& m, const fs::path& out,
+                              const ExportOptions& options, int64_t parameters) {
 
   // Full check: the checker, then strict shape inference (type errors and inference failures
   // are errors), on a copy so the written file stays as exported.
@@ -367,7 +536,7 @@ ExportSummary export_bundle(const fs::path& bundle_dir, const fs::path& out,
   ExportSummary s;
   s.file = out;
   s.nodes = m.graph().node_size();
-  s.parameters = bundle.model->num_params();
+  s.parameters = parameters;
   if (options.external_data) {
     const std::string data_name = out.filename().string() + ".data";
     const std::string blob = externalize(m, data_name);
@@ -387,6 +556,25 @@ ExportSummary export_bundle(const fs::path& bundle_dir, const fs::path& out,
     }
   }
   return s;
+}
+
+}  // namespace
+
+ExportSummary export_bundle(const fs::path& bundle_dir, const fs::path& out,
+                            const ExportOptions& options) {
+  const std::string bundle_sha = model::sha256_file_hex(bundle_dir / "manifest.json");
+  if (model::bundle_architecture(bundle_dir) == "tiny_llama_lm") {
+    const model::LoadedLmBundle bundle = model::load_lm_bundle(bundle_dir);
+    onnx::ModelProto m = export_lm_model(bundle, bundle_sha, options);
+    ExportSummary s = check_and_write(m, out, options, bundle.model->num_params());
+    s.genai_config = out.parent_path() / "genai_config.json";
+    write_file_atomic(s.genai_config,
+                      genai_config(bundle.config, out.filename().string()).dump(2) + "\n");
+    return s;
+  }
+  const model::LoadedBundle bundle = model::load_bundle(bundle_dir);
+  onnx::ModelProto m = export_model(bundle, bundle_sha, options);
+  return check_and_write(m, out, options, bundle.model->num_params());
 }
 
 }  // namespace bog::onnx_export

@@ -9,6 +9,7 @@
 #include <onnx/onnx_pb.h>
 
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "model/bundle.h"
@@ -28,15 +29,33 @@ struct ExportOptions {
                                             const std::string& bundle_sha256,
                                             const ExportOptions& options);
 
+// The decoder LM (tiny_llama_lm) as one past/present graph in the naming of Hugging Face
+// optimum and ONNX Runtime GenAI: inputs input_ids [batch, sequence], attention_mask [batch,
+// total_sequence], position_ids [batch, sequence] (int64), past_key_values.{i}.key|value
+// [batch, kv_heads, past_sequence, head_dim] (a zero-length past is the prefill); outputs
+// logits [batch, sequence, vocab] and present.{i}.key|value [batch, kv_heads, total_sequence,
+// head_dim]. RoPE angles come from position_ids; the attention bias is causal over cache
+// positions (query i of the step is position past + i) plus attention_mask's padding, so
+// left-padded batches work. Default domain only.
+[[nodiscard]] onnx::ModelProto export_lm_model(const model::LoadedLmBundle& bundle,
+                                               const std::string& bundle_sha256,
+                                               const ExportOptions& options);
+
+// ONNX Runtime GenAI's genai_config.json for that graph (model.type "llama").
+[[nodiscard]] nlohmann::json genai_config(const model::ModelConfig& config,
+                                          const std::string& decoder_file);
+
 struct ExportSummary {
   std::filesystem::path file;
   std::filesystem::path data_file;  // empty without external data
+  std::filesystem::path genai_config;  // decoder LMs: genai_config.json beside the file
   int64_t nodes = 0;
   int64_t parameters = 0;
   int64_t bytes = 0;
 };
 
-// Loads the bundle (hash-checked), exports, runs onnx::checker (full) and shape inference, and
+// Loads the bundle (hash-checked; a classifier or a decoder LM, which also gets
+// genai_config.json in the output's directory), exports, runs onnx::checker (full) and shape inference, and
 // writes atomically. Error(kInvalidModel) if the checker rejects the result.
 ExportSummary export_bundle(const std::filesystem::path& bundle_dir,
                             const std::filesystem::path& out, const ExportOptions& options);

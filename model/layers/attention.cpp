@@ -1,5 +1,6 @@
 #include "model/layers/attention.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -104,6 +105,50 @@ Mat Attention::backward(const Mat& dy) {
   dx += wk_.backward(dk);
   dx += wv_.backward(dv);
   return dx;
+}
+
+Mat Attention::forward_cached(const Mat& x, KvCache& cache) {
+  Mat q = wq_.forward(x);
+  Mat k = wk_.forward(x);
+  Mat v = wv_.forward(x);
+  const int n = static_cast<int>(x.rows());
+  const int start = cache.length;
+  if (rotary_ != nullptr) {
+    rotary_->apply_at(q, n_heads_, start);
+    rotary_->apply_at(k, n_kv_heads_, start);
+  }
+  const int total = start + n;
+  if (cache.k.rows() < total) {
+    const Eigen::Index rows = std::max<Eigen::Index>(total, 2 * cache.k.rows());
+    cache.k.conservativeResize(rows, k.cols());
+    cache.v.conservativeResize(rows, v.cols());
+  }
+  cache.k.middleRows(start, n) = k;
+  cache.v.middleRows(start, n) = v;
+  cache.length = total;
+  const int hd = head_dim_;
+  const int group = n_heads_ / n_kv_heads_;
+  const float scale = 1.0f / std::sqrt(static_cast<float>(hd));
+  Mat ctx(n, n_heads_ * hd);
+  for (int h = 0; h < n_heads_; ++h) {
+    const int g = h / group;
+    const auto keys = cache.k.block(0, g * hd, total, hd);
+    const auto values = cache.v.block(0, g * hd, total, hd);
+    Mat p = (q.block(0, h * hd, n, hd) * keys.transpose()) * scale;
+    for (int i = 0; i < n; ++i) {
+      const int last = causal_ ? start + i : total - 1;
+      const float mx = p.row(i).head(last + 1).maxCoeff();
+      float sum = 0;
+      for (int j = 0; j <= last; ++j) {
+        p(i, j) = std::exp(p(i, j) - mx);
+        sum += p(i, j);
+      }
+      for (int j = 0; j <= last; ++j) p(i, j) /= sum;
+      for (int j = last + 1; j < total; ++j) p(i, j) = 0;
+    }
+    ctx.block(0, h * hd, n, hd) = p * values;
+  }
+  return wo_.forward(ctx);
 }
 
 void Attention::collect(ParamList& out) {

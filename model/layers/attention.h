@@ -10,6 +10,13 @@
 
 namespace bog::model {
 
+// One layer's keys and values for one sequence during incremental decoding: rows [0, length)
+// of k and v ([capacity, n_kv_heads * head_dim], keys already rotated) are filled.
+struct KvCache {
+  Mat k, v;
+  int length = 0;
+};
+
 class Attention {
  public:
   // `rotary` may be null (learned absolute positions); it must outlive the layer.
@@ -18,6 +25,10 @@ class Attention {
 
   [[nodiscard]] Mat forward(const Mat& x, const SeqLayout& layout);
   [[nodiscard]] Mat backward(const Mat& dy);
+  // Inference for the next x.rows() tokens of one sequence at positions cache.length, ...:
+  // their keys and values are appended to `cache` (grown as needed) and each query attends
+  // causally to every cached key up to its own. Equals forward() on the whole sequence.
+  [[nodiscard]] Mat forward_cached(const Mat& x, KvCache& cache);
   void collect(ParamList& out);
 
  private:

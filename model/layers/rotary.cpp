@@ -35,21 +35,34 @@ void Rotary::apply(Mat& x, int n_heads, const SeqLayout& layout, bool inverse) c
     throw Error(ErrorCategory::kInvalidArgument,
                 fmt::format("sequence length {} exceeds max_len {}", layout.seq_len, max_len_));
   }
-  const int half = head_dim_ / 2;
   const float sign = inverse ? -1.0f : 1.0f;
   for (Eigen::Index r = 0; r < x.rows(); ++r) {
-    const int pos = static_cast<int>(r % layout.seq_len);
-    float* row = x.row(r).data();
-    for (int h = 0; h < n_heads; ++h) {
-      float* head = row + h * head_dim_;
-      for (int i = 0; i < half; ++i) {
-        const float c = cos_(pos, i);
-        const float s = sign * sin_(pos, i);
-        const float a = head[i];
-        const float b = head[i + half];
-        head[i] = a * c - b * s;
-        head[i + half] = b * c + a * s;
-      }
+    rotate_row(x.row(r).data(), n_heads, static_cast<int>(r % layout.seq_len), sign);
+  }
+}
+
+void Rotary::apply_at(Mat& x, int n_heads, int first) const {
+  if (first < 0 || first + x.rows() > max_len_) {
+    throw Error(
+        ErrorCategory::kInvalidArgument,
+        fmt::format("positions {}..{} exceed max_len {}", first, first + x.rows() - 1, max_len_));
+  }
+  for (Eigen::Index r = 0; r < x.rows(); ++r) {
+    rotate_row(x.row(r).data(), n_heads, first + static_cast<int>(r), 1.0f);
+  }
+}
+
+void Rotary::rotate_row(float* row, int n_heads, int pos, float sign) const {
+  const int half = head_dim_ / 2;
+  for (int h = 0; h < n_heads; ++h) {
+    float* head = row + h * head_dim_;
+    for (int i = 0; i < half; ++i) {
+      const float c = cos_(pos, i);
+      const float s = sign * sin_(pos, i);
+      const float a = head[i];
+      const float b = head[i + half];
+      head[i] = a * c - b * s;
+      head[i + half] = b * c + a * s;
     }
   }
 }

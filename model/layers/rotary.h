@@ -18,9 +18,15 @@ class Rotary {
   // position (row % seq_len). inverse = true applies the transposed rotation (the backward).
   void apply(Mat& x, int n_heads, const SeqLayout& layout, bool inverse) const;
 
+  // Rotates row r of x by position first + r (one sequence's next rows); positions at or past
+  // max_len throw Error(kInvalidArgument).
+  void apply_at(Mat& x, int n_heads, int first) const;
+
   [[nodiscard]] int max_len() const { return max_len_; }
 
  private:
+  void rotate_row(float* row, int n_heads, int pos, float sign) const;
+
   int head_dim_;
   int max_len_;
   Mat cos_;  // [max_len, head_dim / 2]

@@ -45,16 +45,15 @@ void copy_into(const StFile& file, const std::string& name, Mat& dst, std::strin
 
 }  // namespace
 
-StFile weights_file(const TransformerClassifier& model) {
+StFile weights_file(const ParamList& params) {
   StFile file;
-  for (const Param* p : model.params()) file.tensors[p->name] = to_tensor(p->value);
+  for (const Param* p : params) file.tensors[p->name] = to_tensor(p->value);
   return file;
 }
 
-void save_checkpoint(const std::filesystem::path& path, const TransformerClassifier& model,
+void save_checkpoint(const std::filesystem::path& path, const ParamList& params,
                      const AdamW* optimizer, const CheckpointState& state) {
   StFile file;
-  const ParamList& params = model.params();
   for (size_t i = 0; i < params.size(); ++i) {
     file.tensors["param/" + params[i]->name] = to_tensor(params[i]->value);
     if (optimizer != nullptr) {
@@ -100,14 +99,13 @@ CheckpointState read_checkpoint_state(const StFile& file, std::string_view sourc
   return state;
 }
 
-void load_weights(const StFile& file, std::string_view prefix, TransformerClassifier& model,
+void load_weights(const StFile& file, std::string_view prefix, const ParamList& params,
                   std::string_view source) {
-  for (Param* p : model.params()) copy_into(file, std::string(prefix) + p->name, p->value, source);
+  for (Param* p : params) copy_into(file, std::string(prefix) + p->name, p->value, source);
 }
 
-void load_optimizer(const StFile& file, TransformerClassifier& model, AdamW& optimizer,
+void load_optimizer(const StFile& file, const ParamList& params, AdamW& optimizer,
                     std::string_view source) {
-  const ParamList& params = model.params();
   for (size_t i = 0; i < params.size(); ++i) {
     copy_into(file, "adam_m/" + params[i]->name, optimizer.first_moments()[i], source);
     copy_into(file, "adam_v/" + params[i]->name, optimizer.second_moments()[i], source);

@@ -9,8 +9,8 @@
 #include <random>
 
 #include "model/io/safetensors.h"
+#include "model/layers/tensor.h"
 #include "model/train/adamw.h"
-#include "model/transformer_classifier.h"
 
 namespace bog::model {
 
@@ -27,20 +27,20 @@ struct CheckpointState {
 };
 
 // Writes atomically. `optimizer` may be null (weights only).
-void save_checkpoint(const std::filesystem::path& path, const TransformerClassifier& model,
+void save_checkpoint(const std::filesystem::path& path, const ParamList& params,
                      const AdamW* optimizer, const CheckpointState& state);
 
 // Reads the metadata only (no model is built).
 [[nodiscard]] CheckpointState read_checkpoint_state(const StFile& file, std::string_view source);
 
-// Copies weights (and moments when `optimizer` is given) into an already built model. A missing
-// tensor or a shape mismatch throws Error(kInvalidModel) naming the tensor.
-void load_weights(const StFile& file, std::string_view prefix, TransformerClassifier& model,
+// Copies weights (and moments when `optimizer` is given) into an already built model's params. A
+// missing tensor or a shape mismatch throws Error(kInvalidModel) naming the tensor.
+void load_weights(const StFile& file, std::string_view prefix, const ParamList& params,
                   std::string_view source);
-void load_optimizer(const StFile& file, TransformerClassifier& model, AdamW& optimizer,
+void load_optimizer(const StFile& file, const ParamList& params, AdamW& optimizer,
                     std::string_view source);
 
 // Weights only, as a bundle stores them: tensor names without a prefix.
-[[nodiscard]] StFile weights_file(const TransformerClassifier& model);
+[[nodiscard]] StFile weights_file(const ParamList& params);
 
 }  // namespace bog::model

@@ -68,6 +68,7 @@ TrainConfig parse_train_config(std::string_view text, std::string_view source) {
       {"threads", f(c.threads)},
       {"tokenizer_type", f(c.tokenizer_type)},
       {"tokenizer_normalization", f(c.tokenizer_normalization)},
+      {"tokenizer_model", f(c.tokenizer_model)},
   };
   for (const auto& entry : root) {
     const auto key = entry.first.as<std::string>();
@@ -124,7 +125,8 @@ nlohmann::json to_json(const TrainConfig& c) {
           {"log_every", c.log_every},
           {"threads", c.threads},
           {"tokenizer_type", c.tokenizer_type},
-          {"tokenizer_normalization", c.tokenizer_normalization}};
+          {"tokenizer_normalization", c.tokenizer_normalization},
+          {"tokenizer_model", c.tokenizer_model}};
 }
 
 }  // namespace bog::model

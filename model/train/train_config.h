@@ -31,6 +31,9 @@ struct TrainConfig {
   int threads = 0;  // 0: OpenMP default (all cores)
   std::string tokenizer_type = "unigram";
   std::string tokenizer_normalization = "nmt_nfkc";
+  // A sentencepiece model to use instead of training one (relative paths: from the working
+  // directory); empty: train on the training split. A draft LM shares its target's this way.
+  std::string tokenizer_model;
 };
 
 // Unknown keys and out-of-range values throw Error(kInvalidArgument) naming the key.

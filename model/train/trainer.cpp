@@ -15,12 +15,11 @@
 #include "common/error.h"
 #include "model/data/ag_news.h"
 #include "model/data/sha256.h"
-#include "model/layers/cross_entropy.h"
 #include "model/model_config.h"
 #include "model/tokenizer/tokenizer.h"
 #include "model/train/checkpoint.h"
-#include "model/train/evaluate.h"
 #include "model/train/train_config.h"
+#include "model/train/train_task.h"
 
 namespace bog::model {
 namespace fs = std::filesystem;
@@ -117,6 +116,11 @@ TrainSummary run_training(const TrainOptions& options) {
   const fs::path tokenizer_path = out / "tokenizer.model";
   auto tokenizer = [&] {
     if (fs::exists(tokenizer_path)) return Tokenizer::load(tokenizer_path);
+    if (!train_config.tokenizer_model.empty()) {
+      const Tokenizer given = Tokenizer::load(train_config.tokenizer_model);
+      write_file_atomic(tokenizer_path, given.model_bytes());
+      return Tokenizer::load(tokenizer_path);
+    }
     TokenizerConfig tc;
     tc.model_type = train_config.tokenizer_type;
     tc.vocab_size = model_config.vocab_size;
@@ -132,25 +136,28 @@ TrainSummary run_training(const TrainOptions& options) {
                 fmt::format("tokenizer has {} pieces, more than the model config's vocab_size {}",
                             tokenizer.vocab_size(), model_config.vocab_size));
   }
-  const TokenizedSet train_set = tokenize_examples(split.train, tokenizer, model_config);
-  const TokenizedSet valid_set = tokenize_examples(split.valid, tokenizer, model_config);
+  const std::unique_ptr<TrainTask> task = make_train_task(model_config, train_config.seed);
+  const TokenizedSet train_set = task->tokenize(split.train, tokenizer);
+  const TokenizedSet valid_set = task->tokenize(split.valid, tokenizer);
 
-  TransformerClassifier model(model_config, train_config.seed);
-  AdamW optimizer(model.params(), {train_config.adam_beta1, train_config.adam_beta2,
+  AdamW optimizer(task->params(), {train_config.adam_beta1, train_config.adam_beta2,
                                    train_config.adam_eps, train_config.weight_decay});
   std::mt19937_64 dropout_rng(train_config.seed + 0x5DEECE66DULL);
   double prior_seconds = 0;
   int64_t prior_tokens = 0;
-  double best_accuracy = -1;
+  // Higher is better; a classifier's "none yet" is accuracy -1, as its checkpoints record it.
+  std::optional<double> best_score;
   if (resume_file) {
-    load_weights(*resume_file, "param/", model, resume_source);
-    load_optimizer(*resume_file, model, optimizer, resume_source);
+    load_weights(*resume_file, "param/", task->params(), resume_source);
+    load_optimizer(*resume_file, task->params(), optimizer, resume_source);
     optimizer.set_steps(state.step);
     std::istringstream rng_in(state.rng_state);
     rng_in >> dropout_rng;
     prior_seconds = state.info.value("train_seconds", 0.0);
     prior_tokens = state.info.value("train_tokens", int64_t{0});
-    best_accuracy = state.info.value("best_valid_accuracy", -1.0);
+    const nlohmann::json& best = state.info.value(task->best_key(), nlohmann::json());
+    const bool none_yet = !best.is_number() || (!model_config.is_lm() && best.get<double>() < 0);
+    if (!none_yet) best_score = task->score_of(best.get<double>());
     resume_file.reset();
   }
 
@@ -164,7 +171,7 @@ TrainSummary run_training(const TrainOptions& options) {
   nlohmann::json base_info = {
       {"data_file", train_csv.string()},  {"data_sha256", data_sha},
       {"data_rows", data_rows},           {"train_rows", split.train.size()},
-      {"valid_rows", split.valid.size()}, {"num_params", model.num_params()},
+      {"valid_rows", split.valid.size()}, {"num_params", task->num_params()},
       {"threads", omp_get_max_threads()}, {"tokenizer", "tokenizer.model"},
       {"total_steps", total_steps}};
   base_info["command"] =
@@ -196,13 +203,15 @@ TrainSummary run_training(const TrainOptions& options) {
     s.info["train_tokens"] = prior_tokens + run_tokens;
     s.info["tokens_per_second"] =
         (prior_tokens + run_tokens) / std::max(1e-9, prior_seconds + elapsed());
-    s.info["best_valid_accuracy"] = best_accuracy;
+    s.info[task->best_key()] =
+        best_score ? nlohmann::json(task->best_value(*best_score))
+                   : (model_config.is_lm() ? nlohmann::json() : nlohmann::json(-1.0));
     s.info["valid_metrics"] = last_valid;
     s.info["epoch"] = static_cast<double>(step) / steps_per_epoch;
     return s;
   };
   auto save_step_checkpoint = [&](int64_t step) {
-    save_checkpoint(step_checkpoint_path(out, step), model, &optimizer, make_state(step));
+    save_checkpoint(step_checkpoint_path(out, step), task->params(), &optimizer, make_state(step));
     auto all = step_checkpoints(out);
     for (size_t i = 0; i + train_config.keep_last < all.size(); ++i) fs::remove(all[i]);
   };
@@ -213,7 +222,7 @@ TrainSummary run_training(const TrainOptions& options) {
   int batches_epoch = -1;
   double loss_sum = 0;
   int loss_count = 0;
-  const ParamList& params = model.params();
+  const ParamList& params = task->params();
   for (int64_t step = state.step; step < stop_at; ++step) {
     const int epoch = static_cast<int>(step / steps_per_epoch);
     if (epoch != batches_epoch) {
@@ -222,18 +231,14 @@ TrainSummary run_training(const TrainOptions& options) {
       batches_epoch = epoch;
     }
     const Batch batch = make_batch(train_set, batches[step % steps_per_epoch], Tokenizer::kPadId);
-    model.zero_grad();
-    const Mat logits = model.forward(batch.ids, batch.layout, true, &dropout_rng);
-    const LossResult loss =
-        softmax_cross_entropy(logits, batch.labels, train_config.label_smoothing);
-    model.backward(loss.dlogits);
+    const double loss = task->train_step(batch, train_config.label_smoothing, dropout_rng);
     const double grad_norm = clip_grad_norm(params, train_config.grad_clip);
     const float lr = warmup_cosine_lr(step, train_config.warmup_steps, total_steps, train_config.lr,
                                       train_config.min_lr_ratio);
     optimizer.step(lr);
     ++summary.steps_run;
     run_tokens += batch.tokens;
-    loss_sum += loss.loss;
+    loss_sum += loss;
     ++loss_count;
     const int64_t done = step + 1;
 
@@ -262,23 +267,22 @@ TrainSummary run_training(const TrainOptions& options) {
     }
     const bool epoch_done = done % steps_per_epoch == 0 || done == total_steps;
     if (epoch_done) {
-      const EvalResult eval = evaluate(model, valid_set);
-      last_valid = eval.metrics.to_json();
-      const bool best = eval.metrics.accuracy > best_accuracy;
-      if (best) best_accuracy = eval.metrics.accuracy;
+      const Validation eval = task->validate(valid_set);
+      last_valid = eval.metrics;
+      const bool best = !best_score || eval.score > *best_score;
+      if (best) best_score = eval.score;
       append_line(metrics_path, {{"type", "epoch"},
                                  {"epoch", done / steps_per_epoch},
                                  {"step", done},
                                  {"valid", last_valid},
                                  {"seconds", prior_seconds + elapsed()}});
       if (!options.quiet) {
-        std::fprintf(
-            stderr, "%sepoch %lld  valid accuracy %.4f  macro-F1 %.4f  nll %.4f  ece %.4f%s\n",
-            tty ? "\n" : "", static_cast<long long>(done / steps_per_epoch), eval.metrics.accuracy,
-            eval.metrics.macro_f1, eval.metrics.nll, eval.metrics.ece, best ? "  (best)" : "");
+        std::fprintf(stderr, "%sepoch %lld  %s%s\n", tty ? "\n" : "",
+                     static_cast<long long>(done / steps_per_epoch), eval.summary.c_str(),
+                     best ? "  (best)" : "");
       }
       if (best) {
-        save_checkpoint(out / "checkpoints" / "best.safetensors", model, &optimizer,
+        save_checkpoint(out / "checkpoints" / "best.safetensors", task->params(), &optimizer,
                         make_state(done));
       }
     }
@@ -295,7 +299,11 @@ TrainSummary run_training(const TrainOptions& options) {
   summary.steps = stop_at;
   summary.train_seconds = prior_seconds + elapsed();
   summary.tokens_per_second = (prior_tokens + run_tokens) / std::max(1e-9, summary.train_seconds);
-  summary.best_valid_accuracy = best_accuracy;
+  if (model_config.is_lm()) {
+    summary.best_valid_perplexity = best_score ? -*best_score : 0.0;
+  } else {
+    summary.best_valid_accuracy = best_score ? *best_score : -1.0;
+  }
   summary.best_checkpoint = out / "checkpoints" / "best.safetensors";
   summary.last_checkpoint = step_checkpoint_path(out, stop_at);
   return summary;

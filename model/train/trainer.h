@@ -32,7 +32,8 @@ struct TrainSummary {
   int64_t steps_run = 0;
   double train_seconds = 0;
   double tokens_per_second = 0;
-  double best_valid_accuracy = 0;
+  double best_valid_accuracy = 0;    // classifiers
+  double best_valid_perplexity = 0;  // decoder LMs
   std::filesystem::path best_checkpoint;
   std::filesystem::path last_checkpoint;
   bool stopped_by_callback = false;  // on_epoch returned false
