@@ -4,12 +4,13 @@
 # `nobody`), listening only on 127.0.0.1 at a free port, trust authentication. The command sees
 # BOG_TEST_POSTGRES_URL. Exit 77 (ctest: skipped) when Debian's postgresql is not installed.
 set -euo pipefail
-bindir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
+# Debian's pg_config (libpq-dev) names the server's bindir.
+bindir=$(pg_config --bindir 2>/dev/null || true)
 if [ -z "$bindir" ] || [ ! -x "$bindir/initdb" ]; then
   echo "SKIPPED: no PostgreSQL server (apt-get install postgresql, or scripts/deps.sh); the PostgreSQL tuning tests did not run"
   exit 77
 fi
-tmp=$(mktemp -d /tmp/bog-pg.XXXXXX)
+tmp=$(mktemp -d -t bog-pg.XXXXXX)
 chmod 755 "$tmp"
 as_user=()
 user=$(id -un)
