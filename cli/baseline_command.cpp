@@ -8,9 +8,9 @@
 #include <optional>
 #include <string>
 
-#include "cli/accuracy_reports.h"
 #include "cli/commands.h"
 #include "model/data/ag_news.h"
+#include "model/train/eval_report.h"
 
 namespace bog::cli {
 
@@ -30,7 +30,7 @@ void add_baseline_command(CLI::App& app) {
   cmd->add_option("--seed", args->config.seed)->capture_default_str();
   cmd->add_flag("--json", args->json, "Print one JSON object");
   cmd->callback([args] {
-    const nlohmann::json r = run_baseline(model::resolve_data_dir(args->data), args->config);
+    const nlohmann::json r = model::run_baseline(model::resolve_data_dir(args->data), args->config);
     if (args->json) {
       std::cout << r.dump() << "\n";
       return;

@@ -6,13 +6,13 @@
 #include <optional>
 #include <string>
 
-#include "cli/accuracy_reports.h"
-#include "cli/cli_util.h"
 #include "cli/commands.h"
-#include "cli/quant_eval.h"
 #include "common/error.h"
 #include "model/bundle.h"
 #include "model/data/ag_news.h"
+#include "model/train/eval_report.h"
+#include "parity/onnx_accuracy.h"
+#include "parity/precision_report.h"
 
 namespace bog::cli {
 
@@ -43,22 +43,22 @@ void add_eval_command(CLI::App& app) {
   cmd->add_flag("--json", args->json, "Print one JSON object");
   cmd->callback([args] {
     if (args->onnx) {
-      const OnnxEval e =
-          evaluate_onnx(args->bundle, *args->onnx, model::resolve_data_dir(args->data), args->split,
-                        args->provider, args->threads, 32, args->precision);
+      const parity::OnnxEval e =
+          parity::evaluate_onnx(args->bundle, *args->onnx, model::resolve_data_dir(args->data),
+                                args->split, args->provider, args->threads, 32, args->precision);
       if (args->json) {
         std::cout << e.report.dump() << "\n";
       } else {
         fmt::print("{} on {} split via {}: n = {}  accuracy {:.4f}  macro-F1 {:.4f}  NLL {:.4f}\n",
                    *args->onnx, args->split, e.provider_used, e.metrics.n, e.metrics.accuracy,
                    e.metrics.macro_f1, e.metrics.nll);
-        if (args->precision != "fp32") fmt::print("{}\n", precision_line(args->precision));
+        if (args->precision != "fp32") fmt::print("{}\n", parity::precision_line(args->precision));
       }
       return;
     }
     if (model::bundle_architecture(args->bundle) == "tiny_llama_lm") {
       const nlohmann::json r =
-          evaluate_lm_bundle(args->bundle, model::resolve_data_dir(args->data), args->split);
+          model::evaluate_lm_bundle(args->bundle, model::resolve_data_dir(args->data), args->split);
       if (args->json) {
         std::cout << r.dump() << "\n";
       } else {
@@ -70,8 +70,8 @@ void add_eval_command(CLI::App& app) {
       }
       return;
     }
-    const BundleEval e =
-        evaluate_bundle(args->bundle, model::resolve_data_dir(args->data), args->split);
+    const model::BundleEval e =
+        model::evaluate_bundle(args->bundle, model::resolve_data_dir(args->data), args->split);
     const auto& m = e.metrics;
     if (args->json) {
       std::cout << e.report.dump() << "\n";

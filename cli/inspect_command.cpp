@@ -9,12 +9,10 @@
 #include <sstream>
 #include <string>
 
-#include "cli/cli_util.h"
+#include "bench/optimized_graph.h"
 #include "cli/commands.h"
-#include "cli/optimized_graph.h"
 #include "common/atomic_file.h"
-#include "common/checked_math.h"
-#include "common/error.h"
+#include "conformance/model_summary.h"
 #include "onnx_runtime/loader.h"
 
 namespace bog::cli {
@@ -34,84 +32,6 @@ struct Options {
   bool no_optimize = false;
   int threads = 1;
 };
-
-struct Counts {
-  std::map<std::string, int64_t> op_histogram;  // "Op" or "domain:Op"
-  int64_t nodes = 0;
-  int64_t subgraphs = 0;
-  int64_t initializers = 0;
-  int64_t parameters = 0;
-  size_t bytes = 0;
-};
-
-// Walks the graph and every subgraph (If/Loop/Scan bodies), so nested ops count too.
-void count(const Graph& g, Counts& c) {
-  for (const auto& [name, t] : g.initializers) {
-    ++c.initializers;
-    c.parameters += t.numel();
-    if (t.dtype() == runtime::DType::kString) {
-      for (const std::string& s : t.strings()) c.bytes += s.size();
-    } else {
-      c.bytes += t.nbytes();
-    }
-  }
-  for (const runtime::Node& n : g.nodes) {
-    ++c.nodes;
-    const bool default_domain = n.domain.empty() || n.domain == "ai.onnx";
-    ++c.op_histogram[default_domain ? n.op_type : n.domain + ":" + n.op_type];
-    for (const runtime::Attribute& a : n.attributes) {
-      if (a.g) {
-        ++c.subgraphs;
-        count(*a.g, c);
-      }
-      for (const auto& sub : a.graphs) {
-        if (!sub) continue;
-        ++c.subgraphs;
-        count(*sub, c);
-      }
-    }
-  }
-}
-
-std::vector<runtime::ValueInfo> fed_inputs(const Graph& g) {
-  std::vector<runtime::ValueInfo> out;
-  for (const runtime::ValueInfo& v : g.inputs) {
-    if (!g.is_initializer(v.name)) out.push_back(v);
-  }
-  return out;
-}
-
-json gather(const Options& o, const Model& m) {
-  Counts c;
-  count(m.graph, c);
-  json inputs = json::array();
-  for (const runtime::ValueInfo& v : fed_inputs(m.graph)) {
-    inputs.push_back({{"name", v.name}, {"type", type_to_json(v.type)}});
-  }
-  json outputs = json::array();
-  for (const runtime::ValueInfo& v : m.graph.outputs) {
-    outputs.push_back({{"name", v.name}, {"type", type_to_json(v.type)}});
-  }
-  json opsets = json::object();
-  for (const auto& [domain, version] : m.graph.opsets)
-    opsets[domain.empty() ? "ai.onnx" : domain] = version;
-  json metadata = json::object();
-  for (const auto& [k, v] : m.metadata) metadata[k] = v;
-  return {{"model", o.model},
-          {"ir_version", m.ir_version},
-          {"producer", {{"name", m.producer_name}, {"version", m.producer_version}}},
-          {"graph_name", m.graph.name},
-          {"opsets", opsets},
-          {"inputs", inputs},
-          {"outputs", outputs},
-          {"nodes", c.nodes},
-          {"subgraphs", c.subgraphs},
-          {"op_types", c.op_histogram},
-          {"initializers", c.initializers},
-          {"parameters", c.parameters},
-          {"parameter_bytes", c.bytes},
-          {"metadata_props", metadata}};
-}
 
 std::string human_bytes(size_t b) {
   if (b >= (1u << 20)) return fmt::format("{:.1f} MiB", static_cast<double>(b) / (1 << 20));
@@ -162,66 +82,55 @@ void print_human(const json& j) {
   }
 }
 
-std::string dot_escape(const std::string& s) {
-  std::string out;
-  for (const char ch : s) {
-    if (ch == '"' || ch == '\\') out += '\\';
-    if (ch == '\n') {
-      out += "\\n";
-      continue;
-    }
-    out += ch;
-  }
-  return out;
-}
-
-// Graph inputs and outputs are ellipses, nodes boxes; an edge per value, labelled with its
-// name. Initializers are left out: they would bury the structure of any real model.
-std::string to_dot(const Model& m) {
-  const Graph& g = m.graph;
-  std::ostringstream out;
-  out << "digraph \"" << dot_escape(g.name.empty() ? "model" : g.name) << "\" {\n";
-  out << "  rankdir=TB;\n  node [fontname=\"Helvetica\", fontsize=10];\n";
-  std::map<std::string, std::string> producer;  // value name -> dot node id
-  int id = 0;
-  for (const runtime::ValueInfo& v : fed_inputs(g)) {
-    const std::string node = fmt::format("in{}", id++);
-    producer[v.name] = node;
-    out << fmt::format(
-        "  {} [shape=ellipse, style=filled, fillcolor=\"#dbeafe\", label=\"{}\\n{}\"];\n", node,
-        dot_escape(v.name), dot_escape(type_to_string(v.type)));
-  }
-  for (size_t i = 0; i < g.nodes.size(); ++i) {
-    const runtime::Node& n = g.nodes[i];
-    const std::string node = fmt::format("n{}", i);
-    out << fmt::format("  {} [shape=box, style=rounded, label=\"{}{}\"];\n", node,
-                       dot_escape(n.op_type), n.name.empty() ? "" : "\\n" + dot_escape(n.name));
-    for (const std::string& input : n.inputs) {
-      const auto it = producer.find(input);
-      if (input.empty() || it == producer.end()) continue;
-      out << fmt::format("  {} -> {} [label=\"{}\", fontsize=8];\n", it->second, node,
-                         dot_escape(input));
-    }
-    for (const std::string& output : n.outputs) {
-      if (!output.empty()) producer[output] = node;
+void print_optimized_graph(const json& j) {
+  std::cout << fmt::format("optimized for {} (ran on {}{})\n", j["provider"].get<std::string>(),
+                           fmt::join(j["providers_used"].get<std::vector<std::string>>(), "+"),
+                           j["optimize"].get<bool>() ? "" : "; passes off: --no-optimize");
+  std::cout << fmt::format("  nodes        {} -> {}\n", j["nodes_before"].get<int>(),
+                           j["nodes_after"].get<int>());
+  if (j["passes"].empty()) {
+    std::cout << "  passes       none reported\n";
+  } else {
+    std::cout << "  passes\n";
+    for (const json& p : j["passes"]) {
+      std::cout << fmt::format("    {:<10} {:<32} {} rewrite(s)\n",
+                               p["provider"].get<std::string>(), p["pass"].get<std::string>(),
+                               p["rewrites"].get<int>());
     }
   }
-  for (const runtime::ValueInfo& v : g.outputs) {
-    const std::string node = fmt::format("out{}", id++);
-    out << fmt::format(
-        "  {} [shape=ellipse, style=filled, fillcolor=\"#dcfce7\", label=\"{}\\n{}\"];\n", node,
-        dot_escape(v.name), dot_escape(type_to_string(v.type)));
-    const auto it = producer.find(v.name);
-    if (it != producer.end()) out << fmt::format("  {} -> {};\n", it->second, node);
+  const json& run = j["planning_run"];
+  if (run["ok"].get<bool>()) {
+    std::cout << fmt::format("  memory plan  peak {} bytes (batch {}, seq {})\n",
+                             j["planned_peak_bytes"].get<int64_t>(), run["batch"].get<int>(),
+                             run["seq"].get<int>());
+  } else {
+    std::cout << fmt::format("  memory plan  unknown: the planning run failed: {}\n",
+                             run["error"].get<std::string>());
   }
-  out << "}\n";
-  return out.str();
+  if (j["batch_split"].get<bool>()) {
+    std::cout
+        << "  batch split  yes: samples are independent; large batches run in L2-sized chunks\n";
+  } else {
+    std::cout << fmt::format("  batch split  no: {}\n", j["batch_split_reason"].get<std::string>());
+  }
+  if (j["batch_lanes"].get<int>() > 1) {
+    std::cout << fmt::format(
+        "  batch lanes  {}: a large batch runs as {} parts side by side, one per thread\n",
+        j["batch_lanes"].get<int>(), j["batch_lanes"].get<int>());
+  }
+  std::vector<std::pair<int64_t, std::string>> ops;
+  for (const auto& [op, n] : j["op_types"].items()) ops.emplace_back(n.get<int64_t>(), op);
+  std::sort(ops.begin(), ops.end(), [](const auto& a, const auto& b) {
+    return a.first != b.first ? a.first > b.first : a.second < b.second;
+  });
+  std::cout << "  op types after optimization\n";
+  for (const auto& [n, op] : ops) std::cout << fmt::format("    {:<28} {}\n", op, n);
 }
 
 void run(const Options& o) {
   const Model m = runtime::load_model(o.model);
   if (o.dot) {
-    const std::string dot = to_dot(m);
+    const std::string dot = conformance::model_to_dot(m);
     if (o.dot_file.empty()) {
       std::cout << dot;
       return;
@@ -229,15 +138,15 @@ void run(const Options& o) {
     write_file_atomic(o.dot_file, dot);
     if (!o.json) std::cerr << fmt::format("wrote {}\n", o.dot_file);
   }
-  json j = gather(o, m);
+  json j = conformance::model_summary_json(m, o.model);
   if (!o.provider.empty()) {
-    OptimizedGraphRequest req;
+    bench::OptimizedGraphRequest req;
     req.model = o.model;
     req.provider = o.provider;
     req.seq = o.seq;
     req.optimize = !o.no_optimize;
     req.threads = o.threads;
-    j["optimized"] = optimized_graph_report(req);
+    j["optimized"] = bench::optimized_graph_report(req);
   }
   if (o.json) {
     std::cout << j.dump(-1, ' ', false, json::error_handler_t::replace) << "\n";

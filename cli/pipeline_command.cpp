@@ -12,10 +12,10 @@
 #include "bench/bench_report.h"
 #include "bench/bench_runner.h"
 #include "bench/evidence.h"
-#include "cli/accuracy_reports.h"
 #include "cli/commands.h"
 #include "common/atomic_file.h"
 #include "common/error.h"
+#include "model/train/eval_report.h"
 #include "onnx_export/exporter.h"
 #include "onnx_runtime/loader.h"
 #include "onnx_runtime/session.h"
@@ -141,11 +141,11 @@ void add_pipeline_command(CLI::App& app) {
       std::vector<std::string> bundles = {a->bundle};
       bundles.insert(bundles.end(), a->also_eval.begin(), a->also_eval.end());
       for (const std::string& b : bundles) {
-        accuracy.push_back(evaluate_bundle(b, a->data, "test").report);
+        accuracy.push_back(model::evaluate_bundle(b, a->data, "test").report);
         write_file_atomic(out / "accuracy" / ("eval_" + fs::path(b).filename().string() + ".json"),
                           accuracy.back().dump(2) + "\n");
       }
-      accuracy.push_back(run_baseline(a->data, model::BaselineConfig{}));
+      accuracy.push_back(model::run_baseline(a->data, model::BaselineConfig{}));
       write_file_atomic(out / "accuracy" / "baseline.json", accuracy.back().dump(2) + "\n");
       for (const nlohmann::json& r : accuracy) {
         std::cerr << fmt::format("  {:<22} accuracy {:.4f}  macro-F1 {:.4f}  n {}\n",

@@ -7,12 +7,11 @@
 #include <optional>
 
 #include "cli/commands.h"
-#include "cli/quant_eval.h"
-#include "cli/quant_report.h"
 #include "common/atomic_file.h"
 #include "common/error.h"
 #include "model/bundle.h"
 #include "model/data/ag_news.h"
+#include "quant/quant_report.h"
 #include "quant/quantizer.h"
 
 namespace bog::cli {
@@ -70,8 +69,8 @@ void add_quantize_command(CLI::App& app) {
     const quant::QuantizeResult r = quant::quantize_file(a->onnx, a->out, o);
     nlohmann::json summary = r.to_json();
     if (a->report) {
-      const fs::path file =
-          write_quant_report(*a->report, r, a->onnx, a->out, a->bundle, data_dir, a->threads);
+      const fs::path file = quant::write_quant_report(*a->report, r, a->onnx, a->out, a->bundle,
+                                                      data_dir, a->threads);
       summary["report"] = file.filename().string();
     }
     if (a->json) {

@@ -2,7 +2,6 @@
 // each output's type and a preview, and with --compare checks them against output_K.pb.
 #include <fmt/format.h>
 
-#include <algorithm>
 #include <chrono>
 #include <iostream>
 #include <map>
@@ -11,20 +10,20 @@
 #include <string>
 #include <vector>
 
+#include "bench/session_profile.h"
 #include "cli/cli_util.h"
 #include "cli/commands.h"
-#include "cli/random_inputs.h"
-#include "cli/test_data.h"
-#include "cli/value_compare.h"
 #include "common/error.h"
+#include "conformance/feed_sets.h"
+#include "conformance/value_compare.h"
+#include "conformance/value_format.h"
 #include "onnx_runtime/loader.h"
-#include "onnx_runtime/proto_io.h"
 #include "onnx_runtime/session.h"
+#include "parity/precision_report.h"
 
 namespace bog::cli {
 namespace {
 
-namespace fs = std::filesystem;
 using nlohmann::json;
 
 struct Options {
@@ -37,7 +36,7 @@ struct Options {
   bool strict = false;
   bool no_optimize = false;
   bool compare = false;
-  Tolerance tolerance;
+  conformance::Tolerance tolerance;
   bool json = false;
   bool verbose = false;
   std::string save;
@@ -47,35 +46,13 @@ struct Options {
   std::string precision = "fp32";
 };
 
-// One set of feeds to run, with expected outputs when they come from a data folder.
-struct Job {
-  std::string name;
-  std::map<std::string, runtime::Value> feeds;
-  std::vector<std::pair<std::string, runtime::Value>> expected;
-  std::map<std::string, int64_t> dims_used;
-};
-
-std::vector<Job> make_jobs(const Options& o, const runtime::Session& session) {
-  std::vector<Job> jobs;
-  const std::vector<runtime::ValueInfo> inputs = session.input_infos();
+std::vector<conformance::FeedSet> feed_sets(const Options& o, const runtime::Session& session) {
   if (!o.data.empty()) {
-    for (const fs::path& dir : find_data_sets(o.data)) {
-      TestDataSet set = load_data_set(dir, inputs, session.output_infos());
-      jobs.push_back({dir.filename().string(), std::move(set.feeds), std::move(set.expected), {}});
-    }
-    return jobs;
+    return conformance::data_feed_sets(o.data, session.input_infos(), session.output_infos());
   }
-  std::map<std::string, int64_t> dims;
-  for (const std::string& text : o.dims) {
-    const auto [name, value] = parse_dim_binding(text);
-    dims[name] = value;
-  }
-  RandomFeeds random = make_random_feeds(inputs, dims, o.seed);
-  jobs.push_back({fmt::format("random_seed_{}", o.seed),
-                  std::move(random.feeds),
-                  {},
-                  std::move(random.dims_used)});
-  return jobs;
+  std::vector<conformance::FeedSet> sets;
+  sets.push_back(conformance::random_feed_set(session.input_infos(), o.dims, o.seed));
+  return sets;
 }
 
 void print_placement(const runtime::PlacementReport& report) {
@@ -90,69 +67,19 @@ void print_placement(const runtime::PlacementReport& report) {
   }
 }
 
-// Runs the feeds `runs` more times with per-node timing on, and reports the time by op type
-// (and provider), largest first, plus the slowest nodes.
-json profile_session(runtime::Session& session, const std::map<std::string, runtime::Value>& feeds,
-                     int runs, bool print) {
-  session.set_profiling(true);
-  const auto start = std::chrono::steady_clock::now();
-  for (int r = 0; r < runs; ++r) {
-    std::map<std::string, runtime::Value> copy;
-    for (const auto& [name, value] : feeds) copy.emplace(name, value.clone());
-    (void)session.run(std::move(copy));
+// Prints what profile_session measured: time per run, then per op type and provider.
+void print_profile(const json& p) {
+  const int runs = p["runs"].get<int>();
+  std::cout << fmt::format("profile: {} runs, {:.3f} ms per run ({:.3f} ms in kernels)\n", runs,
+                           p["ms_per_run"].get<double>(), p["kernel_ms_per_run"].get<double>());
+  std::cout << fmt::format("  {:<24} {:<10} {:>6} {:>12} {:>7}\n", "op type", "provider", "nodes",
+                           "ms/run", "share");
+  for (const json& op : p["op_types"]) {
+    std::cout << fmt::format("  {:<24} {:<10} {:>6} {:>12.4f} {:>6.1f}%\n",
+                             op["op_type"].get<std::string>(), op["provider"].get<std::string>(),
+                             op["nodes"].get<int64_t>(), op["ms_per_run"].get<double>(),
+                             100 * op["share"].get<double>());
   }
-  const double wall_ms =
-      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-  session.set_profiling(false);
-  const std::vector<runtime::Session::NodeProfile> nodes = session.profile();
-  std::map<std::pair<std::string, std::string>, std::pair<int64_t, double>> by_op;
-  double kernel_ms = 0;
-  for (const auto& n : nodes) {
-    auto& [count, ms] = by_op[{n.op_type, n.provider}];
-    count += n.calls;
-    ms += n.total_ms;
-    kernel_ms += n.total_ms;
-  }
-  std::vector<std::pair<std::pair<std::string, std::string>, std::pair<int64_t, double>>> ops(
-      by_op.begin(), by_op.end());
-  std::sort(ops.begin(), ops.end(),
-            [](const auto& a, const auto& b) { return a.second.second > b.second.second; });
-  json op_types = json::array();
-  for (const auto& [key, v] : ops) {
-    op_types.push_back({{"op_type", key.first},
-                        {"provider", key.second},
-                        {"nodes", v.first / runs},
-                        {"ms_per_run", v.second / runs},
-                        {"share", kernel_ms > 0 ? v.second / kernel_ms : 0.0}});
-  }
-  std::vector<runtime::Session::NodeProfile> slowest = nodes;
-  std::sort(slowest.begin(), slowest.end(),
-            [](const auto& a, const auto& b) { return a.total_ms > b.total_ms; });
-  if (slowest.size() > 10) slowest.resize(10);
-  json top = json::array();
-  for (const auto& n : slowest) {
-    top.push_back({{"node", n.node_name},
-                   {"op_type", n.op_type},
-                   {"provider", n.provider},
-                   {"ms_per_run", n.total_ms / runs}});
-  }
-  if (print) {
-    std::cout << fmt::format("profile: {} runs, {:.3f} ms per run ({:.3f} ms in kernels)\n", runs,
-                             wall_ms / runs, kernel_ms / runs);
-    std::cout << fmt::format("  {:<24} {:<10} {:>6} {:>12} {:>7}\n", "op type", "provider", "nodes",
-                             "ms/run", "share");
-    for (const json& op : op_types) {
-      std::cout << fmt::format("  {:<24} {:<10} {:>6} {:>12.4f} {:>6.1f}%\n",
-                               op["op_type"].get<std::string>(), op["provider"].get<std::string>(),
-                               op["nodes"].get<int64_t>(), op["ms_per_run"].get<double>(),
-                               100 * op["share"].get<double>());
-    }
-  }
-  return {{"runs", runs},
-          {"ms_per_run", wall_ms / runs},
-          {"kernel_ms_per_run", kernel_ms / runs},
-          {"op_types", op_types},
-          {"slowest_nodes", top}};
 }
 
 void run(const Options& o) {
@@ -177,34 +104,36 @@ void run(const Options& o) {
   options.threads = o.threads;
   options.precision = runtime::parse_precision(o.precision);
   runtime::Session session(runtime::load_model(o.model), options);
-  std::vector<Job> jobs = make_jobs(o, session);
+  std::vector<conformance::FeedSet> jobs = feed_sets(o, session);
 
   if (o.verbose && !o.json) print_placement(session.placement());
   json out = {{"model", o.model},
               {"requested_providers", o.providers},
               {"optimize", !o.no_optimize},
               {"placement", session.placement().to_json()},
-              {"precision", precision_json(o.precision)}};
-  if (!o.json && o.precision != "fp32") std::cout << precision_line(o.precision) << "\n";
+              {"precision", parity::precision_json(o.precision)}};
+  if (!o.json && o.precision != "fp32") std::cout << parity::precision_line(o.precision) << "\n";
   json sets = json::array();
   bool all_match = true;
   int64_t mismatched_outputs = 0;
-  for (Job& job : jobs) {
+  for (conformance::FeedSet& job : jobs) {
     json set = {{"name", job.name}};
     if (!job.dims_used.empty()) set["dims"] = job.dims_used;
     json inputs = json::array();
     for (const auto& [name, value] : job.feeds) {
-      inputs.push_back({{"name", name}, {"type", value_type_string(value)}});
+      inputs.push_back({{"name", name}, {"type", conformance::value_type_string(value)}});
     }
     set["inputs"] = inputs;
     if (!o.json) {
       std::cout << fmt::format("{}:\n", job.name);
       for (const auto& [name, value] : job.feeds) {
-        std::cout << fmt::format("  input  {:<24} {}\n", name, value_type_string(value));
+        std::cout << fmt::format("  input  {:<24} {}\n", name,
+                                 conformance::value_type_string(value));
       }
     }
     if (o.profile_runs > 0 && sets.empty()) {
-      out["profile"] = profile_session(session, job.feeds, o.profile_runs, !o.json);
+      out["profile"] = bench::profile_session(session, job.feeds, o.profile_runs);
+      if (!o.json) print_profile(out["profile"]);
     }
     const auto start = std::chrono::steady_clock::now();
     std::map<std::string, runtime::Value> got = session.run(std::move(job.feeds));
@@ -218,7 +147,7 @@ void run(const Options& o) {
     for (const runtime::ValueInfo& info : session.output_infos()) {
       const auto it = got.find(info.name);
       if (it == got.end()) continue;
-      json oj = {{"name", info.name}, {"value", value_to_json(it->second, o.preview)}};
+      json oj = {{"name", info.name}, {"value", conformance::value_to_json(it->second, o.preview)}};
       std::string verdict;
       if (o.compare) {
         const auto e = expected.find(info.name);
@@ -226,7 +155,8 @@ void run(const Options& o) {
           oj["compare"] = {{"status", "no expected output"}};
           verdict = "  (no expected output)";
         } else {
-          const CompareResult r = compare_values(it->second, *e->second, o.tolerance);
+          const conformance::CompareResult r =
+              conformance::compare_values(it->second, *e->second, o.tolerance);
           oj["compare"] = {{"status", r.ok ? "match" : "mismatch"},
                            {"max_abs_diff", r.max_abs_diff},
                            {"reason", r.reason}};
@@ -239,20 +169,13 @@ void run(const Options& o) {
         }
       }
       if (!o.save.empty()) {
-        std::error_code ec;
-        const fs::path dir = fs::path(o.save) / job.name;
-        fs::create_directories(dir, ec);
-        if (ec) {
-          throw Error(ErrorCategory::kIo,
-                      fmt::format("cannot create '{}': {}", dir.string(), ec.message()));
-        }
-        const size_t k = static_cast<size_t>(outputs.size());
-        runtime::write_value_file(dir / fmt::format("output_{}.pb", k), it->second, info.name);
+        conformance::save_output(o.save, job.name, static_cast<size_t>(outputs.size()), it->second,
+                                 info.name);
       }
       if (!o.json) {
         std::cout << fmt::format("  output {:<24} {} {}{}\n", info.name,
-                                 value_type_string(it->second),
-                                 value_preview(it->second, o.preview), verdict);
+                                 conformance::value_type_string(it->second),
+                                 conformance::value_preview(it->second, o.preview), verdict);
       }
       outputs.push_back(std::move(oj));
     }

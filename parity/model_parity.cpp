@@ -62,7 +62,12 @@ TextSet load_texts(const ParityRequest& r) {
   return s;
 }
 
-// input_ids / attention_mask int64 [batch, seq] from a right-padded batch.
+std::string join(const std::vector<std::string>& v, const char* sep) {
+  return fmt::format("{}", fmt::join(v, sep));
+}
+
+}  // namespace
+
 std::pair<runtime::Tensor, runtime::Tensor> to_onnx_inputs(const model::Batch& b) {
   const int64_t bs = b.layout.batch;
   const int64_t t = b.layout.seq_len;
@@ -76,12 +81,6 @@ std::pair<runtime::Tensor, runtime::Tensor> to_onnx_inputs(const model::Batch& b
   }
   return {std::move(ids), std::move(mask)};
 }
-
-std::string join(const std::vector<std::string>& v, const char* sep) {
-  return fmt::format("{}", fmt::join(v, sep));
-}
-
-}  // namespace
 
 ParityReport run_model_parity(const ParityRequest& req) {
   model::LoadedBundle bundle = model::load_bundle(req.bundle);

@@ -8,9 +8,12 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "model/train/batching.h"
 #include "onnx_runtime/precision.h"
+#include "onnx_runtime/tensor.h"
 #include "parity/compare.h"
 #include "parity/tolerance.h"
 
@@ -55,6 +58,10 @@ struct ParityReport {
 
   [[nodiscard]] nlohmann::json to_json() const;
 };
+
+// input_ids / attention_mask int64 [batch, seq] of a right-padded batch (mask 1 within each
+// row's length): the feeds of our exported classifiers.
+[[nodiscard]] std::pair<runtime::Tensor, runtime::Tensor> to_onnx_inputs(const model::Batch& b);
 
 // Runs the comparison. Providers that cannot run are reported as failed with their error.
 [[nodiscard]] ParityReport run_model_parity(const ParityRequest& request);

@@ -163,4 +163,34 @@ void write_tensor(const fs::path& path, const onnx::TensorProto& tensor) {
   write_bytes(path, tensor.SerializeAsString());
 }
 
+// A case folder: model + test_data_set_0 with inputs and (optionally wrong) expected output.
+fs::path make_add_case(const fs::path& root, const std::string& name, float expected_delta) {
+  const fs::path dir = root / name;
+  fs::create_directories(dir / "test_data_set_0");
+  write_model(add_model(), dir / "model.onnx");
+  const std::vector<float> a = {1, 2, 3, 4, 5, 6};
+  const std::vector<float> b = {0.5f, -1, 0, 2, 1e-3f, -6};
+  std::vector<float> c(6);
+  for (size_t i = 0; i < 6; ++i) c[i] = a[i] + b[i];
+  c[4] += expected_delta;
+  write_tensor(dir / "test_data_set_0" / "input_0.pb", float_tensor("a", {2, 3}, a));
+  write_tensor(dir / "test_data_set_0" / "input_1.pb", float_tensor("b", {2, 3}, b));
+  write_tensor(dir / "test_data_set_0" / "output_0.pb", float_tensor("c", {2, 3}, c));
+  return dir;
+}
+
+// A small suite: one passing case, one with a wrong expected output, one using an op nobody
+// implements, one whose data does not fit the model.
+fs::path make_suite(const fs::path& root) {
+  make_add_case(root, "test_good");
+  make_add_case(root, "test_wrong", 1.0f);
+  const fs::path unsupported = make_add_case(root, "test_unknown_op");
+  onnx::ModelProto m = add_model();
+  m.mutable_graph()->mutable_node(0)->set_op_type("NoSuchOpAnywhere");
+  write_model(m, unsupported / "model.onnx");
+  const fs::path broken = make_add_case(root, "test_broken_data");
+  write_bytes(broken / "test_data_set_0" / "input_0.pb", "\xff\xff\xff garbage");
+  return root;
+}
+
 }  // namespace bog::cli_test

@@ -53,4 +53,12 @@ std::string read_bytes(const std::filesystem::path& path);
 // Writes input_K.pb / output_K.pb (TensorProto) into dir.
 void write_tensor(const std::filesystem::path& path, const onnx::TensorProto& tensor);
 
+// A node-test case folder <root>/<name>: add_model() as model.onnx and test_data_set_0 with
+// inputs a, b and the expected output c (element 4 off by `expected_delta`).
+std::filesystem::path make_add_case(const std::filesystem::path& root, const std::string& name,
+                                    float expected_delta = 0);
+// A small suite in `root`: test_good (passes), test_wrong (wrong expected output),
+// test_unknown_op (an op nobody implements), test_broken_data (an unreadable input file).
+std::filesystem::path make_suite(const std::filesystem::path& root);
+
 }  // namespace bog::cli_test

@@ -19,22 +19,6 @@ json parse_json(const std::string& text) {
   return j;
 }
 
-// A case folder: model + test_data_set_0 with inputs and (optionally wrong) expected output.
-fs::path make_add_case(const fs::path& root, const std::string& name, float expected_delta = 0) {
-  const fs::path dir = root / name;
-  fs::create_directories(dir / "test_data_set_0");
-  write_model(add_model(), dir / "model.onnx");
-  const std::vector<float> a = {1, 2, 3, 4, 5, 6};
-  const std::vector<float> b = {0.5f, -1, 0, 2, 1e-3f, -6};
-  std::vector<float> c(6);
-  for (size_t i = 0; i < 6; ++i) c[i] = a[i] + b[i];
-  c[4] += expected_delta;
-  write_tensor(dir / "test_data_set_0" / "input_0.pb", float_tensor("a", {2, 3}, a));
-  write_tensor(dir / "test_data_set_0" / "input_1.pb", float_tensor("b", {2, 3}, b));
-  write_tensor(dir / "test_data_set_0" / "output_0.pb", float_tensor("c", {2, 3}, c));
-  return dir;
-}
-
 TEST(Cli, EverySubcommandHasHelp) {
   for (const std::string cmd : {"doctor", "run", "inspect", "conformance"}) {
     SCOPED_TRACE(cmd);
@@ -108,30 +92,6 @@ TEST(Cli, RunJsonIncludesPlacementAndOutputs) {
   EXPECT_TRUE(j["compare"]["passed"].get<bool>());
 }
 
-TEST(Cli, RunBindsUnnamedInputsByPosition) {
-  const TempDir tmp;
-  const fs::path dir = make_add_case(tmp.path(), "unnamed");
-  for (const char* file : {"input_0.pb", "input_1.pb", "output_0.pb"}) {
-    onnx::TensorProto t;
-    ASSERT_TRUE(t.ParseFromString(read_bytes(dir / "test_data_set_0" / file)));
-    t.clear_name();
-    write_tensor(dir / "test_data_set_0" / file, t);
-  }
-  const RunResult r =
-      run_bog({"run", (dir / "model.onnx").string(), "--data", dir.string(), "--compare"});
-  EXPECT_EQ(r.exit_code, 0) << r.err;
-}
-
-TEST(Cli, RunRejectsADataFileNamingNoInput) {
-  const TempDir tmp;
-  const fs::path dir = make_add_case(tmp.path(), "misnamed");
-  write_tensor(dir / "test_data_set_0" / "input_1.pb",
-               float_tensor("zzz", {2, 3}, {1, 2, 3, 4, 5, 6}));
-  const RunResult r = run_bog({"run", (dir / "model.onnx").string(), "--data", dir.string()});
-  EXPECT_EQ(r.exit_code, 2) << r.err;
-  EXPECT_NE(r.err.find("zzz"), std::string::npos) << r.err;
-}
-
 TEST(Cli, RunRandomBindsSymbolicDims) {
   const TempDir tmp;
   write_model(relu_matmul_model(), tmp / "m.onnx");
@@ -198,20 +158,6 @@ TEST(Cli, InspectDotWritesGraphviz) {
       run_bog({"inspect", (tmp / "m.onnx").string(), "--dot", (tmp / "g.dot").string()});
   ASSERT_EQ(f.exit_code, 0) << f.err;
   EXPECT_EQ(read_bytes(tmp / "g.dot").rfind("digraph", 0), 0u);
-}
-
-// A small suite: one passing case, one with a wrong expected output, one using an op nobody
-// implements, one whose data does not fit the model.
-fs::path make_suite(const fs::path& root) {
-  make_add_case(root, "test_good");
-  make_add_case(root, "test_wrong", 1.0f);
-  const fs::path unsupported = make_add_case(root, "test_unknown_op");
-  onnx::ModelProto m = add_model();
-  m.mutable_graph()->mutable_node(0)->set_op_type("NoSuchOpAnywhere");
-  write_model(m, unsupported / "model.onnx");
-  const fs::path broken = make_add_case(root, "test_broken_data");
-  write_bytes(broken / "test_data_set_0" / "input_0.pb", "\xff\xff\xff garbage");
-  return root;
 }
 
 TEST(Cli, ConformanceGivesEachCaseAVerdict) {

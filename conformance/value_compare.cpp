@@ -1,4 +1,4 @@
-#include "cli/value_compare.h"
+#include "conformance/value_compare.h"
 
 #include <fmt/format.h>
 
@@ -8,7 +8,7 @@
 #include <cstring>
 #include <limits>
 
-namespace bog::cli {
+namespace bog::conformance {
 namespace {
 
 using runtime::DType;
@@ -223,4 +223,4 @@ CompareResult compare_values(const Value& actual, const Value& expected, const T
   return {};
 }
 
-}  // namespace bog::cli
+}  // namespace bog::conformance

@@ -1,4 +1,4 @@
-#include "cli/random_inputs.h"
+#include "conformance/random_inputs.h"
 
 #include <fmt/format.h>
 
@@ -7,7 +7,7 @@
 
 #include "common/error.h"
 
-namespace bog::cli {
+namespace bog::conformance {
 namespace {
 
 using runtime::DType;
@@ -188,4 +188,4 @@ RandomFeeds make_random_feeds(const std::vector<runtime::ValueInfo>& inputs,
   return out;
 }
 
-}  // namespace bog::cli
+}  // namespace bog::conformance

@@ -1,4 +1,4 @@
-#include "cli/model_proto_summary.h"
+#include "conformance/model_proto_summary.h"
 
 #include <onnx/onnx_pb.h>
 
@@ -6,7 +6,7 @@
 #include <set>
 #include <sstream>
 
-namespace bog::cli {
+namespace bog::conformance {
 namespace {
 
 void collect(const onnx::GraphProto& graph, std::set<std::string>& seen,
@@ -49,4 +49,4 @@ ProtoSummary summarize_model_file(const std::filesystem::path& path) noexcept {
   return summary;
 }
 
-}  // namespace bog::cli
+}  // namespace bog::conformance

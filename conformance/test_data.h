@@ -12,7 +12,7 @@
 #include "onnx_runtime/graph.h"
 #include "onnx_runtime/value.h"
 
-namespace bog::cli {
+namespace bog::conformance {
 
 struct TestDataSet {
   std::filesystem::path dir;
@@ -32,4 +32,4 @@ TestDataSet load_data_set(const std::filesystem::path& dir,
                           const std::vector<runtime::ValueInfo>& inputs,
                           const std::vector<runtime::ValueInfo>& outputs);
 
-}  // namespace bog::cli
+}  // namespace bog::conformance

@@ -10,7 +10,7 @@
 #include "onnx_runtime/graph.h"
 #include "onnx_runtime/value.h"
 
-namespace bog::cli {
+namespace bog::conformance {
 
 // "batch=2" -> {"batch", 2}; Error(kInvalidArgument) for anything else.
 std::pair<std::string, int64_t> parse_dim_binding(const std::string& text);
@@ -25,4 +25,4 @@ struct RandomFeeds {
 RandomFeeds make_random_feeds(const std::vector<runtime::ValueInfo>& inputs,
                               const std::map<std::string, int64_t>& dims, uint64_t seed);
 
-}  // namespace bog::cli
+}  // namespace bog::conformance

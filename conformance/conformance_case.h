@@ -6,10 +6,10 @@
 #include <string>
 #include <vector>
 
-#include "cli/sandbox.h"
-#include "cli/value_compare.h"
+#include "conformance/sandbox.h"
+#include "conformance/value_compare.h"
 
-namespace bog::cli {
+namespace bog::conformance {
 
 struct ConformanceCase {
   std::string name;  // folder name, e.g. "test_abs"
@@ -44,4 +44,4 @@ void run_case_reporting(const ConformanceCase& c, const std::vector<std::string>
 CaseReport parse_case_report(const ConformanceCase& c, const SandboxResult& result,
                              const SandboxLimits& limits);
 
-}  // namespace bog::cli
+}  // namespace bog::conformance

@@ -1,4 +1,4 @@
-#include "cli/test_data.h"
+#include "conformance/test_data.h"
 
 #include <fmt/format.h>
 
@@ -10,7 +10,7 @@
 #include "common/error.h"
 #include "onnx_runtime/proto_io.h"
 
-namespace bog::cli {
+namespace bog::conformance {
 namespace {
 
 namespace fs = std::filesystem;
@@ -150,4 +150,4 @@ TestDataSet load_data_set(const fs::path& dir, const std::vector<ValueInfo>& inp
   return set;
 }
 
-}  // namespace bog::cli
+}  // namespace bog::conformance

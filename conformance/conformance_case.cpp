@@ -1,4 +1,4 @@
-#include "cli/conformance_case.h"
+#include "conformance/conformance_case.h"
 
 #include <fmt/format.h>
 
@@ -11,13 +11,13 @@
 #include <sstream>
 #include <system_error>
 
-#include "cli/model_proto_summary.h"
-#include "cli/test_data.h"
 #include "common/error.h"
+#include "conformance/model_proto_summary.h"
+#include "conformance/test_data.h"
 #include "onnx_runtime/loader.h"
 #include "onnx_runtime/session.h"
 
-namespace bog::cli {
+namespace bog::conformance {
 namespace {
 
 namespace fs = std::filesystem;
@@ -178,4 +178,4 @@ CaseReport parse_case_report(const ConformanceCase& c, const SandboxResult& resu
   return report;
 }
 
-}  // namespace bog::cli
+}  // namespace bog::conformance

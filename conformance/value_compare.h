@@ -8,7 +8,7 @@
 
 #include "onnx_runtime/value.h"
 
-namespace bog::cli {
+namespace bog::conformance {
 
 struct Tolerance {
   double rtol = 1e-3;  // ONNX's backend defaults (onnx/backend/test/loader)
@@ -30,4 +30,4 @@ CompareResult compare_values(const runtime::Value& actual, const runtime::Value&
 // ints sign-extended as stored). For previews and comparisons; complex types give the real part.
 double element_as_double(const runtime::Tensor& tensor, int64_t i);
 
-}  // namespace bog::cli
+}  // namespace bog::conformance

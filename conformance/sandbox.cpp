@@ -1,4 +1,4 @@
-#include "cli/sandbox.h"
+#include "conformance/sandbox.h"
 
 #include <fcntl.h>
 #include <fmt/format.h>
@@ -17,7 +17,7 @@
 
 #include "common/error.h"
 
-namespace bog::cli {
+namespace bog::conformance {
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -169,4 +169,4 @@ void run_sandboxed(size_t count, int jobs, const SandboxLimits& limits,
   }
 }
 
-}  // namespace bog::cli
+}  // namespace bog::conformance

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-namespace bog::cli {
+namespace bog::conformance {
 
 struct ProtoSummary {
   bool parsed = false;
@@ -18,4 +18,4 @@ struct ProtoSummary {
 // Never throws: a file that cannot be read or parsed gives parsed == false.
 ProtoSummary summarize_model_file(const std::filesystem::path& path) noexcept;
 
-}  // namespace bog::cli
+}  // namespace bog::conformance

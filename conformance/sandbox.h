@@ -6,7 +6,7 @@
 #include <functional>
 #include <string>
 
-namespace bog::cli {
+namespace bog::conformance {
 
 struct SandboxLimits {
   double timeout_s = 20.0;
@@ -34,4 +34,4 @@ void run_sandboxed(size_t count, int jobs, const SandboxLimits& limits,
 // Writes all of `text` to `fd` (retrying short writes); false if the pipe is gone.
 bool write_all(int fd, const std::string& text);
 
-}  // namespace bog::cli
+}  // namespace bog::conformance

@@ -8,7 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-namespace bog::cli {
+namespace bog::bench {
 
 struct OptimizedGraphRequest {
   std::filesystem::path model;
@@ -26,6 +26,4 @@ struct OptimizedGraphRequest {
 // "planning_run" (the pass figures are still valid).
 [[nodiscard]] nlohmann::json optimized_graph_report(const OptimizedGraphRequest& request);
 
-void print_optimized_graph(const nlohmann::json& report);
-
-}  // namespace bog::cli
+}  // namespace bog::bench
