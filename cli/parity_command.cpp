@@ -9,10 +9,8 @@
 
 #include "cli/commands.h"
 #include "common/error.h"
-#include "model/bundle.h"
-#include "model/train/batching.h"
-#include "model/train/evaluate.h"
 #include "onnx_export/exporter.h"
+#include "parity/divergence_probe.h"
 #include "parity/graph_parity.h"
 #include "parity/model_parity.h"
 
@@ -159,19 +157,12 @@ void add_parity_command(CLI::App& app) {
       nlohmann::json j = report.to_json();
       j["report_file"] = parity::parity_report_path(greq.onnx, a->precision).filename().string();
       if (a->first_divergence && !report.passed) {
-        std::vector<std::string> interp;
-        for (const std::string& p : providers) {
-          if (p != "ort") interp.push_back(p);
-        }
-        if (interp.size() >= 2) {
-          const fs::path first_set = parity::test_data_sets(greq.inputs).front();
-          j["first_divergence"] =
-              parity::first_divergence(greq.onnx, parity::read_feeds(greq.onnx, first_set),
-                                       interp[0], interp[1], greq.tolerance, a->threads)
-                  .to_json();
-        } else {
-          j["first_divergence"] = "needs two interpreter providers (reference, cpu, cuda)";
-        }
+        j["first_divergence"] = parity::first_divergence_json(
+            greq.onnx, providers,
+            [&] {
+              return parity::read_feeds(greq.onnx, parity::test_data_sets(greq.inputs).front());
+            },
+            greq.tolerance, a->threads);
       }
       if (a->json) {
         std::cout << j.dump() << "\n";
@@ -212,34 +203,10 @@ void add_parity_command(CLI::App& app) {
     j["report_file"] = parity::parity_report_path(req.onnx, a->precision).filename().string();
 
     if (a->first_divergence && !report.passed) {
-      std::vector<std::string> interp;
-      for (const std::string& p : providers) {
-        if (p != "ort") interp.push_back(p);
-      }
-      if (interp.size() >= 2) {
-        // Same first text through both interpreter providers, node by node.
-        const model::LoadedBundle b = model::load_bundle(a->bundle);
-        std::string text = "stocks rallied after the central bank cut rates";
-        model::TokenizedSet set;
-        set.ids.push_back(model::encode_text(text, *b.tokenizer, b.config));
-        set.labels.push_back(0);
-        const std::vector<int> idx = {0};
-        const model::Batch batch = model::make_batch(set, idx, model::Tokenizer::kPadId);
-        std::map<std::string, runtime::Tensor> feeds;
-        runtime::Tensor ids(runtime::DType::kInt64, {1, batch.layout.seq_len});
-        runtime::Tensor mask(runtime::DType::kInt64, {1, batch.layout.seq_len});
-        for (int t = 0; t < batch.layout.seq_len; ++t) {
-          ids.data<int64_t>()[t] = batch.ids[static_cast<size_t>(t)];
-          mask.data<int64_t>()[t] = 1;
-        }
-        feeds["input_ids"] = std::move(ids);
-        feeds["attention_mask"] = std::move(mask);
-        j["first_divergence"] = parity::first_divergence(req.onnx, feeds, interp[0], interp[1],
-                                                         policy.for_dtype("float32"), a->threads)
-                                    .to_json();
-      } else {
-        j["first_divergence"] = "needs two interpreter providers (reference, cpu, cuda)";
-      }
+      // The same text through both interpreter providers, node by node.
+      j["first_divergence"] = parity::first_divergence_json(
+          req.onnx, providers, [&] { return parity::bundle_text_feeds(a->bundle); },
+          policy.for_dtype("float32"), a->threads);
     }
     if (a->json) {
       std::cout << j.dump() << "\n";

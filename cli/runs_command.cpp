@@ -5,26 +5,17 @@
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
-#include <set>
 #include <string>
 #include <vector>
 
 #include "cli/commands.h"
+#include "tune/run_compare.h"
 #include "tune/run_tracker.h"
 
 namespace bog::cli {
 namespace {
 
 using nlohmann::json;
-
-// The last value of each metric key.
-std::map<std::string, double> final_metrics(const json& run) {
-  std::map<std::string, double> out;
-  for (const auto& m : run.value("metrics", json::array())) {
-    out[m.value("key", "")] = m.value("value", 0.0);
-  }
-  return out;
-}
 
 std::string text(const json& v) {
   if (v.is_null()) return "-";
@@ -53,14 +44,14 @@ void add_runs_command(CLI::App& app) {
                                {"kind", r.value("kind", "")},
                                {"status", r.value("status", "")},
                                {"dir", r["dir"]},
-                               {"final_metrics", final_metrics(r)}});
+                               {"final_metrics", tune::final_metrics(r)}});
       }
       fmt::print("{}\n", out.dump(2));
       return;
     }
     fmt::print("{:<10} {:<6} {:<9} {:>10}  {}\n", "id", "kind", "status", "valid acc", "dir");
     for (const auto& r : runs) {
-      const auto m = final_metrics(r);
+      const auto m = tune::final_metrics(r);
       const auto it = m.find("valid.accuracy");
       fmt::print("{:<10} {:<6} {:<9} {:>10}  {}\n", r["run_id"].get<std::string>().substr(0, 8),
                  r.value("kind", ""), r.value("status", ""),
@@ -105,38 +96,13 @@ void add_runs_command(CLI::App& app) {
   compare->callback([root, as_json, refs] {
     std::vector<json> runs;
     for (const auto& ref : *refs) runs.push_back(tune::load_run(ref, *root));
-    std::set<std::string> keys;
-    for (const auto& r : runs) {
-      const json params = r.value("params", json::object());
-      for (const auto& [k, _] : params.items()) keys.insert(k);
-    }
-    json diff = json::object();
-    for (const auto& k : keys) {
-      json values = json::array();
-      for (const auto& r : runs)
-        values.push_back(r.value("params", json::object()).value(k, json()));
-      bool same = true;
-      for (const auto& v : values) same &= v == values[0];
-      if (!same) diff[k] = values;
-    }
-    std::set<std::string> metric_keys;
-    std::vector<std::map<std::string, double>> finals;
-    for (const auto& r : runs) {
-      finals.push_back(final_metrics(r));
-      for (const auto& [k, _] : finals.back()) metric_keys.insert(k);
-    }
-    json metrics = json::object();
-    for (const auto& k : metric_keys) {
-      json values = json::array();
-      for (const auto& f : finals) values.push_back(f.count(k) ? json(f.at(k)) : json());
-      metrics[k] = values;
-    }
+    const tune::RunComparison c = tune::compare_runs(runs);
+    const json& diff = c.differing_params;
+    const json& metrics = c.final_metrics;
     if (*as_json) {
-      json ids = json::array();
-      for (const auto& r : runs) ids.push_back(r["run_id"]);
-      fmt::print(
-          "{}\n",
-          json({{"runs", ids}, {"differing_params", diff}, {"final_metrics", metrics}}).dump(2));
+      fmt::print("{}\n",
+                 json({{"runs", c.run_ids}, {"differing_params", diff}, {"final_metrics", metrics}})
+                     .dump(2));
       return;
     }
     std::string header = fmt::format("{:<28}", "");
