@@ -10,8 +10,7 @@
 #include "cli/commands.h"
 #include "common/error.h"
 #include "model/bundle.h"
-#include "model/layers/cross_entropy.h"
-#include "model/train/evaluate.h"
+#include "model/train/predict.h"
 
 namespace bog::cli {
 
@@ -42,21 +41,15 @@ void add_predict_command(CLI::App& app) {
     auto bundle = model::load_bundle(args->bundle);
     nlohmann::json out = nlohmann::json::array();
     for (const auto& text : texts) {
-      const auto ids = model::encode_text(text, *bundle.tokenizer, bundle.config);
-      model::SeqLayout layout{1, static_cast<int>(ids.size()), {static_cast<int>(ids.size())}};
-      const model::Mat probs =
-          model::softmax_rows(bundle.model->forward(ids, layout, false, nullptr));
-      Eigen::Index best = 0;
-      probs.row(0).maxCoeff(&best);
+      const model::TextPrediction pred = model::predict_text(bundle, text);
+      const size_t best = static_cast<size_t>(pred.label);
       nlohmann::json p = nlohmann::json::object();
-      for (size_t j = 0; j < bundle.labels.size(); ++j)
-        p[bundle.labels[j]] = probs(0, static_cast<Eigen::Index>(j));
+      for (size_t j = 0; j < bundle.labels.size(); ++j) p[bundle.labels[j]] = pred.probs[j];
       out.push_back({{"text", text}, {"label", bundle.labels[best]}, {"probs", p}});
       if (!args->json) {
         std::string line = fmt::format("{:<9}", bundle.labels[best]);
         for (size_t j = 0; j < bundle.labels.size(); ++j) {
-          line +=
-              fmt::format("  {} {:.3f}", bundle.labels[j], probs(0, static_cast<Eigen::Index>(j)));
+          line += fmt::format("  {} {:.3f}", bundle.labels[j], pred.probs[j]);
         }
         fmt::print("{}  | {}\n", line, text.size() > 60 ? text.substr(0, 57) + "..." : text);
       }

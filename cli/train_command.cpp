@@ -8,12 +8,9 @@
 #include <string>
 
 #include "cli/commands.h"
-#include "common/atomic_file.h"
 #include "model/data/ag_news.h"
-#include "model/model_config.h"
-#include "model/train/train_config.h"
 #include "model/train/trainer.h"
-#include "tune/run_tracker.h"
+#include "tune/tracked_training.h"
 
 namespace bog::cli {
 namespace {
@@ -64,49 +61,7 @@ void add_train_command(CLI::App& app) {
     options.stop_after_steps = args->stop_after;
     options.command = own_command_line();
     options.quiet = args->quiet;
-    // Tracking: run.json in --out (and MLflow when asked), written before training starts.
-    nlohmann::json params;
-    if (args->resume && std::filesystem::exists(options.out_dir / "config.json")) {
-      params = nlohmann::json::parse(read_file(options.out_dir / "config.json"));
-      params.erase("data");
-    } else {
-      params = {{"model", model::to_json(model::load_model_config(options.model_config))},
-                {"train", model::to_json(model::load_train_config(options.train_config))}};
-    }
-    tune::RunStart start{options.out_dir.filename().string(),
-                         "train",
-                         params,
-                         {{"command", options.command}, {"resume", args->resume}},
-                         args->mlflow_uri};
-    const bool out_existed = std::filesystem::exists(options.out_dir);
-    tune::RunTracker tracker(options.out_dir, start);
-    options.on_epoch = [&tracker](int epoch, const nlohmann::json& valid) {
-      tracker.log_epoch(epoch, {{"valid", valid}});
-      return true;
-    };
-    model::TrainSummary summary;
-    try {
-      summary = model::run_training(options);
-    } catch (const std::exception& e) {
-      // A run that never started (bad data, bad config) leaves no folder behind; one that
-      // trained and then failed keeps its record, marked FAILED.
-      std::error_code ec;
-      if (!out_existed && !std::filesystem::exists(options.out_dir / "checkpoints", ec)) {
-        std::filesystem::remove_all(options.out_dir, ec);
-      } else {
-        tracker.finish("FAILED", {{"error", e.what()}}, {});
-      }
-      throw;
-    }
-    tracker.finish(
-        "FINISHED",
-        {{summary.best_valid_perplexity > 0 ? "best_valid_perplexity" : "best_valid_accuracy",
-          summary.best_valid_perplexity > 0 ? summary.best_valid_perplexity
-                                            : summary.best_valid_accuracy},
-         {"steps", summary.steps},
-         {"train_seconds", summary.train_seconds},
-         {"tokens_per_second", summary.tokens_per_second}},
-        {"checkpoints/best.safetensors", "metrics.jsonl", "config.json", "tokenizer.model"});
+    const model::TrainSummary summary = tune::run_tracked_training(options, args->mlflow_uri);
     fmt::print("trained {} steps in {:.1f} s ({:.0f} tokens/s); best valid {} {:.4f}\n",
                summary.steps, summary.train_seconds, summary.tokens_per_second,
                summary.best_valid_perplexity > 0 ? "perplexity" : "accuracy",
