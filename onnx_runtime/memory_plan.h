@@ -1,7 +1,7 @@
 // Static memory plan: buffers with known sizes and lifetimes get offsets in one arena, so that
 // two buffers alive at the same time never overlap and dead ones are reused. The session makes
-// one plan per input shape (see session.cpp); the arena is kept across runs, so after the first
-// run of a shape nothing is allocated, zeroed or faulted in again.
+// one plan per input shape (see session/step_plan.cpp); the arena is kept across runs, so after the
+// first run of a shape nothing is allocated, zeroed or faulted in again.
 #pragma once
 
 #include <cstddef>

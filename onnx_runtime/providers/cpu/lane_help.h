@@ -1,4 +1,4 @@
-// Work sharing between the batch lanes of one run (session.cpp, execute_lanes). The lanes do
+// Work sharing between the batch lanes of one run (session/batch_lanes.cpp). The lanes do
 // equal work, but on a shared machine one core often runs slower for a while; the lanes of an
 // int8 graph meet at every DynamicQuantizeLinear (lane_reduction.h), so the faster lane would
 // wait. Instead, a lane's kernels post their parallel_for here, and a lane that waits at a

@@ -1,5 +1,5 @@
 // Where the batch lanes of one run meet. A session with N threads runs a separable batch as N
-// contiguous parts, each in its own single-thread session (session.cpp, execute_lanes). An op
+// contiguous parts, each in its own single-thread session (session/batch_lanes.cpp). An op
 // whose result depends on the whole batch, DynamicQuantizeLinear's per-tensor min and max, can
 // still run in lanes if every lane contributes its part's value and waits for the others: the
 // k-th call of every lane returns the combination of all lanes' k-th calls. min and max do not
