@@ -293,6 +293,12 @@ void attend_rows_direct(const float* qh, int64_t rows, int64_t d, const float* k
   }
 }
 
+// dims of a 4-D tensor, or of a 3-D [N, T, D] one as [1, N, T, D].
+void view4(const Tensor& t, int64_t* dims) {
+  const int64_t r = t.rank();
+  for (int64_t i = 0; i < 4; ++i) dims[i] = i < 4 - r ? 1 : t.dim(i - (4 - r));
+}
+
 constexpr int64_t kDirectRows = 4;  // query rows at most for the direct path
 
 }  // namespace
@@ -310,16 +316,25 @@ KernelFn make_attention_fused(const Node& node, std::shared_ptr<ThreadPool> pool
     const Tensor& q = ctx.input(0);
     const Tensor& k = ctx.input(1);
     const Tensor& v = ctx.input(2);
+    const int64_t rank = q.rank();
     for (const Tensor* t : {&q, &k, &v}) {
-      if (t->dtype() != DType::kFloat32 || t->rank() != 4) fail(n, "q, k, v must be 4-D float32");
+      if (t->dtype() != DType::kFloat32 || (rank != 3 && rank != 4) || t->rank() != rank)
+        fail(n, "q, k, v must be float32, all 4-D [B, H, T, D] or all 3-D [B*H, T, D]");
     }
-    const int64_t batch = q.dim(0), heads = q.dim(1), tq = q.dim(2), d = q.dim(3);
-    const int64_t kv_heads = k.dim(1);
-    const int64_t v_heads = v.dim(1);
-    const int64_t tk = k_transposed ? k.dim(3) : k.dim(2);
-    const int64_t k_d = k_transposed ? k.dim(2) : k.dim(3);
-    const int64_t dv = v.dim(3);
-    if (k.dim(0) != batch || v.dim(0) != batch || k_d != d || v.dim(2) != tk || kv_heads <= 0 ||
+    // The 3-D form (nn.MultiheadAttention's [batch*heads, T, D]) is one batch of N heads.
+    int64_t qd[4], kd[4], vd[4];
+    view4(q, qd);
+    view4(k, kd);
+    view4(v, vd);
+    const int64_t batch = qd[0], heads = qd[1], tq = qd[2], d = qd[3];
+    const int64_t kv_heads = kd[1];
+    const int64_t v_heads = vd[1];
+    const int64_t tk = k_transposed ? kd[3] : kd[2];
+    const int64_t k_d = k_transposed ? kd[2] : kd[3];
+    const int64_t dv = vd[3];
+    if (rank == 3 && (ctx.has_input(5) || ctx.has_input(7) || k_in_cache || v_in_cache))
+      fail(n, "grouped-KV expands and KV caches take 4-D q, k, v");
+    if (kd[0] != batch || vd[0] != batch || k_d != d || vd[2] != tk || kv_heads <= 0 ||
         v_heads <= 0 || heads % kv_heads != 0 || heads % v_heads != 0) {
       fail(n, fmt::format("shapes q {} k {} v {} do not form attention", shape_to_string(q.shape()),
                           shape_to_string(k.shape()), shape_to_string(v.shape())));
@@ -331,29 +346,38 @@ KernelFn make_attention_fused(const Node& node, std::shared_ptr<ThreadPool> pool
     if (ctx.has_input(7) && ctx.has_input(8))
       check_kv_expand(n, v, ctx.input(7), ctx.input(8), v_group);
     BiasView bias;
-    if (ctx.has_input(3)) bias = bias_view(n, ctx.input(3), batch, heads, tq, tk);
+    if (ctx.has_input(3)) {
+      // A bias of higher rank than the scores would broadcast them to its rank.
+      if (ctx.input(3).rank() > rank) fail(n, "bias has a higher rank than q, k, v");
+      bias = bias_view(n, ctx.input(3), batch, heads, tq, tk);
+    }
 
     int64_t shape[8];
-    size_t rank = 4;
+    size_t rank_out = 4;
     if (merged) {
       const int64_t natural[4] = {batch, tq, heads, dv};
       if (ctx.has_input(4)) {
-        if (!reshape_target(natural, ctx.input(4), shape, &rank)) {
+        if (!reshape_target(natural, ctx.input(4), shape, &rank_out)) {
           fail(n, "output shape does not match the attention output");
         }
       } else {
-        shape[0] = batch;
-        shape[1] = tq;
-        shape[2] = heads * dv;
-        rank = 3;
+        // 4-D: [B, Tq, H*Dv]; 3-D: [Tq, N*Dv].
+        rank_out = rank == 3 ? 2 : 3;
+        const int64_t merged_shape[3] = {batch, tq, heads * dv};
+        std::copy(merged_shape + 4 - rank, merged_shape + 3, shape);
       }
+    } else if (rank == 3) {
+      shape[0] = heads;
+      shape[1] = tq;
+      shape[2] = dv;
+      rank_out = 3;
     } else {
       shape[0] = batch;
       shape[1] = heads;
       shape[2] = tq;
       shape[3] = dv;
     }
-    Tensor& out = ctx.output_uninit(0, DType::kFloat32, std::span<const int64_t>(shape, rank));
+    Tensor& out = ctx.output_uninit(0, DType::kFloat32, std::span<const int64_t>(shape, rank_out));
     if (out.numel() == 0) return;
     // Rows per head of k and v as they lie: a cache's heads are `capacity` rows apart.
     const int64_t cap = kv_state ? kv_state->capacity.load(std::memory_order_relaxed) : 0;

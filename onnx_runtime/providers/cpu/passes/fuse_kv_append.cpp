@@ -15,6 +15,7 @@
 #include "onnx_runtime/providers/cpu/cpu_provider.h"
 #include "onnx_runtime/providers/cpu/passes/pass_util.h"
 #include "onnx_runtime/providers/cpu/passes/passes.h"
+#include "onnx_runtime/providers/cpu/passes/static_types.h"
 
 namespace bog::runtime::cpu {
 namespace {
@@ -22,7 +23,8 @@ namespace {
 bool is_shape(const Node& n) { return n.domain.empty() && n.op_type == "Shape"; }
 
 // Why the Concat producing `present` cannot append in place ("" if it can).
-std::string blocker(const Graph& g, const GraphIndex& idx, const std::string& present) {
+std::string blocker(const Graph& g, const GraphIndex& idx, const StaticTypes& types,
+                    const std::string& present) {
   const auto p = idx.producer(present);
   if (!p) return fmt::format("{} is not computed by a Concat", present);
   const Node& cat = g.nodes[*p];
@@ -31,6 +33,11 @@ std::string blocker(const Graph& g, const GraphIndex& idx, const std::string& pr
   const int64_t axis = cat.attr_int("axis", 0);
   if (axis != 2 && axis != -2) return fmt::format("{}: Concat axis {} is not 2", present, axis);
   const std::string& past = cat.inputs[0];
+  // KvAppend's kernel takes [B, Hkv, T, D] float32 only.
+  for (const std::string& x : cat.inputs) {
+    if (types.rank(x) != 4 || !types.is(x, DType::kFloat32))
+      return fmt::format("{}: {} is not known to be 4-D float32", present, x);
+  }
   if (g.find_input(past) == nullptr || g.is_initializer(past))
     return fmt::format("{}: the Concat's first input is not a graph input", present);
   for (const size_t c : idx.consumers(past)) {
@@ -73,8 +80,9 @@ int fuse_kv_append(Graph& g, const std::string& provider, KvCacheState& state) {
   // All or nothing: the decode loop shares every layer's buffer or none.
   {
     const GraphIndex idx(g, provider);
+    const StaticTypes types(g);
     for (const std::string& present : presents) {
-      const std::string why = blocker(g, idx, present);
+      const std::string why = blocker(g, idx, types, present);
       if (!why.empty()) state.not_in_place.push_back(why);
     }
   }
