@@ -73,24 +73,33 @@ void compute_attention(KernelContext& k, const OpEnv& env) {
   const Tensor& q = k.input(0);
   const Tensor& kt = k.input(1);
   const Tensor& v = k.input(2);
+  // The 3-D form (nn.MultiheadAttention's [batch*heads, T, D]) is one batch of N heads, as on cpu.
+  const int64_t rank = q.rank();
   for (size_t i = 0; i < 3; ++i) {
     require_float(k.input(i), node, i);
-    if (k.input(i).rank() != 4) fail(node, "q, k, v must be 4-D float32");
+    if ((rank != 3 && rank != 4) || k.input(i).rank() != rank)
+      fail(node, "q, k, v must be float32, all 4-D [B, H, T, D] or all 3-D [B*H, T, D]");
   }
+  if (rank == 3 && (k.has_input(5) || k.has_input(7)))
+    fail(node, "grouped-KV expands take 4-D q, k, v");
+  if (k.has_input(3) && k.input(3).rank() > rank) fail(node, "bias has a higher rank than q, k, v");
+  const auto dim = [rank](const Tensor& t, int64_t i) {
+    return rank == 4 ? t.dim(i) : (i == 0 ? 1 : t.dim(i - 1));
+  };
   AttentionShape s;
   s.scale = node.attr_float("scale", 1.0f);
   s.k_transposed = node.attr_int("k_transposed", 0) != 0;
   s.merged = node.attr_int("merged", 0) != 0;
-  s.batch = q.dim(0);
-  s.heads = q.dim(1);
-  s.tq = q.dim(2);
-  s.d = q.dim(3);
-  s.kv_heads = kt.dim(1);
-  s.v_heads = v.dim(1);
-  s.tk = s.k_transposed ? kt.dim(3) : kt.dim(2);
-  s.dv = v.dim(3);
-  const int64_t k_d = s.k_transposed ? kt.dim(2) : kt.dim(3);
-  if (kt.dim(0) != s.batch || v.dim(0) != s.batch || k_d != s.d || v.dim(2) != s.tk ||
+  s.batch = dim(q, 0);
+  s.heads = dim(q, 1);
+  s.tq = dim(q, 2);
+  s.d = dim(q, 3);
+  s.kv_heads = dim(kt, 1);
+  s.v_heads = dim(v, 1);
+  s.tk = s.k_transposed ? dim(kt, 3) : dim(kt, 2);
+  s.dv = dim(v, 3);
+  const int64_t k_d = s.k_transposed ? dim(kt, 2) : dim(kt, 3);
+  if (dim(kt, 0) != s.batch || dim(v, 0) != s.batch || k_d != s.d || dim(v, 2) != s.tk ||
       s.kv_heads <= 0 || s.v_heads <= 0 || s.heads % s.kv_heads != 0 || s.heads % s.v_heads != 0) {
     fail(node,
          fmt::format("shapes q {} k {} v {} do not form attention", shape_to_string(q.shape()),
@@ -103,9 +112,9 @@ void compute_attention(KernelContext& k, const OpEnv& env) {
     bias_strides(node, k.input(3), s);
     bias = k.input(3).data<float>();
   }
-  Shape out = {s.batch, s.heads, s.tq, s.dv};
+  Shape out = rank == 3 ? Shape{s.heads, s.tq, s.dv} : Shape{s.batch, s.heads, s.tq, s.dv};
   if (s.merged) {
-    out = {s.batch, s.tq, s.heads * s.dv};
+    out = rank == 3 ? Shape{s.tq, s.heads * s.dv} : Shape{s.batch, s.tq, s.heads * s.dv};
     if (k.has_input(4)) {
       try {
         out = reshape_to({s.batch, s.tq, s.heads, s.dv}, read_ints(k, env, 4), false, node);

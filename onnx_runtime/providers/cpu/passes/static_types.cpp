@@ -205,6 +205,20 @@ void StaticTypes::infer(const Graph& g, const Node& n) {
         if (d == 0 && n.attr_int("allowzero", 0) == 0 && static_cast<int>(a) < in(0).rank)
           out.dims[a] = in(0).dims[a];
       }
+      // One -1 in the spec: the input's element count over the other dims, when all are fixed.
+      int64_t numel = in(0).rank >= 0 ? 1 : -1, known = 1;
+      for (const int64_t d : in(0).dims) numel = d < 0 || numel < 0 ? -1 : numel * d;
+      int infer_at = -1, unknown = 0;
+      for (size_t a = 0; a < spec->size(); ++a) {
+        if ((*spec)[a] == -1) infer_at = static_cast<int>(a);
+        if (out.dims[a] < 0) {
+          ++unknown;
+        } else {
+          known *= out.dims[a];
+        }
+      }
+      if (numel >= 0 && infer_at >= 0 && unknown == 1 && known > 0 && numel % known == 0)
+        out.dims[static_cast<size_t>(infer_at)] = numel / known;
     }
   } else if (op == "Unsqueeze" || op == "Squeeze") {
     const auto axes = ints_of(g, n, 1, "axes", 13);
