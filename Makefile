@@ -2,6 +2,7 @@
 JOBS ?= $(shell nproc)
 BUILD ?= build
 ASAN_BUILD ?= build-asan
+CLANG_BUILD ?= build-clang
 FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 60
 CONFORMANCE_DIR ?= ../shared/onnx-conformance/node
@@ -9,7 +10,7 @@ CONFORMANCE_DIR ?= ../shared/onnx-conformance/node
 CONFORMANCE_CASES = $(abspath $(or $(BOG_CONFORMANCE_DIR),$(CONFORMANCE_DIR)))
 CMAKE_FLAGS ?=
 
-.PHONY: all deps ort-deps configure build build-bog test asan-test conformance demo format clean fuzz
+.PHONY: all deps ort-deps configure build build-bog test asan-test conformance demo format clean fuzz clang-check
 
 all: build
 
@@ -68,6 +69,11 @@ fuzz: deps $(FUZZ_BUILD)/build.ninja
 	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target bog_fuzz_load_run bog_fuzz_seed_corpus
 	bash scripts/fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
 
+# Every C++ file of the tree through clang (Debian 12: clang 14) with -Wall -Wextra -Werror, without
+# linking (the fuzz build compiles the runtime with clang for real): the house rule is gcc and clang.
+clang-check: deps
+	bash scripts/clang_check.sh $(CLANG_BUILD) $(JOBS)
+
 demo: deps ort-deps
 	@$(MAKE) --no-print-directory build-bog
 	bash scripts/demo.sh
@@ -76,4 +82,4 @@ format:
 	clang-format -i $$(git ls-files '*.cpp' '*.h' '*.cu')
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD) $(CLANG_BUILD)

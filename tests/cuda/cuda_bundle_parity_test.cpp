@@ -51,7 +51,10 @@ TEST_P(CudaBundleParity, LogitsMatchTheReferenceProvider) {
     fused_on_cuda += n.op_type == "Attention" && n.provider == "cuda";
   }
   EXPECT_GT(fused_on_cuda, 0);
-  for (const auto& [batch, seq] : std::vector<std::pair<int64_t, int64_t>>{{1, 128}, {3, 17}}) {
+  for (const auto& shape : std::vector<std::pair<int64_t, int64_t>>{{1, 128}, {3, 17}}) {
+    // Plain locals: the lambda below captures them (clang 14 cannot capture a structured binding).
+    const int64_t batch = shape.first;
+    const int64_t seq = shape.second;
     SCOPED_TRACE(::testing::Message() << "batch=" << batch << " seq=" << seq);
     auto feeds = [&] {
       std::map<std::string, Value> f;

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <utility>
 
 #include "common/error.h"
 #include "onnx_runtime/providers/cpu/gemm/packed_gemm.h"
@@ -93,7 +94,11 @@ KernelFn make_rms_norm_fused(std::shared_ptr<ThreadPool> pool) {
     const Tensor& x = ctx.input(0);
     const float eps = ctx.node().attr_float("epsilon", 1e-6f);
     Tensor& out = ctx.output_uninit(0, DType::kFloat32, x.shape());
-    const auto [rows, cols] = rows_cols(x);
+    // Plain locals, not a structured binding: norm_rows captures cols, and clang before 16
+    // (Debian 12 has 14) cannot capture a structured binding in a lambda.
+    const std::pair<int64_t, int64_t> rc = rows_cols(x);
+    const int64_t rows = rc.first;
+    const int64_t cols = rc.second;
     const float* scale = ctx.has_input(1) ? ctx.input(1).data<float>() : nullptr;
     const int64_t scale_n = ctx.has_input(1) ? ctx.input(1).numel() : 0;
     const auto norm_rows = [&](int64_t r_begin, int64_t r_end) {
