@@ -8,6 +8,8 @@
 #include <httplib.h>
 #endif
 
+#include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <thread>
@@ -59,10 +61,17 @@ class LoopbackServer {
       res.set_content(kTest, "text/csv");
     });
     port_ = server_.bind_to_any_port("127.0.0.1");
-    thread_ = std::thread([this] { server_.listen_after_bind(); });
+    thread_ = std::thread([this] {
+      server_.listen_after_bind();
+      listen_returned_ = true;
+    });
     // bind_to_any_port already listens: early connections wait in the backlog until accept.
   }
   ~LoopbackServer() {
+    // httplib's stop() does nothing until listen_after_bind() has marked the server running; a
+    // test that never connects can get here first, and the join would then wait forever.
+    while (!server_.is_running() && !listen_returned_)
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
     server_.stop();
     thread_.join();
   }
@@ -74,6 +83,7 @@ class LoopbackServer {
  private:
   httplib::Server server_;
   int port_ = -1;
+  std::atomic<bool> listen_returned_{false};
   std::thread thread_;
 };
 #else
