@@ -66,7 +66,6 @@ class Scratch {
 };
 
 thread_local Scratch t_scratch;
-thread_local std::vector<int32_t> t_visible_rows;  // the calling thread's, kept between runs
 
 size_t round64(size_t floats) { return (floats + 15) / 16 * 16; }
 
@@ -311,7 +310,12 @@ KernelFn make_attention_fused(const Node& node, std::shared_ptr<ThreadPool> pool
   const bool k_in_cache = node.attr_int("k_in_cache", 0) != 0;
   const bool v_in_cache = node.attr_int("v_in_cache", 0) != 0;
   if ((k_in_cache || v_in_cache) && !kv_state) fail(node, "a KV cache input without a cache");
-  return [pool, scale, k_transposed, merged, k_in_cache, v_in_cache, kv_state](KernelContext& ctx) {
+  // Each row's visible keys, kept by the kernel between runs: a session runs one step at a time,
+  // and a batch lane is a session of its own. (Kept per thread, a pool worker that had not yet
+  // run a lane of this shape grew it in a steady-state run.)
+  auto visible_rows = std::make_shared<std::vector<int32_t>>();
+  return [pool, scale, k_transposed, merged, k_in_cache, v_in_cache, kv_state,
+          visible_rows](KernelContext& ctx) {
     const Node& n = ctx.node();
     const Tensor& q = ctx.input(0);
     const Tensor& k = ctx.input(1);
@@ -416,7 +420,7 @@ KernelFn make_attention_fused(const Node& node, std::shared_ptr<ThreadPool> pool
     // Tk], what exporters build from a padding mask) is scanned once, not once per head.
     const bool per_key_bias = bias.data != nullptr && bias.sk == 1;
     const int64_t bias_heads = bias.sh == 0 ? 1 : heads;
-    std::vector<int32_t>& visible_by_row = t_visible_rows;
+    std::vector<int32_t>& visible_by_row = *visible_rows;
     if (per_key_bias) {
       visible_by_row.resize(static_cast<size_t>(batch * bias_heads * tq));
       const auto scan = [&](int64_t bh) {
