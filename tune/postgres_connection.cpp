@@ -96,6 +96,7 @@ class PostgresConnection final : public SqlConnection {
     PQclear(res);
   }
   void begin_write() override { script("BEGIN"); }
+  void begin_read() override { script("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"); }
   void commit() override { script("COMMIT"); }
   void rollback() noexcept override { PQclear(PQexec(conn_, "ROLLBACK")); }
 

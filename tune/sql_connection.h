@@ -30,6 +30,10 @@ class SqlConnection {
   // A write transaction that excludes every other writer of the study until commit/rollback:
   // SQLite's BEGIN IMMEDIATE; PostgreSQL's BEGIN and then the caller's row lock.
   virtual void begin_write() = 0;
+  // A read-only transaction whose statements all see one snapshot (a reader of several tables
+  // must not see a trial in one that the next does not have yet): SQLite's deferred BEGIN (WAL:
+  // the snapshot of the first read); PostgreSQL's REPEATABLE READ READ ONLY.
+  virtual void begin_read() = 0;
   virtual void commit() = 0;
   virtual void rollback() noexcept = 0;
   // The server's clock as Optuna's heartbeats store it (SQL text).

@@ -90,6 +90,7 @@ class SqliteConnection final : public SqlConnection {
     }
   }
   void begin_write() override { script("BEGIN IMMEDIATE"); }
+  void begin_read() override { script("BEGIN"); }
   void commit() override { script("COMMIT"); }
   void rollback() noexcept override { sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr); }
 

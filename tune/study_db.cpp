@@ -338,7 +338,9 @@ std::vector<TrialRecord> StudyDb::read_trials() {
 
 std::vector<TrialRecord> StudyDb::trials() {
   (void)study_id();
-  db_->begin_write();
+  // One snapshot: under READ COMMITTED a trial a worker inserted between the query of trials
+  // and that of its parameters was a parameter row of no known trial (map::at).
+  db_->begin_read();
   try {
     auto out = read_trials();
     db_->commit();
