@@ -8,6 +8,7 @@
 #include "bench/bench_config.h"
 #include "bench/bench_report.h"
 #include "bench/bench_runner.h"
+#include "bench/generate_bench.h"
 #include "cli/commands.h"
 #include "common/error.h"
 
@@ -40,6 +41,33 @@ std::vector<T> split_list(const std::string& text, const char* flag) {
   return out;
 }
 
+template <typename Args>
+void run_generate(const Args& a) {
+  bench::GenerateBenchConfig c;
+  c.onnx = a.onnx;
+  if (!a.backends.empty()) c.backends = split_list<std::string>(a.backends, "--backends");
+  if (!a.batch.empty()) c.batch = split_list<int>(a.batch, "--batch");
+  if (!a.threads.empty()) c.threads = split_list<int>(a.threads, "--threads");
+  if (!a.out.empty()) c.out = a.out;
+  if (a.warmup >= 0) c.warmup = a.warmup;
+  if (a.iterations >= 0) c.iterations = a.iterations;
+  c.prompt_len = a.prompt_len;
+  c.new_tokens = a.new_tokens;
+  c.no_cache_too = a.no_cache_too;
+  c.ort_spinning = a.ort_spinning != 0;  // unset (-1): on, ORT's default
+  c.optimize = !a.no_optimize;
+  const bench::BenchResult r = bench::run_generate_bench(
+      c, [](const std::string& s) { std::cerr << "bench: " << s << "\n"; });
+  const nlohmann::json report = bench::generate_report_json(r);
+  bench::write_generate_outputs(report, c.out);
+  if (a.json) {
+    std::cout << report.dump() << "\n";
+    return;
+  }
+  std::cout << bench::generate_terminal_table(report);
+  std::cout << fmt::format("report in {}/generate.{{json,md}}\n", c.out.string());
+}
+
 }  // namespace
 
 void add_bench_command(CLI::App& app) {
@@ -47,7 +75,9 @@ void add_bench_command(CLI::App& app) {
   struct Args {
     std::string config, out, backends, batch, seq, threads, onnx, bundle, precision;
     int warmup = -1, iterations = -1, rounds = -1, ort_spinning = -1;
+    int prompt_len = 64, new_tokens = 128;
     bool json = false, no_optimize = false;
+    bool generate = false, no_cache_too = false;
   };
   auto a = std::make_shared<Args>();
   cmd->add_option("--config", a->config, "Matrix config (YAML)")->check(CLI::ExistingFile);
@@ -70,7 +100,18 @@ void add_bench_command(CLI::App& app) {
       "--no-optimize", a->no_optimize,
       "Turn the interpreter providers' graph passes off (rows record \"optimize\": false)");
   cmd->add_flag("--json", a->json, "Print the report as one JSON object");
+  cmd->add_flag("--generate", a->generate,
+                "Decode speed of a decoder graph (--onnx): our generation loop against ONNX "
+                "Runtime's, side by side");
+  cmd->add_option("--prompt-len", a->prompt_len, "--generate: prompt tokens per row (64)");
+  cmd->add_option("--new-tokens", a->new_tokens, "--generate: tokens generated per row (128)");
+  cmd->add_flag("--no-cache-too", a->no_cache_too,
+                "--generate: also our uncached rows (every step recomputes the sequence)");
   cmd->callback([a] {
+    if (a->generate) {
+      run_generate(*a);
+      return;
+    }
     bench::BenchConfig c;
     if (!a->config.empty()) c = bench::load_bench_config(a->config);
     if (!a->out.empty()) c.out = a->out;

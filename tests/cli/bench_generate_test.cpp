@@ -1,0 +1,157 @@
+// `bog bench --generate` on the torch decoder fixture: the contract of its rows (fields, modes,
+// the parity gate), our greedy tokens against ONNX Runtime's loop where it is installed, and
+// bad input. Short runs; no timing is asserted, only that result rows carry numbers.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "tests/cli/cli_test_util.h"
+
+namespace bog::cli_test {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+const fs::path kTorch = fs::path(BOG_SOURCE_DIR) / "tests" / "fixtures" / "torch";
+
+fs::path copy_decoder(const TempDir& tmp) {
+  fs::copy_file(kTorch / "llama_decoder.onnx", tmp / "llama_decoder.onnx");
+  fs::copy(kTorch / "llama_decoder", tmp / "llama_decoder", fs::copy_options::recursive);
+  return tmp / "llama_decoder.onnx";
+}
+
+std::vector<std::string> gen_args(const fs::path& model, const fs::path& out,
+                                  const std::string& backends) {
+  return {"bench",        "--generate", "--onnx",         model.string(),
+          "--backends",   backends,     "--batch",        "1,2",
+          "--threads",    "1",          "--prompt-len",   "6",
+          "--new-tokens", "5",          "--warmup",       "0",
+          "--out",        out.string(), "--no-cache-too", "--json"};
+}
+
+json parse(const RunResult& r) {
+  json j = json::parse(r.out, nullptr, false);
+  EXPECT_FALSE(j.is_discarded()) << r.out << r.err;
+  return j;
+}
+
+bool ort_available() {
+  const RunResult d = run_bog({"doctor", "--json"});
+  const json j = json::parse(d.out, nullptr, false);
+  return !j.is_discarded() && j.contains("onnxruntime_reference") &&
+         j["onnxruntime_reference"].value("found", false);
+}
+
+TEST(BenchGenerate, RowsAreGatedByParityAndCarryTheGenerationFields) {
+  const TempDir tmp;
+  const fs::path model = copy_decoder(tmp);
+  const RunResult before = run_bog(gen_args(model, tmp / "b0", "cpu"));
+  ASSERT_EQ(before.exit_code, 0) << before.err;
+  const json r0 = parse(before);
+  EXPECT_EQ(r0["schema"], "bog-bench-generate 1");
+  ASSERT_EQ(r0["rows"].size(), 4u);  // batch 1, 2 x cached, uncached
+  for (const json& row : r0["rows"]) {
+    EXPECT_EQ(row["parity_status"], "missing") << row;
+    EXPECT_TRUE(row["decode_tokens_per_s"].is_null()) << row;
+    EXPECT_NE(row["note"].get<std::string>().find("parity missing"), std::string::npos) << row;
+  }
+
+  const RunResult p = run_bog({"parity", "--onnx", model.string(), "--inputs",
+                               (tmp / "llama_decoder").string(), "--providers", "reference,cpu"});
+  ASSERT_EQ(p.exit_code, 0) << p.out << p.err;
+
+  const RunResult after = run_bog(gen_args(model, tmp / "b1", "cpu"));
+  ASSERT_EQ(after.exit_code, 0) << after.err;
+  const json r1 = parse(after);
+  ASSERT_EQ(r1["rows"].size(), 4u);
+  int cached = 0, uncached = 0;
+  for (const json& row : r1["rows"]) {
+    for (const char* f : {"backend", "provider_requested", "provider_used", "batch", "seq_len",
+                          "threads", "mean_ms", "p50_ms", "parity_status", "model_sha256", "note",
+                          "mode", "cache_used", "prompt_len", "new_tokens", "prefill_ms",
+                          "decode_ms_p50", "decode_tokens_per_s", "tokens_match_ort"}) {
+      EXPECT_TRUE(row.contains(f)) << f << " in " << row;
+    }
+    EXPECT_EQ(row["parity_status"], "passed") << row;
+    EXPECT_EQ(row["provider_used"], "cpu") << row;
+    EXPECT_EQ(row["prompt_len"], 6);
+    EXPECT_EQ(row["new_tokens"], 5);
+    EXPECT_EQ(row["seq_len"], 11);
+    EXPECT_TRUE(row["prefill_ms"].is_number()) << row;
+    EXPECT_TRUE(row["decode_ms_p50"].is_number()) << row;
+    EXPECT_GT(row["decode_tokens_per_s"].get<double>(), 0.0) << row;
+    EXPECT_TRUE(row["tokens_match_ort"].is_null()) << row;  // no ORT rows asked for
+    if (row["mode"] == "cached") ++cached;
+    if (row["mode"] == "uncached") {
+      ++uncached;
+      EXPECT_EQ(row["cache_used"], "none") << row;
+    }
+  }
+  EXPECT_EQ(cached, 2);
+  EXPECT_EQ(uncached, 2);
+  EXPECT_TRUE(fs::exists(tmp / "b1" / "generate.json"));
+  EXPECT_TRUE(fs::exists(tmp / "b1" / "generate.md"));
+  // The summary relates each cached row to its uncached twin.
+  bool has_ratio = false;
+  for (const json& s : r1["summary"]) has_ratio |= s["cached_over_uncached"].is_number();
+  EXPECT_TRUE(has_ratio) << r1["summary"];
+}
+
+TEST(BenchGenerate, OurGreedyTokensEqualOnnxRuntimeLoop) {
+  if (!ort_available()) GTEST_SKIP() << "ONNX Runtime (bench/ort) not installed";
+  const TempDir tmp;
+  const fs::path model = copy_decoder(tmp);
+  const RunResult p = run_bog({"parity", "--onnx", model.string(), "--inputs",
+                               (tmp / "llama_decoder").string(), "--providers", "cpu,ort"});
+  ASSERT_EQ(p.exit_code, 0) << p.out << p.err;
+  const RunResult r = run_bog(gen_args(model, tmp / "b", "cpu,ort"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const json j = parse(r);
+  ASSERT_EQ(j["rows"].size(), 6u);  // per batch: cpu cached, cpu uncached, ort cached
+  int ort_rows = 0;
+  for (const json& row : j["rows"]) {
+    if (row["backend"] == "onnxruntime") {
+      ++ort_rows;
+      EXPECT_EQ(row["mode"], "cached");
+      EXPECT_TRUE(row["decode_tokens_per_s"].is_number()) << row;
+      EXPECT_NE(row["note"].get<std::string>().find("spinning on"), std::string::npos) << row;
+    } else {
+      EXPECT_EQ(row["tokens_match_ort"], true) << row;
+    }
+  }
+  EXPECT_EQ(ort_rows, 2);
+  bool has_ratio = false;
+  for (const json& s : j["summary"]) has_ratio |= s["ratio_to_ort"].is_number();
+  EXPECT_TRUE(has_ratio) << j["summary"];
+}
+
+TEST(BenchGenerate, BadInputIsOneErrorLine) {
+  const TempDir tmp;
+  const fs::path model = copy_decoder(tmp);
+  struct Case {
+    std::vector<std::string> args;
+    const char* words;
+  };
+  const std::vector<Case> cases = {
+      {{"bench", "--generate", "--backends", "cpu"}, "--onnx"},
+      {{"bench", "--generate", "--onnx", model.string(), "--new-tokens", "0"}, "--new-tokens"},
+      {{"bench", "--generate", "--onnx", model.string(), "--prompt-len", "0"}, "--prompt-len"},
+      {{"bench", "--generate", "--onnx", model.string(), "--backends", "eager"}, "eager"},
+      {{"bench", "--generate", "--onnx", (tmp / "missing.onnx").string()}, "not found"},
+      {{"bench", "--generate", "--onnx", (kTorch / "llama_gqa.onnx").string(), "--out",
+        (tmp / "x").string()},
+       "invalid_model"},
+  };
+  for (const Case& c : cases) {
+    const RunResult r = run_bog(c.args);
+    EXPECT_NE(r.exit_code, 0) << c.words;
+    EXPECT_NE(r.err.find(c.words), std::string::npos) << c.words << ": " << r.err;
+    EXPECT_LE(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  }
+}
+
+}  // namespace
+}  // namespace bog::cli_test
