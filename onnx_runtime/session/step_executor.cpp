@@ -236,6 +236,7 @@ void StepExecutor::run() {
   if (plan != nullptr && !plan->disabled) {
     try {
       run_planned(*plan);
+      unused_plans_ = 0;
       return;
     } catch (const PlanMismatch&) {
       plan->disabled = true;  // shapes depend on data: run unplanned from now on
@@ -246,12 +247,35 @@ void StepExecutor::run() {
     run_unplanned(nullptr);
     return;
   }
+  constexpr int kUnusedPlans = 4;
+  if (unused_plans_ >= kUnusedPlans && !repeats_last_signature()) {
+    run_unplanned(nullptr);
+    return;
+  }
   std::vector<SlotRecord> rec(top_.slots.values.size());
   run_unplanned(&rec);
   constexpr size_t kMaxPlans = 8;  // distinct input shapes kept
   if (plans_.size() >= kMaxPlans) plans_.erase(plans_.begin());
   plans_.push_back(build_plan(top_, graph_, rec));
   planned_peak_bytes_ = static_cast<int64_t>(plans_.back()->arena.size());
+  ++unused_plans_;
+}
+
+// Whether the bound inputs have the previous unplanned run's dtypes and shapes; notes them.
+bool StepExecutor::repeats_last_signature() {
+  const size_t n = top_.input_slots.size();
+  bool same = last_shapes_.size() == n;
+  for (size_t k = 0; k < n && same; ++k)
+    same = top_.slots[input_slot(k)].tensor.same_layout(last_dtypes_[k], last_shapes_[k]);
+  if (same) return true;
+  last_dtypes_.resize(n);
+  last_shapes_.resize(n);
+  for (size_t k = 0; k < n; ++k) {
+    const Tensor& t = top_.slots[input_slot(k)].tensor;
+    last_dtypes_[k] = t.dtype();
+    last_shapes_[k].assign(t.shape().begin(), t.shape().end());
+  }
+  return false;
 }
 
 size_t StepExecutor::plan_bytes_for_inputs() const {

@@ -78,6 +78,14 @@ class StepExecutor {
   Env top_env_;  // the outermost scope seen by subgraphs of top-level nodes
   std::vector<std::unique_ptr<Plan>> plans_;
   const Plan* installed_plan_ = nullptr;
+  // Plans recorded since the last run that found one. Past kUnusedPlans of them the input
+  // shapes are taken to change on every run (a decoder's past grows by one token per step):
+  // a signature is then recorded only when it repeats the previous run's, since recording a
+  // run costs about as much as the run and the plan would never be used.
+  int unused_plans_ = 0;
+  std::vector<DType> last_dtypes_;
+  std::vector<Shape> last_shapes_;
+  bool repeats_last_signature();
   Session::NodeObserver observer_;
   bool profiling_ = false;
   std::vector<Session::NodeProfile> node_profile_;  // top-level nodes, graph order
