@@ -5,6 +5,7 @@
 #include <set>
 
 #include "common/error.h"
+#include "onnx_runtime/providers/cpu/gemm/weight_arena.h"
 #include "onnx_runtime/providers/cpu/kernels/cpu_kernels.h"
 #include "onnx_runtime/providers/cpu/lane_reduction.h"
 #include "onnx_runtime/providers/cpu/passes/passes.h"
@@ -18,6 +19,7 @@ CpuProvider::CpuProvider(int threads, Precision precision)
     : threads_(std::max(1, threads)),
       precision_(cpu_precision(precision)),
       pool_(std::make_shared<cpu::ThreadPool>(threads_)),
+      weights_(std::make_shared<cpu::WeightArena>()),
       lane_(std::make_shared<cpu::LaneLink>()) {
   const auto fused = [this](const char* op) {
     fused_.add(KernelDef{op, kCpuFusedDomain, 1, 1 << 20, {}});
@@ -48,7 +50,7 @@ KernelFn CpuProvider::create_kernel(const Node& node) const {
   if (node.domain == kCpuFusedDomain) {
     const std::string& op = node.op_type;
     if (op == "FusedMatMul")
-      return cpu::make_fused_matmul(node, pool_, precision_.used == Precision::kBf16);
+      return cpu::make_fused_matmul(node, pool_, precision_.used == Precision::kBf16, weights_);
     if (op == "Attention") return cpu::make_attention_fused(node, pool_, kv_state_);
     if (op == "KvAppend") {
       if (!kv_state_) throw Error(ErrorCategory::kInvalidModel, "KvAppend without a KV cache");

@@ -20,6 +20,7 @@ inline constexpr const char* kCpuFusedDomain = "bog.cpu";
 namespace cpu {
 class ThreadPool;
 class LaneReduction;
+class WeightArena;
 struct LaneLink;
 }  // namespace cpu
 
@@ -47,7 +48,8 @@ class CpuProvider : public ExecutionProvider {
   int threads_;
   PrecisionChoice precision_;
   std::shared_ptr<cpu::ThreadPool> pool_;
-  std::shared_ptr<cpu::LaneLink> lane_;  // captured by the kernels; set after they exist
+  std::shared_ptr<cpu::WeightArena> weights_;  // the packed GEMM weights of this session
+  std::shared_ptr<cpu::LaneLink> lane_;        // captured by the kernels; set after they exist
   std::shared_ptr<KvCacheState> kv_state_;
   std::vector<PassCount> pass_counts_;
   KernelRegistry fused_;

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <utility>
 
 #include "common/error.h"
 #include "onnx_runtime/providers/cpu/gemm/bf16_tiles.h"
@@ -128,20 +129,18 @@ void round_to_bf16(const float* src, uint16_t* dst, int64_t n) {
   for (int64_t i = 0; i < n; ++i) dst[i] = float_to_bf16(src[i]);
 }
 
-void PackedBf16Matrix::Free::operator()(uint16_t* p) const { std::free(p); }
-
 size_t PackedBf16Matrix::bytes() const {
   return static_cast<size_t>((n_ + 31) / 32 * 32 * padded_k()) * sizeof(uint16_t);
 }
 
 PackedBf16Matrix::PackedBf16Matrix(const float* b, int64_t k, int64_t n, int64_t ldb,
-                                   bool transposed)
-    : k_(k), n_(n) {
+                                   bool transposed, std::shared_ptr<WeightArena> arena)
+    : k_(k),
+      n_(n),
+      storage_(std::move(arena),
+               static_cast<size_t>((n + 31) / 32 * 32 * bf16_padded_k(k)) * sizeof(uint16_t) + 64) {
   const size_t size = bytes();
-  void* p = std::aligned_alloc(64, (size + 63) / 64 * 64 + 64);
-  if (p == nullptr) throw Error(ErrorCategory::kIo, "out of memory packing a bf16 weight");
-  data_.reset(static_cast<uint16_t*>(p));
-  uint16_t* dst = data_.get();
+  auto* dst = static_cast<uint16_t*>(storage_.data());
   std::memset(dst, 0, size);
   const int64_t kp = padded_k();
   for (int64_t j = 0; j < n; ++j) {

@@ -21,6 +21,7 @@
 #include <string_view>
 
 #include "onnx_runtime/providers/cpu/gemm/packed_gemm.h"
+#include "onnx_runtime/providers/cpu/gemm/weight_arena.h"
 
 namespace bog::runtime::cpu {
 
@@ -51,22 +52,21 @@ void round_to_bf16(const float* src, uint16_t* dst, int64_t n);
 
 inline int64_t bf16_padded_k(int64_t k) { return (std::max<int64_t>(k, 1) + 31) / 32 * 32; }
 
-// A weight B[K,N] (row stride ldb; with `transposed`, Bᵀ stored [N,K]) rounded and packed once.
+// A weight B[K,N] (row stride ldb; with `transposed`, Bᵀ stored [N,K]) rounded and packed once,
+// in `arena` (kept alive; weight_arena.h) or without one in a heap block of its own.
 class PackedBf16Matrix {
  public:
-  PackedBf16Matrix(const float* b, int64_t k, int64_t n, int64_t ldb, bool transposed);
+  PackedBf16Matrix(const float* b, int64_t k, int64_t n, int64_t ldb, bool transposed,
+                   std::shared_ptr<WeightArena> arena = nullptr);
   int64_t k() const { return k_; }
   int64_t n() const { return n_; }
   int64_t padded_k() const { return bf16_padded_k(k_); }
-  const uint16_t* data() const { return data_.get(); }
+  const uint16_t* data() const { return static_cast<const uint16_t*>(storage_.data()); }
   size_t bytes() const;
 
  private:
-  struct Free {
-    void operator()(uint16_t* p) const;
-  };
   int64_t k_, n_;
-  std::unique_ptr<uint16_t, Free> data_;
+  PackedStorage storage_;
 };
 
 // C[M,N] (row stride ldc) = epilogue(bf16(A[M,K]) (row stride lda) · B), fp32 accumulation.

@@ -8,8 +8,8 @@
 #include <cstring>
 #include <string>
 #include <unsupported/Eigen/SpecialFunctions>
+#include <utility>
 
-#include "common/error.h"
 #include "onnx_runtime/providers/cpu/gemm/micro_kernels.h"
 #include "onnx_runtime/providers/cpu/thread_pool.h"
 
@@ -119,16 +119,13 @@ void pack_b(GemmIsa isa, const float* b, int64_t k, int64_t n, int64_t ldb, bool
   }
 }
 
-void PackedMatrix::Free::operator()(float* p) const { std::free(p); }
-
 PackedMatrix::PackedMatrix(GemmIsa isa, const float* b, int64_t k, int64_t n, int64_t ldb,
-                           bool transposed)
-    : isa_(isa), k_(k), n_(n) {
-  const size_t bytes = static_cast<size_t>(packed_size(isa, k, n)) * sizeof(float);
-  void* p = std::aligned_alloc(64, (bytes + 63) / 64 * 64 + 64);
-  if (p == nullptr) throw Error(ErrorCategory::kIo, "out of memory packing a weight matrix");
-  data_.reset(static_cast<float*>(p));
-  pack_b(isa, b, k, n, ldb, transposed, data_.get());
+                           bool transposed, std::shared_ptr<WeightArena> arena)
+    : isa_(isa),
+      k_(k),
+      n_(n),
+      storage_(std::move(arena), static_cast<size_t>(packed_size(isa, k, n)) * sizeof(float) + 64) {
+  pack_b(isa, b, k, n, ldb, transposed, static_cast<float*>(storage_.data()));
 }
 
 namespace {

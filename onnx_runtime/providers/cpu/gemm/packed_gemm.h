@@ -9,6 +9,8 @@
 #include <memory>
 #include <string_view>
 
+#include "onnx_runtime/providers/cpu/gemm/weight_arena.h"
+
 namespace bog::runtime::cpu {
 
 class ThreadPool;
@@ -39,22 +41,21 @@ int64_t packed_size(GemmIsa isa, int64_t k, int64_t n);
 void pack_b(GemmIsa isa, const float* b, int64_t k, int64_t n, int64_t ldb, bool transposed,
             float* dst);
 
-// A packed B that owns its panels (weights).
+// A packed B (weights). Its panels live in `arena` (huge pages, weight_arena.h), which it keeps
+// alive, or without one in a heap block of its own.
 class PackedMatrix {
  public:
-  PackedMatrix(GemmIsa isa, const float* b, int64_t k, int64_t n, int64_t ldb, bool transposed);
+  PackedMatrix(GemmIsa isa, const float* b, int64_t k, int64_t n, int64_t ldb, bool transposed,
+               std::shared_ptr<WeightArena> arena = nullptr);
   GemmIsa isa() const { return isa_; }
   int64_t k() const { return k_; }
   int64_t n() const { return n_; }
-  const float* data() const { return data_.get(); }
+  const float* data() const { return static_cast<const float*>(storage_.data()); }
 
  private:
-  struct Free {
-    void operator()(float* p) const;
-  };
   GemmIsa isa_;
   int64_t k_, n_;
-  std::unique_ptr<float, Free> data_;
+  PackedStorage storage_;
 };
 
 // C[M,N] (row stride ldc) = epilogue(A[M,K] (row stride lda) · packed B). Rows are split over

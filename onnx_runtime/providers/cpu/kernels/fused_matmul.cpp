@@ -105,7 +105,8 @@ Activation parse_activation(const std::string& name) {
   throw Error(ErrorCategory::kInvalidModel, fmt::format("unknown fused activation '{}'", name));
 }
 
-KernelFn make_fused_matmul(const Node& node, std::shared_ptr<ThreadPool> pool, bool bf16) {
+KernelFn make_fused_matmul(const Node& node, std::shared_ptr<ThreadPool> pool, bool bf16,
+                           std::shared_ptr<WeightArena> arena) {
   struct Packed {
     std::unique_ptr<PackedMatrix> matrix;
     std::unique_ptr<PackedBf16Matrix> bf16;
@@ -115,7 +116,7 @@ KernelFn make_fused_matmul(const Node& node, std::shared_ptr<ThreadPool> pool, b
   const Activation act = parse_activation(node.attr_string("activation", ""));
   const bool trans_w = node.attr_int("trans_w", 0) != 0;
   const Bf16Isa bf16_isa = bf16 ? best_bf16_isa() : Bf16Isa::kNone;
-  return [pool, packed, act, trans_w, bf16_isa](KernelContext& ctx) {
+  return [pool, packed, act, trans_w, bf16_isa, arena](KernelContext& ctx) {
     const Node& n = ctx.node();
     const Tensor& a = ctx.input(0);
     const Tensor& w = ctx.input(1);
@@ -142,8 +143,10 @@ KernelFn make_fused_matmul(const Node& node, std::shared_ptr<ThreadPool> pool, b
     if (out.numel() == 0) return;
     if (bf16_isa != Bf16Isa::kNone) {
       if (packed->source != w.raw() || !packed->bf16) {
-        packed->bf16 = std::make_unique<PackedBf16Matrix>(w.data<float>(), k, cols,
-                                                          trans_w ? k : cols, trans_w);
+        // Only the first packing goes to the arena, which never frees: a weight that moved
+        // (never seen for an initializer) is packed again on the heap.
+        packed->bf16 = std::make_unique<PackedBf16Matrix>(
+            w.data<float>(), k, cols, trans_w ? k : cols, trans_w, packed->bf16 ? nullptr : arena);
         packed->source = w.raw();
       }
       gemm_bf16(bf16_isa, m, a.data<float>(), k, *packed->bf16, out.data<float>(), cols, ep,
@@ -153,8 +156,9 @@ KernelFn make_fused_matmul(const Node& node, std::shared_ptr<ThreadPool> pool, b
     }
     const GemmIsa isa = best_gemm_isa();
     if (packed->source != w.raw() || !packed->matrix) {
-      packed->matrix = std::make_unique<PackedMatrix>(isa, w.data<float>(), k, cols,
-                                                      trans_w ? k : cols, trans_w);
+      packed->matrix =
+          std::make_unique<PackedMatrix>(isa, w.data<float>(), k, cols, trans_w ? k : cols, trans_w,
+                                         packed->matrix ? nullptr : arena);
       packed->source = w.raw();
     }
     gemm_packed(isa, m, cols, k, a.data<float>(), k, packed->matrix->data(), out.data<float>(),
