@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "cli/commands.h"
+#include "cli/parity_generate.h"
 #include "common/error.h"
 #include "onnx_export/exporter.h"
 #include "parity/divergence_probe.h"
@@ -101,6 +102,8 @@ void add_parity_command(CLI::App& app) {
     std::string batch_sizes = "1,8", export_config;
     int samples = 256;
     int threads = 1;
+    int prompts = 32, prompt_len = 32, new_tokens = 64;
+    bool generate = false;
     std::string precision = "fp32";
     bool first_divergence = false, json = false, no_optimize = false;
   };
@@ -110,7 +113,9 @@ void add_parity_command(CLI::App& app) {
   cmd->add_option("--inputs", a->inputs,
                   "test_data_set folder (input_K.pb, output_K.pb), or a folder of them, for any "
                   "ONNX model");
-  cmd->add_option("--providers", a->providers, "Comma list of reference, cpu, cuda, ort");
+  auto* providers_opt = cmd->add_option("--providers", a->providers,
+                                        "Comma list of reference, cpu, cuda, ort (default "
+                                        "reference,ort; with --generate reference,cpu,ort)");
   cmd->add_option("--data", a->data, "AG News directory: texts from test.csv (default: synthetic)");
   cmd->add_option("--samples", a->samples, "Number of texts")->check(CLI::PositiveNumber);
   cmd->add_option("--batch-sizes", a->batch_sizes, "Comma list of batch sizes");
@@ -128,8 +133,15 @@ void add_parity_command(CLI::App& app) {
   cmd->add_flag("--no-optimize", a->no_optimize,
                 "Turn the interpreter providers' graph passes off (the report records it)");
   cmd->add_flag("--json", a->json, "Print one JSON object");
-  cmd->callback([a] {
-    const std::vector<std::string> providers = split_list(a->providers);
+  cmd->add_flag("--generate", a->generate,
+                "Decoder LM bundle: greedy generation parity (every step's logits, the tokens) "
+                "on AG News test prompts from --data or BOG_DATA_DIR");
+  cmd->add_option("--prompts", a->prompts, "--generate: number of test-set prompts");
+  cmd->add_option("--prompt-len", a->prompt_len, "--generate: tokens per prompt (BOS first)");
+  cmd->add_option("--new-tokens", a->new_tokens, "--generate: tokens generated per prompt");
+  cmd->callback([a, providers_opt] {
+    const std::vector<std::string> providers =
+        split_list(a->generate && providers_opt->count() == 0 ? "reference,cpu,ort" : a->providers);
     check_providers(providers);
     fs::path config = a->export_config;
     if (config.empty()) {
@@ -138,6 +150,12 @@ void add_parity_command(CLI::App& app) {
                    : fs::path(BOG_SOURCE_DIR) / "configs" / "export.yaml";
     }
     const parity::TolerancePolicy policy = parity::load_tolerance_policy(config);
+    if (a->generate) {
+      run_generate_parity_command({a->bundle, a->onnx, a->data, a->out, providers, a->prompts,
+                                   a->prompt_len, a->new_tokens, a->threads,
+                                   policy.for_dtype("float32").atol, a->json});
+      return;
+    }
 
     if (a->bundle.empty()) {  // any ONNX model with a test_data_set folder
       if (a->onnx.empty() || a->inputs.empty()) {

@@ -196,7 +196,8 @@ Generator::~Generator() = default;
 const DecoderSpec& Generator::spec() const { return impl_->spec; }
 
 GenerationResult Generator::generate(const std::vector<std::vector<int64_t>>& prompts,
-                                     const GenerationOptions& o, const TokenCallback& on_token) {
+                                     const GenerationOptions& o, const TokenCallback& on_token,
+                                     const LogitsCallback& on_logits) {
   Impl& m = *impl_;
   const DecoderSpec& spec = m.spec;
   validate(o.sampling);
@@ -310,6 +311,7 @@ GenerationResult Generator::generate(const std::vector<std::vector<int64_t>>& pr
       throw Error(ErrorCategory::kInvalidModel,
                   fmt::format("decoder logits have shape {}; expected [{}, {}, vocab]",
                               runtime::shape_to_string(lg.shape()), b, s));
+    if (on_logits) on_logits(step, lg);
     const int64_t choose_width = vocab > 0 ? std::min(vocab, width) : width;
     for (int64_t r = 0; r < b; ++r) {
       const auto u = static_cast<size_t>(r);

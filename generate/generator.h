@@ -64,6 +64,11 @@ struct GenerationResult {
 // the token kept): how `--stop TEXT` and streaming work without a tokenizer here.
 using TokenCallback = std::function<bool(size_t row, int64_t token)>;
 
+// Called once per step (0: prefill) with that step's logits output [batch, sequence, vocab],
+// before any token is chosen from it: how parity compares every step with another model's
+// logits without the loop keeping them. Unset, it costs one test per step.
+using LogitsCallback = std::function<void(int step, const runtime::Tensor& logits)>;
+
 class Generator {
  public:
   // The session must outlive the generator. Throws Error(kInvalidModel) for a graph without
@@ -76,7 +81,8 @@ class Generator {
   // prompt, a token id outside the vocabulary, max_new_tokens < 1, a prompt that does not fit
   // the context, or bad sampling options.
   GenerationResult generate(const std::vector<std::vector<int64_t>>& prompts,
-                            const GenerationOptions& options, const TokenCallback& on_token = {});
+                            const GenerationOptions& options, const TokenCallback& on_token = {},
+                            const LogitsCallback& on_logits = {});
 
  private:
   struct Impl;

@@ -248,12 +248,14 @@ OrtGenerateResult OrtRunner::generate(const fs::path& model,
     ids += fmt::format("{}", fmt::join(prompts[r], ","));
   }
   ScratchDir scratch;
-  const std::string cmd = fmt::format(
+  std::string cmd = fmt::format(
       "node {} --model {} --prompt-ids {} --new-tokens {} --threads {} --spinning {} --warmup {} "
       "--pad-id {}",
       shell_quote(script.string()), shell_quote(fs::absolute(model).string()), shell_quote(ids),
       options.new_tokens, options.threads, options.allow_spinning ? 1 : 0, options.warmup,
       options.pad_id);
+  if (!options.logits_file.empty())
+    cmd += " --dump-logits " + shell_quote(fs::absolute(options.logits_file).string());
   const nlohmann::json j = run_runner(cmd, scratch.path, version_);
   OrtGenerateResult res;
   try {
@@ -267,6 +269,8 @@ OrtGenerateResult OrtRunner::generate(const fs::path& model,
     if (!j.at("decode_ms_p50").is_null()) res.decode_ms_p50 = j.at("decode_ms_p50").get<double>();
     if (!j.at("decode_tokens_per_s").is_null())
       res.decode_tokens_per_s = j.at("decode_tokens_per_s").get<double>();
+    if (!options.logits_file.empty())
+      res.logits_dims = j.at("logits_dims").get<std::vector<std::vector<int64_t>>>();
   } catch (const nlohmann::json::exception& e) {
     throw Error(ErrorCategory::kInternal,
                 fmt::format("ONNX Runtime generation runner: unexpected JSON ({})", e.what()));

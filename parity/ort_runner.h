@@ -40,6 +40,9 @@ struct OrtGenerateOptions {
   bool allow_spinning = true;  // ORT's default
   int warmup = 0;              // whole untimed generations before the timed one
   int64_t pad_id = 0;          // left padding
+  // Set (parity only): the timed generation writes every step's logits there, raw float32 in
+  // step order, outside its step timings; OrtGenerateResult::logits_dims gives each step's dims.
+  std::filesystem::path logits_file;
 };
 
 struct OrtGenerateResult {
@@ -51,7 +54,8 @@ struct OrtGenerateResult {
   double prefill_ms = 0;                     // prefill and its argmax
   std::vector<double> decode_ms;             // one per decode step (new_tokens - 1)
   double decode_ms_p50 = 0;
-  double decode_tokens_per_s = 0;  // rows x decode steps / decode time
+  double decode_tokens_per_s = 0;                 // rows x decode steps / decode time
+  std::vector<std::vector<int64_t>> logits_dims;  // per step, when logits_file was set
 };
 
 class OrtRunner {

@@ -8,13 +8,19 @@
 // their p50, decode tokens/s, ORT's version and provider. A step's time covers what a user's
 // loop does per token: building the feeds, session.run, the argmax. Errors: one line on stderr,
 // exit 2 (arguments) or 3 (model).
+//
+// --dump-logits FILE (for parity, never when timing matters): the timed generation also writes
+// each step's logits output, raw float32 in step order (the prefill's [batch, prompt, vocab],
+// then [batch, 1, vocab] per decode step), outside the step timings; the JSON lists each
+// step's dims under logits_dims.
 'use strict';
 
+const fs = require('fs');
 const path = require('path');
 
 function usage() {
   return 'usage: generate_ort.js --model FILE --prompt-ids 1,2,3[;4,5,...] --new-tokens N ' +
-         '[--threads N] [--spinning 0|1] [--pad-id ID] [--warmup N]';
+         '[--threads N] [--spinning 0|1] [--pad-id ID] [--warmup N] [--dump-logits FILE]';
 }
 
 function parseIds(text) {
@@ -44,6 +50,7 @@ function parseArgs(argv) {
     else if (k === '--spinning') a.spinning = next();
     else if (k === '--pad-id') a.padId = Number(next());
     else if (k === '--warmup') a.warmup = Number(next());
+    else if (k === '--dump-logits') a.dumpLogits = next();
     else throw new Error(`unknown flag ${k}`);
   }
   if (!a.model) throw new Error('--model is required');
@@ -107,7 +114,15 @@ function argmaxLast(logits, batch) {
   return out;
 }
 
-async function generate(ort, session, shape, args) {
+// Appends a logits tensor's floats to the open file `fd`; returns its dims.
+function dumpLogits(fd, logits) {
+  const d = logits.data;
+  fs.writeSync(fd, Buffer.from(d.buffer, d.byteOffset, d.byteLength));
+  return logits.dims.map(Number);
+}
+
+// `dumpFd`: a file descriptor the logits of every step go to (null: none).
+async function generate(ort, session, shape, args, dumpFd) {
   const now = () => Number(process.hrtime.bigint()) / 1e6;
   const batch = args.prompts.length;
   const width = Math.max(...args.prompts.map((p) => p.length));
@@ -140,6 +155,8 @@ async function generate(ort, session, shape, args) {
   let out = await session.run(feeds);
   let tokens = argmaxLast(out.logits, batch);
   const prefillMs = now() - t0;
+  const logitsDims = [];
+  if (dumpFd !== null) logitsDims.push(dumpLogits(dumpFd, out.logits));
   const rows = tokens.map((t) => [t]);
   const decodeMs = [];
   let total = width;
@@ -165,8 +182,9 @@ async function generate(ort, session, shape, args) {
     tokens = argmaxLast(out.logits, batch);
     tokens.forEach((t, b) => { rows[b].push(t); next[b] += 1; });
     decodeMs.push(now() - s0);
+    if (dumpFd !== null) logitsDims.push(dumpLogits(dumpFd, out.logits));
   }
-  return { rows, prefillMs, decodeMs };
+  return { rows, prefillMs, decodeMs, logitsDims };
 }
 
 async function main() {
@@ -195,8 +213,10 @@ async function main() {
   }
   let r;
   try {
-    for (let w = 0; w < args.warmup; ++w) await generate(ort, session, shape, args);
-    r = await generate(ort, session, shape, args);
+    for (let w = 0; w < args.warmup; ++w) await generate(ort, session, shape, args, null);
+    const fd = args.dumpLogits ? fs.openSync(args.dumpLogits, 'w') : null;
+    r = await generate(ort, session, shape, args, fd);
+    if (fd !== null) fs.closeSync(fd);
   } catch (e) {
     fail('invalid_model', 3, `onnxruntime run failed: ${e.message}`);
   }
@@ -218,6 +238,7 @@ async function main() {
     decode_ms: r.decodeMs,
     decode_ms_p50: sorted.length ? sorted[Math.floor((sorted.length - 1) / 2)] : null,
     decode_tokens_per_s: decodeTotal > 0 ? (batch * r.decodeMs.length * 1000) / decodeTotal : null,
+    ...(args.dumpLogits ? { logits_dims: r.logitsDims } : {}),
   }) + '\n');
 }
 

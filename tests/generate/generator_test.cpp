@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
@@ -102,6 +103,47 @@ TEST(Generator, BatchRowsEqualTheirOwnSingleRuns) {
     for (size_t i = 0; i < prompts.size(); ++i) {
       const auto single = g.generate({prompts[i]}, greedy(20, CacheMode::kShared));
       EXPECT_EQ(batch.rows[i].tokens, single.rows[0].tokens) << "row " << i;
+    }
+  }
+}
+
+// The logits hook (what generation parity reads): once per step, before that step's token,
+// with the step's whole logits output; greedy picks the first maximum of each row's last one.
+TEST(Generator, LogitsCallbackSeesEveryStepBeforeItsTokens) {
+  const auto cases = torch_cases();
+  ASSERT_GE(cases.size(), 2u);
+  const std::vector<std::vector<int64_t>> prompts = {cases[0].prompt, cases[1].prompt};
+  const auto longest = static_cast<int64_t>(std::max(prompts[0].size(), prompts[1].size()));
+  for (const char* provider : {"cpu", "reference"}) {
+    SCOPED_TRACE(provider);
+    auto s = session(provider);
+    Generator g(s);
+    std::vector<std::vector<int64_t>> expected(prompts.size());
+    std::vector<std::vector<int64_t>> got(prompts.size());
+    int calls = 0;
+    const auto r = g.generate(
+        prompts, greedy(6, CacheMode::kShared),
+        [&](size_t row, int64_t token) {
+          got[row].push_back(token);
+          return true;
+        },
+        [&](int step, const runtime::Tensor& logits) {
+          EXPECT_EQ(step, calls++);
+          ASSERT_EQ(logits.dim(0), 2);
+          EXPECT_EQ(logits.dim(1), step == 0 ? longest : 1);
+          for (int64_t row = 0; row < 2; ++row) {
+            EXPECT_EQ(got[static_cast<size_t>(row)].size(), static_cast<size_t>(step));
+            const int64_t vocab = logits.dim(2);
+            const float* last =
+                logits.data<float>() + (row * logits.dim(1) + logits.dim(1) - 1) * vocab;
+            expected[static_cast<size_t>(row)].push_back(std::max_element(last, last + vocab) -
+                                                         last);
+          }
+        });
+    EXPECT_EQ(calls, 6);
+    for (size_t row = 0; row < prompts.size(); ++row) {
+      EXPECT_EQ(r.rows[row].tokens, expected[row]) << "row " << row;
+      EXPECT_EQ(got[row], expected[row]) << "row " << row;
     }
   }
 }
