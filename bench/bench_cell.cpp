@@ -8,6 +8,7 @@
 #include <chrono>
 #include <map>
 
+#include "bench/bench_row.h"
 #include "bench/bench_stats.h"
 #include "bench/bench_steps.h"
 #include "bench/model_feeds.h"
@@ -161,32 +162,24 @@ nlohmann::json cell_row(const BenchConfig& c, const Prepared& p, const Backend& 
   row["flops_per_sample"] = flops > 0 ? nlohmann::json(flops) : nlohmann::json(nullptr);
   for (const std::string& f : timing_fields()) row[f] = nullptr;
   row["peak_rss_mb"] = nullptr;
-  std::string note = row["note"].get<std::string>();
-  auto add_note = [&note](const std::string& s) { note += (note.empty() ? "" : "; ") + s; };
-  const std::string status = row["parity_status"].get<std::string>();
-  if (!b.error.empty()) {
-    add_note("did not run: " + b.error);
-  } else if (!parity_is_result(status)) {
-    add_note(fmt::format("parity {} for this artifact: no timings reported as results", status));
+  RowNote note(row["note"].get<std::string>());
+  const std::string gate = timing_gate_note(b.error, row["parity_status"].get<std::string>());
+  if (!gate.empty()) {
+    note.add(gate);
   } else if (too_long) {
-    add_note(
+    note.add(
         fmt::format("seq_len {} exceeds the model's max_len {}: not run", seq, p.facts.max_len));
   } else if (!t.run_error[i].empty()) {
-    add_note("run failed: " + t.run_error[i]);
+    note.add("run failed: " + t.run_error[i]);
   } else if (!t.latencies_ms[i].empty()) {
     const LatencyStats s = summarize(t.latencies_ms[i]);
-    row["mean_ms"] = s.mean_ms;
-    row["p50_ms"] = s.p50_ms;
-    row["p95_ms"] = s.p95_ms;
-    row["p99_ms"] = s.p99_ms;
-    row["min_ms"] = s.min_ms;
-    row["max_ms"] = s.max_ms;
+    put_latency_fields(row, s);
     row["samples_per_s"] = s.mean_ms > 0 ? batch * 1000.0 / s.mean_ms : 0.0;
     row["gflops"] = flops > 0 && s.mean_ms > 0 ? flops * batch / (s.mean_ms / 1000.0) / 1e9 : 0.0;
     row["peak_rss_mb"] = b.token == "ort" ? t.ort_peak_rss_mb : peak_rss_mb(false);
-    if (b.token == "ort") add_note("peak_rss_mb is the ONNX Runtime process's");
+    if (b.token == "ort") note.add("peak_rss_mb is the ONNX Runtime process's");
   }
-  row["note"] = note;
+  row["note"] = note.str();
   return row;
 }
 

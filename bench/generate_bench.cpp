@@ -9,6 +9,7 @@
 #include <optional>
 
 #include "bench/bench_config.h"
+#include "bench/bench_row.h"
 #include "bench/bench_stats.h"
 #include "bench/model_feeds.h"
 #include "common/error.h"
@@ -145,15 +146,12 @@ json finish_row(const Backend& b, int batch, const GenerateBenchConfig& c) {
   for (const std::string& f : timing_fields()) row[f] = nullptr;
   for (const char* f : {"prefill_ms", "decode_ms_p50", "decode_tokens_per_s"}) row[f] = nullptr;
   row["cache_used"] = b.runs.empty() ? json(nullptr) : json(b.runs.back().cache_used);
-  std::string note = row["note"].get<std::string>();
-  auto add_note = [&note](const std::string& s) { note += (note.empty() ? "" : "; ") + s; };
-  const std::string status = row["parity_status"].get<std::string>();
-  if (!b.error.empty()) {
-    add_note("did not run: " + b.error);
-  } else if (!parity_is_result(status)) {
-    add_note(fmt::format("parity {} for this artifact: no timings reported as results", status));
+  RowNote note(row["note"].get<std::string>());
+  const std::string gate = timing_gate_note(b.error, row["parity_status"].get<std::string>());
+  if (!gate.empty()) {
+    note.add(gate);
   } else if (!b.run_error.empty()) {
-    add_note("run failed: " + b.run_error);
+    note.add("run failed: " + b.run_error);
   } else if (!b.runs.empty()) {
     std::vector<double> steps, prefill;
     double decode_ms = 0;
@@ -167,22 +165,17 @@ json finish_row(const Backend& b, int batch, const GenerateBenchConfig& c) {
     row["prefill_ms"] = median(prefill);
     if (!steps.empty()) {
       const LatencyStats s = summarize(steps);
-      row["mean_ms"] = s.mean_ms;
-      row["p50_ms"] = s.p50_ms;
-      row["p95_ms"] = s.p95_ms;
-      row["p99_ms"] = s.p99_ms;
-      row["min_ms"] = s.min_ms;
-      row["max_ms"] = s.max_ms;
+      put_latency_fields(row, s);
       row["decode_ms_p50"] = s.p50_ms;
       const double tps = decode_ms > 0 ? decode_tokens * 1000.0 / decode_ms : 0.0;
       row["decode_tokens_per_s"] = tps;
       row["samples_per_s"] = tps;
     }
     row["peak_rss_mb"] = peak_rss_mb(b.token == "ort");
-    if (b.token == "ort") add_note("peak_rss_mb is the ONNX Runtime processes'");
-    if (!b.runs.back().cache_note.empty()) add_note("cache: " + b.runs.back().cache_note);
+    if (b.token == "ort") note.add("peak_rss_mb is the ONNX Runtime processes'");
+    if (!b.runs.back().cache_note.empty()) note.add("cache: " + b.runs.back().cache_note);
   }
-  row["note"] = note;
+  row["note"] = note.str();
   return row;
 }
 
