@@ -62,11 +62,18 @@ void add_train_command(CLI::App& app) {
     options.command = own_command_line();
     options.quiet = args->quiet;
     const model::TrainSummary summary = tune::run_tracked_training(options, args->mlflow_uri);
-    fmt::print("trained {} steps in {:.1f} s ({:.0f} tokens/s); best valid {} {:.4f}\n",
-               summary.steps, summary.train_seconds, summary.tokens_per_second,
-               summary.best_valid_perplexity > 0 ? "perplexity" : "accuracy",
-               summary.best_valid_perplexity > 0 ? summary.best_valid_perplexity
-                                                 : summary.best_valid_accuracy);
+    fmt::print("trained {} steps in {:.1f} s ({:.0f} tokens/s)\n", summary.steps,
+               summary.train_seconds, summary.tokens_per_second);
+    if (summary.best_checkpoint.empty()) {
+      fmt::print("not validated yet (no epoch ended); last checkpoint: {}\n",
+                 summary.last_checkpoint.string());
+      return;
+    }
+    if (summary.is_lm) {
+      fmt::print("best valid perplexity {:.2f}\n", summary.best_valid_perplexity);
+    } else {
+      fmt::print("best valid accuracy {:.4f}\n", summary.best_valid_accuracy);
+    }
     fmt::print("best checkpoint: {}\n", summary.best_checkpoint.string());
   });
 }

@@ -299,12 +299,13 @@ TrainSummary run_training(const TrainOptions& options) {
   summary.steps = stop_at;
   summary.train_seconds = prior_seconds + elapsed();
   summary.tokens_per_second = (prior_tokens + run_tokens) / std::max(1e-9, summary.train_seconds);
-  if (model_config.is_lm()) {
+  summary.is_lm = model_config.is_lm();
+  if (summary.is_lm) {
     summary.best_valid_perplexity = best_score ? -*best_score : 0.0;
   } else {
     summary.best_valid_accuracy = best_score ? *best_score : -1.0;
   }
-  summary.best_checkpoint = out / "checkpoints" / "best.safetensors";
+  if (best_score) summary.best_checkpoint = out / "checkpoints" / "best.safetensors";
   summary.last_checkpoint = step_checkpoint_path(out, stop_at);
   return summary;
 }

@@ -34,6 +34,8 @@ struct TrainSummary {
   double tokens_per_second = 0;
   double best_valid_accuracy = 0;    // classifiers
   double best_valid_perplexity = 0;  // decoder LMs
+  bool is_lm = false;
+  // Empty when no epoch ended yet (a --stop-after inside the first epoch): nothing was validated.
   std::filesystem::path best_checkpoint;
   std::filesystem::path last_checkpoint;
   bool stopped_by_callback = false;  // on_epoch returned false

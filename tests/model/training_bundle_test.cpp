@@ -81,6 +81,11 @@ TEST_F(TrainingRun, ResumeIsBitIdenticalToAnUninterruptedRun) {
   EXPECT_GT(full.steps, 8);
   const TrainSummary part = train("split", false, 5);
   EXPECT_EQ(part.steps, 5);
+  // Stopped inside the first epoch: nothing was validated, so there is no best to point at.
+  EXPECT_TRUE(part.best_checkpoint.empty());
+  EXPECT_FALSE(fs::exists(root_ / "split" / "checkpoints" / "best.safetensors"));
+  EXPECT_TRUE(fs::exists(part.last_checkpoint));
+  EXPECT_FALSE(part.is_lm);
   EXPECT_THROW(train("split", false, 0), Error);  // fresh start over checkpoints is refused
   const TrainSummary rest = train("split", true, 0);
   EXPECT_EQ(rest.steps, full.steps);
