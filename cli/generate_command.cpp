@@ -61,7 +61,7 @@ void run(const Args& a) {
   std::filesystem::path decoder = a.onnx;
   std::filesystem::path temp_dir;
   if (!a.bundle.empty()) {
-    auto bundle = model::load_bundle(a.bundle);
+    auto bundle = model::load_lm_bundle(a.bundle);
     tok = std::move(bundle.tokenizer);
     opt.context_length = bundle.config.max_len;
     temp_dir = std::filesystem::temp_directory_path() / fmt::format("bog-generate-{}", getpid());
@@ -105,15 +105,28 @@ void run(const Args& a) {
   opt.sampling = {a.temperature, a.top_k, a.top_p, a.repetition_penalty, a.seed};
   opt.cache = a.no_cache ? generate::CacheMode::kNone : generate::CacheMode::kShared;
 
-  // Text so far per row; row 0 streams to stdout unless --json.
+  // Text so far per row; row 0 streams to stdout unless --json. Each row decodes prompt and
+  // continuation together: SentencePiece drops a leading space when the continuation is decoded
+  // alone ("as" + "oil", not "as oil").
   std::vector<std::vector<int32_t>> ids(prompts.size());
-  std::vector<std::string> text(prompts.size());
+  std::vector<std::string> prompt_text(prompts.size()), text(prompts.size());
+  if (tok) {
+    for (size_t i = 0; i < prompts.size(); ++i) {
+      ids[i].assign(prompts[i].begin(), prompts[i].end());
+      prompt_text[i] = tok->decode(ids[i]);
+    }
+  }
   size_t printed = 0;
   const bool stream = !a.json && tok && prompts.size() == 1;
   auto on_token = [&](size_t row, int64_t token) {
     if (!tok) return true;
     ids[row].push_back(static_cast<int32_t>(token));
-    text[row] = tok->decode(ids[row]);
+    const std::string all = tok->decode(ids[row]);
+    text[row] =
+        all.rfind(prompt_text[row], 0) == 0
+            ? all.substr(prompt_text[row].size())
+            : tok->decode({ids[row].begin() + static_cast<std::ptrdiff_t>(prompts[row].size()),
+                           ids[row].end()});
     bool go = true;
     if (!a.stop.empty()) {
       const size_t at = text[row].find(a.stop);

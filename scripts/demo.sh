@@ -38,4 +38,22 @@ else
   echo "skipped: no bundle at $PIPELINE_BUNDLE (train one, or set PIPELINE_BUNDLE)"
 fi
 
+step "generation: export models/agnews-lm, check its generation parity, continue a prompt"
+LM_BUNDLE=${LM_BUNDLE:-models/agnews-lm}
+if [ -f "$LM_BUNDLE/manifest.json" ]; then
+  mkdir -p runs/demo-lm
+  "$BOG" export --bundle "$LM_BUNDLE" --out runs/demo-lm/agnews-lm.onnx
+  # Fewer prompts than the evidence run (32 x 64 tokens): the demo shows the check, quickly.
+  if [ ${#DATA_ARGS[@]} -gt 0 ]; then
+    "$BOG" parity --bundle "$LM_BUNDLE" --onnx runs/demo-lm/agnews-lm.onnx --generate \
+      --providers reference,cpu,ort --prompts 4 --new-tokens 32 "${DATA_ARGS[@]}"
+  else
+    echo "no AG News data: generation parity (its prompts come from test.csv) skipped"
+  fi
+  "$BOG" generate --onnx runs/demo-lm/agnews-lm.onnx --tokenizer "$LM_BUNDLE/tokenizer.model" \
+    --prompt "Oil prices rose on Monday as" --max-new-tokens 40
+else
+  echo "skipped: no LM bundle at $LM_BUNDLE"
+fi
+
 printf '\ndemo finished\n'

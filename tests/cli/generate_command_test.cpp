@@ -2,11 +2,14 @@
 // greedy tokens, --no-cache equal to the cache, and one error line with a non-zero exit for
 // each bad input.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "tests/cli/cli_test_util.h"
+#include "tests/common/tiny_lm.h"
 
 namespace bog::cli_test {
 namespace {
@@ -53,6 +56,39 @@ TEST(GenerateCommand, JsonCarriesTheContractFieldsAndTorchsTokens) {
     EXPECT_EQ(j["provider_used"], "cpu");
     EXPECT_EQ(j["cache"], no_cache ? "none" : "shared");
   }
+}
+
+// --bundle exports the LM on the fly and tokenizes the prompt: the same tokens as its own
+// export run with --onnx and --tokenizer; a classifier bundle is refused in one line.
+TEST(GenerateCommand, ABundleGeneratesAsItsExportDoes) {
+  const std::filesystem::path root =
+      std::filesystem::temp_directory_path() / ("bog-generate-bundle-" + std::to_string(getpid()));
+  std::string error;
+  const auto bundle = test_data::make_tiny_lm_bundle(root, error);
+  ASSERT_FALSE(bundle.empty()) << error;
+  const auto from_bundle = run_bog({"generate", "--bundle", bundle.string(), "--prompt",
+                                    "alpha beta", "--max-new-tokens", "6", "--json"});
+  ASSERT_EQ(from_bundle.exit_code, 0) << from_bundle.err;
+  const auto e =
+      run_bog({"export", "--bundle", bundle.string(), "--out", (root / "lm.onnx").string()});
+  ASSERT_EQ(e.exit_code, 0) << e.err;
+  const auto from_onnx = run_bog({"generate", "--onnx", (root / "lm.onnx").string(), "--tokenizer",
+                                  (bundle / "tokenizer.model").string(), "--prompt", "alpha beta",
+                                  "--max-new-tokens", "6", "--json"});
+  ASSERT_EQ(from_onnx.exit_code, 0) << from_onnx.err;
+  const auto a = nlohmann::json::parse(from_bundle.out);
+  const auto b = nlohmann::json::parse(from_onnx.out);
+  EXPECT_FALSE(a["tokens"].empty());
+  EXPECT_EQ(a["tokens"], b["tokens"]);
+  EXPECT_EQ(a["text"], b["text"]);
+  EXPECT_GT(a["prompt_tokens"].get<int>(), 1);
+
+  const auto cls =
+      run_bog({"generate", "--bundle", std::string(BOG_SOURCE_DIR) + "/models/agnews-tiny-llama",
+               "--prompt", "x", "--json"});
+  EXPECT_NE(cls.exit_code, 0);
+  EXPECT_NE(cls.err.find("(a decoder LM)"), std::string::npos) << cls.err;
+  std::filesystem::remove_all(root);
 }
 
 TEST(GenerateCommand, BadInputIsOneErrorLineAndANonZeroExit) {
