@@ -13,6 +13,7 @@
 #include "bench/bench_stats.h"
 #include "bench/model_feeds.h"
 #include "common/error.h"
+#include "generate/genai_config.h"
 #include "generate/generator.h"
 #include "model/bundle.h"
 #include "model/data/sha256.h"
@@ -217,6 +218,19 @@ BenchResult run_generate_bench(const GenerateBenchConfig& c, const Progress& pro
   }
   if (vocab <= 4) throw Error(ErrorCategory::kInvalidModel, "cannot tell the decoder's vocabulary");
   result.artifact["vocab"] = vocab;
+  // The last new token is never fed back, so prompt + new - 1 positions must fit the context;
+  // past it the graph's position tables would fail mid-run.
+  if (const auto cfg_path = generate::find_genai_config(c.onnx)) {
+    const int64_t context = generate::read_genai_config(*cfg_path).context_length;
+    if (context > 0 && c.prompt_len + c.new_tokens - 1 > context) {
+      throw Error(ErrorCategory::kInvalidArgument,
+                  fmt::format("--prompt-len {} with --new-tokens {} needs {} positions; the "
+                              "model's context is {} ({})",
+                              c.prompt_len, c.new_tokens, c.prompt_len + c.new_tokens - 1, context,
+                              cfg_path->filename().string()));
+    }
+    result.artifact["context_length"] = context;
+  }
 
   std::optional<parity::OrtRunner> ort;
   std::string ort_error;

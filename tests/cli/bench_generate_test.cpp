@@ -141,6 +141,10 @@ TEST(BenchGenerate, BadInputIsOneErrorLine) {
       {{"bench", "--generate", "--onnx", model.string(), "--prompt-len", "0"}, "--prompt-len"},
       {{"bench", "--generate", "--onnx", model.string(), "--backends", "eager"}, "eager"},
       {{"bench", "--generate", "--onnx", (tmp / "missing.onnx").string()}, "not found"},
+      // 200 + 100 - 1 positions past the fixture's context of 256 (its genai_config.json).
+      {{"bench", "--generate", "--onnx", model.string(), "--backends", "cpu", "--prompt-len", "200",
+        "--new-tokens", "100", "--out", (tmp / "y").string()},
+       "context is 256"},
       {{"bench", "--generate", "--onnx", (kTorch / "llama_gqa.onnx").string(), "--out",
         (tmp / "x").string()},
        "invalid_model"},
