@@ -9,6 +9,18 @@
 #include "common/error.h"
 
 namespace bog::runtime {
+namespace {
+
+// Whether a tensor of `shape` and the buffer's dtype fits in the buffer.
+bool fits(const Tensor& buffer, std::span<const int64_t> shape) {
+  int64_t n = 1;
+  for (const int64_t d : shape) {
+    if (d < 0 || __builtin_mul_overflow(n, d, &n)) return false;
+  }
+  return n <= buffer.numel();
+}
+
+}  // namespace
 
 KernelContext::KernelContext(const Node& node, std::vector<const Value*> inputs,
                              size_t num_outputs, SubgraphRunner runner)
@@ -65,10 +77,15 @@ Tensor& KernelContext::place_output(size_t i, DType dtype, std::span<const int64
   Value& v = *outputs_[i];
   if (i < 64) placed_ |= uint64_t{1} << i;
   const Tensor* plan = planned_ != nullptr ? planned_[i] : nullptr;
-  if (plan != nullptr && plan->same_layout(dtype, shape)) {
+  if (plan != nullptr && (stretching_ ? plan->dtype() == dtype && fits(*plan, shape)
+                                      : plan->same_layout(dtype, shape))) {
     if (v.kind != ValueKind::kTensor) v = Value();
     if (v.tensor.raw() != plan->raw() || !v.tensor.same_layout(dtype, shape)) {
-      v.tensor.assign_view_of(*plan);
+      if (stretching_) {
+        v.tensor.assign_view_of(*plan, shape);
+      } else {
+        v.tensor.assign_view_of(*plan);
+      }
     }
     if (zero && v.tensor.nbytes() > 0) std::memset(v.tensor.raw(), 0, v.tensor.nbytes());
     return v.tensor;
@@ -78,7 +95,7 @@ Tensor& KernelContext::place_output(size_t i, DType dtype, std::span<const int64
   return v.tensor;
 }
 
-Tensor& KernelContext::allocate_output(size_t i, DType dtype, Shape shape) {
+Tensor& KernelContext::allocate_output(size_t i, DType dtype, std::span<const int64_t> shape) {
   return place_output(i, dtype, shape, true);
 }
 

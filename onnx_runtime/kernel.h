@@ -44,7 +44,7 @@ class KernelContext {
   // False when the node leaves output i unnamed (an optional output nobody asked for).
   bool has_output(size_t i) const;
   // Output i, zero-filled, for the kernel to fill.
-  Tensor& allocate_output(size_t i, DType dtype, Shape shape);
+  Tensor& allocate_output(size_t i, DType dtype, std::span<const int64_t> shape);
   Tensor& allocate_output(size_t i, DType dtype, std::initializer_list<int64_t> shape);
   // Output i with unspecified contents, for kernels that write every element. Under a memory
   // plan this is the planned buffer and nothing is allocated.
@@ -62,8 +62,13 @@ class KernelContext {
   std::vector<Value>& outputs() { return owned_; }
   Value& output_value(size_t i) { return *outputs_[i]; }
   // Planned buffers, one per output (null: none); allocate_output/output_uninit hand them out
-  // when the dtype and shape match. The array must outlive the next kernel call.
-  void set_planned(const Tensor* const* planned) { planned_ = planned; }
+  // when the dtype and shape match, or with `stretching`, when the dtype matches and the
+  // output's bytes fit (the output is then the front of the buffer). The array must outlive
+  // the next kernel call.
+  void set_planned(const Tensor* const* planned, bool stretching = false) {
+    planned_ = planned;
+    stretching_ = stretching;
+  }
   // Whether output i came from allocate_output/output_uninit in the last call (plannable).
   bool output_was_placed(size_t i) const { return i < 64 && ((placed_ >> i) & 1u); }
   void clear_placed() { placed_ = 0; }
@@ -78,6 +83,7 @@ class KernelContext {
   std::vector<Value*> outputs_;
   SubgraphRunner runner_;
   const Tensor* const* planned_ = nullptr;
+  bool stretching_ = false;
   uint64_t placed_ = 0;
 };
 

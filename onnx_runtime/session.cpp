@@ -194,6 +194,8 @@ Session::Session(Model model, const SessionOptions& options) {
   session::BatchRunner& batches = *impl_->batches;
   batches.set_threads(options.threads);
   impl_->kv_cache = options.kv_cache;
+  // Decode steps grow the past by one token: their memory plan stretches to the cache's size.
+  if (options.kv_cache) impl_->exec->set_length_capacity(&options.kv_cache->capacity);
   // A cache appended in place lives in the caller's buffers: batches run whole, never split
   // into chunks or lanes whose outputs would be gathered by copying.
   batches.set_batch_chunk(options.kv_cache ? 0 : options.batch_chunk);

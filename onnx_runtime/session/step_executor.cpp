@@ -178,7 +178,8 @@ void StepExecutor::run_step(Step& st, const Plan* plan, size_t step_index) {
     call_kernel(st.kernel, ctx, node, st.node_index);
   } else {
     KernelContext& ctx = *st.ctx;
-    ctx.set_planned(plan != nullptr ? plan->step_planned[step_index].data() : nullptr);
+    ctx.set_planned(plan != nullptr ? plan->step_planned[step_index].data() : nullptr,
+                    plan != nullptr && plan->stretches);
     ctx.clear_placed();
     call_kernel(st.kernel, ctx, node, st.node_index);
   }
@@ -228,6 +229,12 @@ void StepExecutor::run_planned(Plan& plan) {
         throw PlanMismatch{};
       }
     }
+    // A stretching plan kept what was computed from these shapes: they must not have grown.
+    if (!plan.stretches) continue;
+    for (const auto& [s, shape] : plan.step_fixed_shapes[i]) {
+      const Value& v = top_.slots[s];
+      if (v.kind != ValueKind::kTensor || v.tensor.shape() != *shape) throw PlanMismatch{};
+    }
   }
 }
 
@@ -247,6 +254,16 @@ void StepExecutor::run() {
     run_unplanned(nullptr);
     return;
   }
+  const int64_t capacity = length_capacity_ != nullptr ? length_capacity_->load() : 0;
+  if (capacity > 0) {
+    record_for_stretching(capacity);
+    return;
+  }
+  record_and_plan();
+}
+
+// Shape-exact plans: a run of a new signature is recorded and becomes its plan.
+void StepExecutor::record_and_plan() {
   constexpr int kUnusedPlans = 4;
   if (unused_plans_ >= kUnusedPlans && !repeats_last_signature()) {
     run_unplanned(nullptr);
@@ -259,6 +276,33 @@ void StepExecutor::run() {
   plans_.push_back(build_plan(top_, graph_, rec));
   planned_peak_bytes_ = static_cast<int64_t>(plans_.back()->arena.size());
   ++unused_plans_;
+}
+
+// With a length capacity every unplanned run is recorded; the second of two runs whose inputs
+// differ only in growing dims makes a stretching plan, any other one a plan of its own shapes.
+void StepExecutor::record_for_stretching(int64_t capacity) {
+  auto rec = std::make_unique<RecordedRun>();
+  for (const int s : top_.input_slots) {
+    const Tensor& t = top_.slots[s].tensor;
+    rec->input_dtypes.push_back(t.dtype());
+    rec->input_shapes.push_back(t.shape());
+  }
+  rec->slots.resize(top_.slots.values.size());
+  run_unplanned(&rec->slots);
+  constexpr size_t kMaxPlans = 8;
+  if (plans_.size() >= kMaxPlans) plans_.erase(plans_.begin());
+  std::unique_ptr<Plan> stretching;
+  if (last_record_) {
+    stretching = build_stretching_plan(top_, graph_, *last_record_, *rec, capacity);
+  }
+  if (stretching) {
+    plans_.push_back(std::move(stretching));
+    last_record_.reset();
+  } else {
+    plans_.push_back(build_plan(top_, graph_, rec->slots));
+    last_record_ = std::move(rec);  // its sizes and shapes, for the next run to pair with
+  }
+  planned_peak_bytes_ = static_cast<int64_t>(plans_.back()->arena.size());
 }
 
 // Whether the bound inputs have the previous unplanned run's dtypes and shapes; notes them.

@@ -14,6 +14,7 @@
 // are made in step_plan.h.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <string>
@@ -54,6 +55,10 @@ class StepExecutor {
   size_t plan_bytes_for_inputs() const;
   // The slots no longer hold the installed plan's views (the caller put other values there).
   void forget_installed_plan() { installed_plan_ = nullptr; }
+  // A decoder's longest total length (the KV cache's capacity; 0: unknown). While it is set,
+  // two runs whose inputs differ only in growing dims make a stretching plan (step_plan.h)
+  // sized for it, which every later step of the generation runs under.
+  void set_length_capacity(const std::atomic<int64_t>* capacity) { length_capacity_ = capacity; }
 
   void set_observer(Session::NodeObserver observer) { observer_ = std::move(observer); }
   bool observed() const { return static_cast<bool>(observer_); }
@@ -83,6 +88,10 @@ class StepExecutor {
   // a signature is then recorded only when it repeats the previous run's, since recording a
   // run costs about as much as the run and the plan would never be used.
   int unused_plans_ = 0;
+  const std::atomic<int64_t>* length_capacity_ = nullptr;
+  std::unique_ptr<RecordedRun> last_record_;  // the previous unplanned run, while stretching
+  void record_and_plan();
+  void record_for_stretching(int64_t capacity);
   std::vector<DType> last_dtypes_;
   std::vector<Shape> last_shapes_;
   bool repeats_last_signature();

@@ -8,13 +8,6 @@
 namespace bog::runtime::session {
 namespace {
 
-// Ops whose output is a view of input 0: under a plan they are not run at all.
-bool is_view_op(const Node& node) {
-  static const std::set<std::string> kViews = {"Reshape", "Flatten", "Squeeze", "Unsqueeze",
-                                               "Identity"};
-  return node.domain.empty() && kViews.count(node.op_type) > 0;
-}
-
 // Ops that may not be evaluated once and reused, even when their inputs are fixed.
 bool is_nondeterministic(const Node& node) {
   static const std::set<std::string> kRandom = {
@@ -28,6 +21,12 @@ bool is_nondeterministic(const Node& node) {
 }
 
 }  // namespace
+
+bool is_view_op(const Node& node) {
+  static const std::set<std::string> kViews = {"Reshape", "Flatten", "Squeeze", "Unsqueeze",
+                                               "Identity"};
+  return node.domain.empty() && kViews.count(node.op_type) > 0;
+}
 
 void record_step(const StepGraph& top, const Node& node, const Step& st,
                  std::vector<SlotRecord>& rec) {
@@ -66,10 +65,15 @@ void record_step(const StepGraph& top, const Node& node, const Step& st,
         const SlotRecord& ir = rec[static_cast<size_t>(in)];
         r.alias_root = ir.alias_root >= 0 ? ir.alias_root : in;
         r.alias_offset = (ir.alias_root >= 0 ? ir.alias_offset : 0) + static_cast<size_t>(p - b);
+        // The buffer a view of a view lies in, through static values too (whose alias_root
+        // is cleared below: a plan of exact shapes keeps them, a stretching plan may not).
+        r.view_root = ir.view_root >= 0 ? ir.view_root : in;
+        r.view_offset = (ir.view_root >= 0 ? ir.view_offset : 0) + static_cast<size_t>(p - b);
         r.placed = false;
         break;
       }
     }
+    r.own_buffer = r.placed;
   }
   if (!fixed) return;
   for (const int s : st.out_slots) {
@@ -94,21 +98,8 @@ std::unique_ptr<Plan> build_plan(const StepGraph& top, const Graph& graph,
   const size_t n_slots = top.slots.values.size();
   plan->skip.assign(n, 0);
   plan->planned.resize(n_slots);
-  // Lifetimes: a buffer lives from its producer to the last read of it or of any view of it.
-  std::vector<int> first(n_slots, -1), last(n_slots, -1);
-  for (size_t i = 0; i < n; ++i) {
-    for (const int s : top.steps[i].out_slots) {
-      if (s < 0) continue;
-      const auto u = static_cast<size_t>(s);
-      first[u] = static_cast<int>(i);
-      last[u] = std::max(top.last_read[u], static_cast<int>(i));
-      const int root = rec[u].alias_root;
-      if (root >= 0) {
-        const auto r = static_cast<size_t>(root);
-        last[r] = std::max(last[r], last[u]);
-      }
-    }
-  }
+  std::vector<int> first, last;
+  buffer_lifetimes(top, rec, first, last);
   std::vector<BufferRequest> requests;
   std::vector<int> request_slot;
   for (size_t u = 0; u < n_slots; ++u) {
@@ -164,9 +155,34 @@ std::unique_ptr<Plan> build_plan(const StepGraph& top, const Graph& graph,
   return plan;
 }
 
+// A buffer lives from its producer to the last read of it or of any view of it.
+void buffer_lifetimes(const StepGraph& top, const std::vector<SlotRecord>& rec,
+                      std::vector<int>& first, std::vector<int>& last) {
+  const size_t n_slots = top.slots.values.size();
+  first.assign(n_slots, -1);
+  last.assign(n_slots, -1);
+  for (size_t i = 0; i < top.steps.size(); ++i) {
+    for (const int s : top.steps[i].out_slots) {
+      if (s < 0) continue;
+      const auto u = static_cast<size_t>(s);
+      first[u] = static_cast<int>(i);
+      last[u] = std::max(top.last_read[u], static_cast<int>(i));
+      const int root = rec[u].alias_root;
+      if (root >= 0) {
+        const auto r = static_cast<size_t>(root);
+        last[r] = std::max(last[r], last[u]);
+      }
+    }
+  }
+}
+
 Plan* find_plan(const StepGraph& top, const std::vector<std::unique_ptr<Plan>>& plans) {
   for (const auto& p : plans) {
     if (p->input_shapes.size() != top.input_slots.size()) continue;
+    if (p->stretches) {
+      if (stretching_plan_fits(top, *p)) return p.get();
+      continue;
+    }
     bool same = true;
     for (size_t k = 0; k < top.input_slots.size() && same; ++k) {
       const Tensor& t = top.slots[top.input_slots[k]].tensor;

@@ -5,46 +5,15 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <cstdlib>
 #include <filesystem>
 #include <map>
-#include <new>
 #include <random>
 
 #include "onnx_export/exporter.h"
 #include "onnx_runtime/loader.h"
 #include "onnx_runtime/session.h"
-
-// This file replaces the global operator new/delete (malloc/free underneath); GCC 12 then
-// reports every inlined `delete` of a `new` object as mismatched, a false positive.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-#endif
-
-namespace {
-// Counts operator new while armed (every Tensor, vector, map node or std::function allocates
-// through it).
-std::atomic<bool> g_counting{false};
-std::atomic<long> g_allocations{0};
-}  // namespace
-
-#if defined(__SANITIZE_ADDRESS__)
-// Under ASan the sanitizer owns operator new; the allocation count is taken in normal builds.
-constexpr bool kCountingAllocations = false;
-#else
-constexpr bool kCountingAllocations = true;
-void* operator new(std::size_t n) {
-  if (g_counting.load(std::memory_order_relaxed)) g_allocations.fetch_add(1);
-  if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
-  throw std::bad_alloc();
-}
-void* operator new[](std::size_t n) { return operator new(n); }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
-#endif
+#include "tests/common/allocation_counter.h"
 
 namespace bog::runtime {
 namespace {
@@ -134,19 +103,21 @@ TEST_P(FusedGraph, MatchesTheUnfusedGraphOnReference) {
 }
 
 TEST_P(FusedGraph, SteadyStateRunsMakeNoHeapAllocation) {
-  if (!kCountingAllocations)
-    GTEST_SKIP() << "ASan build: operator new is the sanitizer's, not counted";
+  if (!test::kCountingAllocations)
+    GTEST_SKIP() << "ASan build: malloc is the sanitizer's, not counted";
   for (const int threads : {1, 2}) {
     Session s = session("cpu", true, threads);
     std::vector<Tensor> in = feeds(4, 32, 11, true);
     std::vector<Tensor> out;
     for (int i = 0; i < 3; ++i) s.run(in, out);  // record, plan, first planned run
     const std::vector<float> first(out[0].data<float>(), out[0].data<float>() + out[0].numel());
-    g_allocations = 0;
-    g_counting = true;
-    for (int i = 0; i < 5; ++i) s.run(in, out);
-    g_counting = false;
-    EXPECT_EQ(g_allocations.load(), 0) << threads << " thread(s)";
+    long allocations = 0;
+    {
+      const test::AllocationCounter counter;
+      for (int i = 0; i < 5; ++i) s.run(in, out);
+      allocations = counter.count();
+    }
+    EXPECT_EQ(allocations, 0) << threads << " thread(s)";
     EXPECT_GT(s.optimization_report().planned_peak_bytes, 0);
     for (int64_t i = 0; i < out[0].numel(); ++i)
       EXPECT_EQ(out[0].data<float>()[i], first[static_cast<size_t>(i)]);
@@ -188,8 +159,8 @@ TEST_P(FusedGraph, SplitBatchesGiveTheWholeBatchLogits) {
 }
 
 TEST_P(FusedGraph, SplitRunsMakeNoHeapAllocation) {
-  if (!kCountingAllocations)
-    GTEST_SKIP() << "ASan build: operator new is the sanitizer's, not counted";
+  if (!test::kCountingAllocations)
+    GTEST_SKIP() << "ASan build: malloc is the sanitizer's, not counted";
   for (const int threads : {1, 2}) {
     Session s = session("cpu", true, threads, 3);  // 8 = 3 + 3 + 2: two plans in turn
     std::vector<Tensor> in = feeds(8, 32, 13, true);
@@ -198,11 +169,13 @@ TEST_P(FusedGraph, SplitRunsMakeNoHeapAllocation) {
     // chunk; which worker takes which chunk is the pool's choice, so three warm-up runs left a
     // worker cold now and then (1 allocation, in 2-thread runs under load). Warm every worker.
     for (int i = 0; i < 3 + 10 * (threads - 1); ++i) s.run(in, out);
-    g_allocations = 0;
-    g_counting = true;
-    for (int i = 0; i < 5; ++i) s.run(in, out);
-    g_counting = false;
-    EXPECT_EQ(g_allocations.load(), 0) << threads << " thread(s)";
+    long allocations = 0;
+    {
+      const test::AllocationCounter counter;
+      for (int i = 0; i < 5; ++i) s.run(in, out);
+      allocations = counter.count();
+    }
+    EXPECT_EQ(allocations, 0) << threads << " thread(s)";
   }
 }
 

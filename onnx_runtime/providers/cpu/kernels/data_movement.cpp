@@ -2,6 +2,8 @@
 // memcpy per index), Transpose (the innermost run that stays contiguous is copied whole),
 // Cast int64/int32/bool -> float32, Concat (one memcpy per contiguous run), and zero-copy views
 // for Reshape/Flatten/Squeeze/Unsqueeze/Identity (the reference kernels copy).
+#include "onnx_runtime/providers/reference/kernels/data_movement.h"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -220,11 +222,12 @@ KernelFn make_view(KernelFn reference) {
   return [reference](KernelContext& ctx) {
     const Value& in = ctx.input_value(0);
     if (!in.is_tensor() || in.tensor.dtype() == DType::kString) return reference(ctx);
-    reference(ctx);
+    ref::SmallDims dims;
+    if (!ref::view_dims(ctx, dims)) return reference(ctx);
+    // The output slot keeps its shape's storage from run to run: a view allocates nothing.
     Value& out = ctx.output_value(0);
-    if (out.kind != ValueKind::kTensor || out.tensor.numel() != in.tensor.numel()) return;
-    Tensor view = in.tensor.view(out.tensor.shape());
-    ctx.set_output(0, std::move(view));
+    if (out.kind != ValueKind::kTensor) out = Value();
+    out.tensor.assign_view_of(in.tensor, dims.span());
   };
 }
 

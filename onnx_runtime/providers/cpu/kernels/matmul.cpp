@@ -49,26 +49,40 @@ class OmpThreadScope {
 
 constexpr int64_t kRowBlock = 64;
 
+// The batch of an operand with batch dims `in` that output batch `batch` (of `out`) reads under
+// numpy broadcasting.
+int64_t source_batch(std::span<const int64_t> in, std::span<const int64_t> out, int64_t batch) {
+  const size_t off = out.size() - in.size();
+  int64_t src = 0;
+  int64_t stride = 1;
+  for (size_t a = out.size(); a-- > off;) {
+    const int64_t i = batch % out[a];
+    batch /= out[a];
+    const int64_t d = in[a - off];
+    if (d != 1) src += i * stride;
+    stride *= d;
+  }
+  return src;
+}
+
 // C[m, n] = A[m, k] * B[k, n] (+ bias[n]) for every broadcast batch, rows split across threads.
 void batched_gemm(const Tensor& a, const Tensor& b, const float* bias, Tensor& out,
-                  const Shape& a_batch, const Shape& b_batch, const Shape& out_batch, int64_t m,
-                  int64_t k, int64_t n, int threads) {
-  const std::vector<int64_t> a_map = ref::broadcast_index_map(a_batch, out_batch);
-  const std::vector<int64_t> b_map = ref::broadcast_index_map(b_batch, out_batch);
-  const int64_t batches = static_cast<int64_t>(a_map.size());
+                  std::span<const int64_t> a_batch, std::span<const int64_t> b_batch,
+                  std::span<const int64_t> out_batch, int64_t m, int64_t k, int64_t n,
+                  int threads) {
+  int64_t batches = 1;
+  for (const int64_t d : out_batch) batches *= d;
   const int64_t row_blocks = (m + kRowBlock - 1) / kRowBlock;
   const int64_t chunks = batches * row_blocks;
   const float* pa = a.data<float>();
   const float* pb = b.data<float>();
   float* pc = out.data<float>();
-  const OmpThreadScope scope(threads);
-#pragma omp parallel for num_threads(threads) schedule(static) if (threads > 1 && chunks > 1)
-  for (int64_t c = 0; c < chunks; ++c) {
+  const auto chunk = [&](int64_t c) {
     const int64_t batch = c / row_blocks;
     const int64_t r0 = (c % row_blocks) * kRowBlock;
     const int64_t rows = std::min(kRowBlock, m - r0);
-    const ConstMap am(pa + a_map[static_cast<size_t>(batch)] * m * k + r0 * k, rows, k);
-    const ConstMap bm(pb + b_map[static_cast<size_t>(batch)] * k * n, k, n);
+    const ConstMap am(pa + source_batch(a_batch, out_batch, batch) * m * k + r0 * k, rows, k);
+    const ConstMap bm(pb + source_batch(b_batch, out_batch, batch) * k * n, k, n);
     MutMap cm(pc + batch * m * n + r0 * n, rows, n);
     if (k == 0) {
       cm.setZero();
@@ -78,43 +92,52 @@ void batched_gemm(const Tensor& a, const Tensor& b, const float* bias, Tensor& o
     if (bias != nullptr) {
       cm.rowwise() += Eigen::Map<const Eigen::RowVectorXf>(bias, n);
     }
+  };
+  const OmpThreadScope scope(threads);
+  if (threads > 1 && chunks > 1) {
+#pragma omp parallel for num_threads(threads) schedule(static)
+    for (int64_t c = 0; c < chunks; ++c) chunk(c);
+  } else {
+    // Not even a serial parallel region: libgomp allocates a team for each one it enters.
+    for (int64_t c = 0; c < chunks; ++c) chunk(c);
   }
 }
 
-// numpy matmul shape rules, including 1-D promotion of either operand.
+// numpy matmul shape rules, including 1-D promotion of either operand. Shapes are worked out in
+// SmallDims, so a steady-state run allocates nothing here.
 void matmul_float(KernelContext& ctx, const float* bias, int threads) {
   const Tensor& a = ctx.input(0);
   const Tensor& b = ctx.input(1);
-  Shape as = a.shape();
-  Shape bs = b.shape();
-  if (as.empty() || bs.empty()) {
+  if (a.rank() == 0 || b.rank() == 0) {
     throw Error(ErrorCategory::kInvalidModel,
                 fmt::format("MatMul node '{}': operands must have rank >= 1", ctx.node().name));
   }
-  const bool a_vec = as.size() == 1;
-  const bool b_vec = bs.size() == 1;
-  if (a_vec) as.insert(as.begin(), 1);
+  const bool a_vec = a.rank() == 1;
+  const bool b_vec = b.rank() == 1;
+  ref::SmallDims as, bs;  // the operands' shapes with 1-D promotion
+  if (a_vec) as.push_back(1);
+  for (const int64_t d : a.shape()) as.push_back(d);
+  bs.assign(b.shape());
   if (b_vec) bs.push_back(1);
   const int64_t m = as[as.size() - 2];
-  const int64_t k = as.back();
-  const int64_t n = bs.back();
+  const int64_t k = as[as.size() - 1];
+  const int64_t n = bs[bs.size() - 1];
   if (bs[bs.size() - 2] != k) {
     throw Error(ErrorCategory::kInvalidModel,
                 fmt::format("MatMul node '{}': inner dims differ ({} vs {})", ctx.node().name, k,
                             bs[bs.size() - 2]));
   }
-  const Shape a_batch(as.begin(), as.end() - 2);
-  const Shape b_batch(bs.begin(), bs.end() - 2);
-  const Shape out_batch = ref::broadcast_shapes({&a_batch, &b_batch}, ctx.node());
-  Shape out_shape = out_batch;
+  const std::span<const int64_t> a_batch = as.span().first(as.size() - 2);
+  const std::span<const int64_t> b_batch = bs.span().first(bs.size() - 2);
+  ref::SmallDims out_shape;
+  ref::broadcast_dims({a_batch, b_batch}, ctx.node(), out_shape);
+  const size_t batch_rank = out_shape.size();
   if (!a_vec) out_shape.push_back(m);
   if (!b_vec) out_shape.push_back(n);
-  Tensor& out = ctx.allocate_output(0, DType::kFloat32, out_shape);
+  Tensor& out = ctx.output_uninit(0, DType::kFloat32, out_shape.span());
   if (out.numel() == 0) return;
-  // Operands viewed with the promoted shapes; views share storage.
-  const Tensor av = a.view(as);
-  const Tensor bv = b.view(bs);
-  batched_gemm(av, bv, bias, out, a_batch, b_batch, out_batch, m, k, n, threads);
+  batched_gemm(a, b, bias, out, a_batch, b_batch, out_shape.span().first(batch_rank), m, k, n,
+               threads);
 }
 
 }  // namespace

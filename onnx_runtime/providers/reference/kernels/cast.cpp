@@ -13,6 +13,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
 #include <limits>
 #include <string>
 #include <string_view>
@@ -383,7 +384,12 @@ void cast_tensor(KernelContext& ctx, DType target) {
                             node.op_type, node.name, mode));
   }
   if (target == x.dtype()) {
-    ctx.set_output(0, x.clone());
+    if (target == DType::kString) {
+      ctx.set_output(0, x.clone());
+    } else {
+      Tensor& y = ctx.output_uninit(0, target, x.shape());
+      if (x.nbytes() > 0) std::memcpy(y.raw(), x.raw(), x.nbytes());
+    }
     return;
   }
   Tensor& y = ctx.allocate_output(0, target, x.shape());

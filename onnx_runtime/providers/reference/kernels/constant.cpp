@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <cstring>
 
 #include "common/checked_math.h"
 #include "onnx_runtime/providers/reference/kernels/data_movement.h"
@@ -45,18 +46,30 @@ void constant(KernelContext& ctx) {
 
 void constant_of_shape(KernelContext& ctx) {
   const Node& node = ctx.node();
-  const Shape shape = read_ints(ctx.input(0), node, "shape");
+  SmallDims shape;
+  read_ints(ctx.input(0), node, "shape", shape);
   for (const int64_t d : shape) {
-    if (d < 0) fail(node, fmt::format("shape {} has a negative dim", shape_to_string(shape)));
+    if (d < 0)
+      fail(node, fmt::format("shape {} has a negative dim", shape_to_string(shape.span())));
   }
   const Tensor* value = node.attr_tensor("value");
   if (value == nullptr) {
-    ctx.allocate_output(0, DType::kFloat32, shape);  // zeros
+    ctx.allocate_output(0, DType::kFloat32, shape.span());  // zeros
     return;
   }
   if (value->numel() != 1) fail(node, "value must hold exactly one element");
-  std::vector<int64_t> map(static_cast<size_t>(checked_numel(shape)), 0);
-  ctx.set_output(0, gather_by_map(*value, shape, map));
+  const int64_t n = checked_numel(shape.span());
+  if (value->dtype() == DType::kString) {
+    std::vector<int64_t> map(static_cast<size_t>(n), 0);
+    ctx.set_output(0, gather_by_map(*value, Shape(shape.begin(), shape.end()), map));
+    return;
+  }
+  // The value repeated: element by element from the one-element tensor, no index map.
+  Tensor& out = ctx.output_uninit(0, value->dtype(), shape.span());
+  const size_t size = dtype_size(value->dtype());
+  auto* dst = static_cast<std::byte*>(out.raw());
+  for (int64_t i = 0; i < n; ++i)
+    std::memcpy(dst + static_cast<size_t>(i) * size, value->raw(), size);
 }
 
 // Range's element count as the spec defines it, max(ceil(span / delta), 0). A count past int64

@@ -17,8 +17,8 @@ void fail(const Node& node, std::string_view message) {
               fmt::format("{} node '{}': {}", node.op_type, node.name, message));
 }
 
-std::vector<int64_t> read_ints(const Tensor& t, const Node& node, std::string_view what) {
-  std::vector<int64_t> out(static_cast<size_t>(t.numel()));
+void read_ints(const Tensor& t, const Node& node, std::string_view what, SmallDims& out) {
+  out.resize(static_cast<size_t>(t.numel()));
   if (t.dtype() == DType::kInt64) {
     for (int64_t i = 0; i < t.numel(); ++i) out[static_cast<size_t>(i)] = t.data<int64_t>()[i];
   } else if (t.dtype() == DType::kInt32) {
@@ -26,7 +26,12 @@ std::vector<int64_t> read_ints(const Tensor& t, const Node& node, std::string_vi
   } else {
     fail(node, fmt::format("{} must be int32 or int64, got {}", what, dtype_name(t.dtype())));
   }
-  return out;
+}
+
+std::vector<int64_t> read_ints(const Tensor& t, const Node& node, std::string_view what) {
+  SmallDims dims;
+  read_ints(t, node, what, dims);
+  return std::vector<int64_t>(dims.begin(), dims.end());
 }
 
 int64_t read_scalar_int(const Tensor& t, const Node& node, std::string_view what) {
@@ -34,7 +39,9 @@ int64_t read_scalar_int(const Tensor& t, const Node& node, std::string_view what
     fail(node,
          fmt::format("{} must hold one value, got shape {}", what, shape_to_string(t.shape())));
   }
-  return read_ints(t, node, what)[0];
+  SmallDims v;
+  read_ints(t, node, what, v);
+  return v[0];
 }
 
 double element_as_double(const Tensor& t, int64_t i) {

@@ -15,6 +15,13 @@ namespace bog::runtime::ref {
 
 // Elements of an int32/int64 tensor as int64; Error(kInvalidModel) naming `what` otherwise.
 std::vector<int64_t> read_ints(const Tensor& t, const Node& node, std::string_view what);
+// The same into `out` (no allocation for up to SmallDims::kInline elements).
+void read_ints(const Tensor& t, const Node& node, std::string_view what, SmallDims& out);
+
+// The output shape of a view op of input 0 (Identity, Reshape, Flatten, Squeeze, Unsqueeze in
+// the default domain), validated as the reference kernel does; false for any other op. The
+// cpu provider runs these ops as views of their input.
+bool view_dims(const KernelContext& ctx, SmallDims& out);
 
 // The single value of an int32/int64 tensor of one element (scalar or shape [1]).
 int64_t read_scalar_int(const Tensor& t, const Node& node, std::string_view what);

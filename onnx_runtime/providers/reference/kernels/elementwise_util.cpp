@@ -3,6 +3,13 @@
 namespace bog::runtime::ref {
 
 Shape legacy_broadcast_shape(const KernelContext& ctx, const Shape& a, const Shape& b) {
+  SmallDims buf;
+  const std::span<const int64_t> dims = legacy_broadcast_dims(ctx, a, b, buf);
+  return Shape(dims.begin(), dims.end());
+}
+
+std::span<const int64_t> legacy_broadcast_dims(const KernelContext& ctx, const Shape& a,
+                                               const Shape& b, SmallDims& buf) {
   const Node& node = ctx.node();
   if (ctx.opset() >= 7 || node.attr_int("broadcast", 0) == 0) {
     if (ctx.opset() < 7 && a != b && node.has_attr("broadcast")) {
@@ -21,10 +28,10 @@ Shape legacy_broadcast_shape(const KernelContext& ctx, const Shape& a, const Sha
                 fmt::format("{} node '{}': cannot broadcast {} into {} at axis {}", node.op_type,
                             node.name, shape_to_string(b), shape_to_string(a), axis));
   }
-  Shape out(static_cast<size_t>(rank_a), 1);
+  buf.assign(static_cast<size_t>(rank_a), 1);
   for (int64_t i = 0; i < rank_b; ++i)
-    out[static_cast<size_t>(axis + i)] = b[static_cast<size_t>(i)];
-  return out;
+    buf[static_cast<size_t>(axis + i)] = b[static_cast<size_t>(i)];
+  return buf.span();
 }
 
 void require_same_dtype(const KernelContext& ctx, size_t i, size_t j) {

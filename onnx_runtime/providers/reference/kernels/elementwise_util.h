@@ -124,19 +124,29 @@ T wrap_neg(T a) {
 // ---- broadcasting ---------------------------------------------------------------------------
 
 // Maps an output flat index to the flat index of one broadcast input. Same-shape and
-// single-element inputs skip the precomputed map.
+// single-element inputs need no arithmetic; otherwise the output index is kept as
+// per-dim counters that step with it (kernels walk the output in order; any other index is
+// found by division), so nothing is allocated per call.
 class BroadcastIndex {
  public:
-  BroadcastIndex(const Shape& in, const Shape& out) {
+  BroadcastIndex(std::span<const int64_t> in, std::span<const int64_t> out) {
     int64_t n = 1;
     for (const int64_t d : in) n *= d;
-    if (in == out) {
+    if (std::equal(in.begin(), in.end(), out.begin(), out.end())) {
       mode_ = Mode::kIdentity;
     } else if (n == 1) {
       mode_ = Mode::kScalar;
     } else {
-      mode_ = Mode::kMap;
-      map_ = broadcast_index_map(in, out);
+      mode_ = Mode::kStrided;
+      dims_.assign(out);
+      strides_.assign(out.size(), 0);
+      const size_t off = out.size() - in.size();
+      int64_t stride = 1;
+      for (size_t i = in.size(); i-- > 0;) {
+        strides_[off + i] = in[i] == 1 ? 0 : stride;
+        stride *= in[i];
+      }
+      at_.assign(out.size(), 0);
     }
   }
   int64_t operator()(int64_t i) const {
@@ -145,22 +155,50 @@ class BroadcastIndex {
         return i;
       case Mode::kScalar:
         return 0;
-      case Mode::kMap:
+      case Mode::kStrided:
         break;
     }
-    return map_[static_cast<size_t>(i)];
+    if (i != next_) seek(i);
+    const int64_t src = src_;
+    step();
+    next_ = i + 1;
+    return src;
   }
 
  private:
-  enum class Mode { kIdentity, kScalar, kMap };
+  void seek(int64_t i) const {
+    src_ = 0;
+    for (size_t a = dims_.size(); a-- > 0;) {
+      at_[a] = dims_[a] > 0 ? i % dims_[a] : 0;
+      i = dims_[a] > 0 ? i / dims_[a] : 0;
+      src_ += at_[a] * strides_[a];
+    }
+  }
+  void step() const {
+    for (size_t a = dims_.size(); a-- > 0;) {
+      if (++at_[a] < dims_[a]) {
+        src_ += strides_[a];
+        return;
+      }
+      src_ -= (dims_[a] - 1) * strides_[a];
+      at_[a] = 0;
+    }
+  }
+  enum class Mode { kIdentity, kScalar, kStrided };
   Mode mode_ = Mode::kIdentity;
-  std::vector<int64_t> map_;
+  SmallDims dims_, strides_;
+  mutable SmallDims at_;  // the output index next_ as per-dim counters
+  mutable int64_t next_ = 0;
+  mutable int64_t src_ = 0;
 };
 
 // The shape input `b` takes for broadcasting. Opsets before 7 had explicit broadcasting:
 // `broadcast=1` lets B match a contiguous run of A's dims starting at `axis` (default: the
 // trailing dims), which is rewritten here as a numpy shape with 1s around B's dims.
 Shape legacy_broadcast_shape(const KernelContext& ctx, const Shape& a, const Shape& b);
+// The same without a copy: `b` itself, or the rewritten shape in `buf`.
+std::span<const int64_t> legacy_broadcast_dims(const KernelContext& ctx, const Shape& a,
+                                               const Shape& b, SmallDims& buf);
 
 // Error(kInvalidModel) unless inputs i and j have the same dtype (type constraint "T").
 void require_same_dtype(const KernelContext& ctx, size_t i, size_t j);
@@ -190,14 +228,15 @@ void binary_map(KernelContext& ctx, Types types, F f) {
   const Tensor& a = ctx.input(0);
   const Tensor& b = ctx.input(1);
   require_same_dtype(ctx, 0, 1);
-  const Shape b_shape = legacy_broadcast_shape(ctx, a.shape(), b.shape());
-  const Shape out_shape = broadcast_shapes({&a.shape(), &b_shape}, ctx.node());
+  SmallDims legacy, out_shape;
+  const std::span<const int64_t> b_shape = legacy_broadcast_dims(ctx, a.shape(), b.shape(), legacy);
+  broadcast_dims({a.shape(), b_shape}, ctx.node(), out_shape);
   dispatch(types, a.dtype(), ctx.node(), [&](auto tag) {
     using T = decltype(tag);
     using O = std::conditional_t<std::is_void_v<OutSel>, T, OutSel>;
-    Tensor& y = ctx.allocate_output(0, dtype_of<O>(), out_shape);
-    const BroadcastIndex ia(a.shape(), out_shape);
-    const BroadcastIndex ib(b_shape, out_shape);
+    Tensor& y = ctx.output_uninit(0, dtype_of<O>(), out_shape.span());
+    const BroadcastIndex ia(a.shape(), out_shape.span());
+    const BroadcastIndex ib(b_shape, out_shape.span());
     const T* pa = a.data<T>();
     const T* pb = b.data<T>();
     O* out = y.data<O>();

@@ -4,12 +4,15 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstdint>
+#include <initializer_list>
 #include <span>
 #include <vector>
 
 #include "common/error.h"
 #include "onnx_runtime/kernel.h"
+#include "onnx_runtime/providers/reference/kernels/small_dims.h"
 #include "onnx_runtime/tensor.h"
 
 namespace bog::runtime::ref {
@@ -33,15 +36,16 @@ inline std::vector<int64_t> strides_of(std::span<const int64_t> shape) {
   return s;
 }
 
-// Numpy-style multidirectional broadcast of several shapes.
-inline Shape broadcast_shapes(const std::vector<const Shape*>& shapes, const Node& node) {
+// Numpy-style multidirectional broadcast of several shapes into `out`.
+inline void broadcast_dims(std::initializer_list<std::span<const int64_t>> shapes, const Node& node,
+                           SmallDims& out) {
   size_t rank = 0;
-  for (const Shape* s : shapes) rank = std::max(rank, s->size());
-  Shape out(rank, 1);
-  for (const Shape* s : shapes) {
-    const size_t off = rank - s->size();
-    for (size_t i = 0; i < s->size(); ++i) {
-      const int64_t d = (*s)[i];
+  for (const auto s : shapes) rank = std::max(rank, s.size());
+  out.assign(rank, 1);
+  for (const auto s : shapes) {
+    const size_t off = rank - s.size();
+    for (size_t i = 0; i < s.size(); ++i) {
+      const int64_t d = s[i];
       int64_t& o = out[off + i];
       if (d == o || d == 1) continue;
       if (o == 1) {
@@ -53,7 +57,16 @@ inline Shape broadcast_shapes(const std::vector<const Shape*>& shapes, const Nod
                               node.op_type, node.name, o, d));
     }
   }
-  return out;
+}
+
+// The same as a Shape, for any number of inputs.
+inline Shape broadcast_shapes(const std::vector<const Shape*>& shapes, const Node& node) {
+  SmallDims acc;
+  for (const Shape* s : shapes) {
+    const SmallDims prev(acc.span());
+    broadcast_dims({prev.span(), std::span<const int64_t>(*s)}, node, acc);
+  }
+  return Shape(acc.begin(), acc.end());
 }
 
 // For each element of `out_shape`, the flat index into a tensor of `in_shape` that broadcasts

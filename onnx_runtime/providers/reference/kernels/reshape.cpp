@@ -12,14 +12,16 @@
 namespace bog::runtime::ref {
 namespace {
 
-Tensor with_shape(const Tensor& in, Shape shape) { return in.clone().view(std::move(shape)); }
+Tensor with_shape(const Tensor& in, std::span<const int64_t> shape) {
+  return in.clone().view(Shape(shape.begin(), shape.end()));
+}
 
 void identity(KernelContext& ctx) { ctx.set_output_value(0, ctx.input_value(0).clone()); }
 
 // Reshape: 0 copies the input dim (unless allowzero), -1 is inferred from the rest.
-Shape reshape_target(const Tensor& in, const std::vector<int64_t>& spec, bool allowzero,
-                     const Node& node) {
-  Shape out(spec.size());
+void reshape_target(const Tensor& in, std::span<const int64_t> spec, bool allowzero,
+                    const Node& node, SmallDims& out) {
+  out.assign(spec.size(), 0);
   int64_t infer_at = -1;
   int64_t known = 1;
   bool has_zero = false;
@@ -55,19 +57,22 @@ Shape reshape_target(const Tensor& in, const std::vector<int64_t>& spec, bool al
     fail(node, fmt::format("cannot reshape {} to {}", shape_to_string(in.shape()),
                            shape_to_string(spec)));
   }
-  return out;
 }
 
-void reshape(KernelContext& ctx) {
+void reshape_dims(const KernelContext& ctx, SmallDims& out) {
   const Node& node = ctx.node();
   const Tensor& in = ctx.input(0);
-  const std::vector<int64_t> spec =
-      ctx.opset() < 5 ? node.attr_ints("shape") : read_ints(ctx.input(1), node, "shape");
+  SmallDims spec;
+  if (ctx.opset() < 5) {
+    spec.assign(node.attr_ints("shape"));
+  } else {
+    read_ints(ctx.input(1), node, "shape", spec);
+  }
   const bool allowzero = node.attr_int("allowzero", 0) != 0;
-  ctx.set_output(0, with_shape(in, reshape_target(in, spec, allowzero, node)));
+  reshape_target(in, spec.span(), allowzero, node, out);
 }
 
-void flatten(KernelContext& ctx) {
+void flatten_dims(const KernelContext& ctx, SmallDims& out) {
   const Tensor& in = ctx.input(0);
   int64_t axis = ctx.node().attr_int("axis", 1);
   if (axis < -in.rank() || axis > in.rank()) {
@@ -77,11 +82,12 @@ void flatten(KernelContext& ctx) {
   int64_t outer = 1;
   int64_t inner = 1;
   for (int64_t a = 0; a < in.rank(); ++a) (a < axis ? outer : inner) *= in.dim(a);
-  ctx.set_output(0, with_shape(in, {outer, inner}));
+  out.assign(2, outer);
+  out[1] = inner;
 }
 
-// Normalised, sorted, duplicate-free axes in [0, rank).
-std::vector<int64_t> normalize_axes(std::vector<int64_t> axes, int64_t rank, const Node& node) {
+// Normalised, sorted, duplicate-free axes in [0, rank), in place.
+void normalize_axes(SmallDims& axes, int64_t rank, const Node& node) {
   for (int64_t& a : axes) {
     if (a < -rank || a >= rank) {
       fail(node, fmt::format("axis {} out of range for rank {}", a, rank));
@@ -90,49 +96,52 @@ std::vector<int64_t> normalize_axes(std::vector<int64_t> axes, int64_t rank, con
   }
   std::sort(axes.begin(), axes.end());
   if (std::adjacent_find(axes.begin(), axes.end()) != axes.end()) fail(node, "repeated axis");
-  return axes;
 }
 
-void squeeze(KernelContext& ctx) {
+// The axes of Squeeze/Unsqueeze (attribute before opset 13, input from 13); false when none.
+bool read_axes(const KernelContext& ctx, SmallDims& axes) {
+  const Node& node = ctx.node();
+  if (ctx.opset() < 13) {
+    axes.assign(node.attr_ints("axes"));
+    return node.has_attr("axes");
+  }
+  if (!ctx.has_input(1)) return false;
+  read_ints(ctx.input(1), node, "axes", axes);
+  return true;
+}
+
+void squeeze_dims(const KernelContext& ctx, SmallDims& out) {
   const Node& node = ctx.node();
   const Tensor& in = ctx.input(0);
-  std::vector<int64_t> axes;
-  bool given = false;
-  if (ctx.opset() < 13) {
-    given = node.has_attr("axes");
-    axes = node.attr_ints("axes");
-  } else if (ctx.has_input(1)) {
-    given = true;
-    axes = read_ints(ctx.input(1), node, "axes");
-  }
-  Shape out;
+  SmallDims axes;
+  const bool given = read_axes(ctx, axes);
+  out.clear();
   if (!given) {
     for (const int64_t d : in.shape()) {
       if (d != 1) out.push_back(d);
     }
-  } else {
-    axes = normalize_axes(axes, in.rank(), node);
-    for (int64_t a = 0; a < in.rank(); ++a) {
-      if (std::binary_search(axes.begin(), axes.end(), a)) {
-        if (in.dim(a) != 1) {
-          fail(node, fmt::format("cannot squeeze axis {} of size {}", a, in.dim(a)));
-        }
-        continue;
-      }
-      out.push_back(in.dim(a));
-    }
+    return;
   }
-  ctx.set_output(0, with_shape(in, std::move(out)));
+  normalize_axes(axes, in.rank(), node);
+  for (int64_t a = 0; a < in.rank(); ++a) {
+    if (std::binary_search(axes.begin(), axes.end(), a)) {
+      if (in.dim(a) != 1) {
+        fail(node, fmt::format("cannot squeeze axis {} of size {}", a, in.dim(a)));
+      }
+      continue;
+    }
+    out.push_back(in.dim(a));
+  }
 }
 
-void unsqueeze(KernelContext& ctx) {
+void unsqueeze_dims(const KernelContext& ctx, SmallDims& out) {
   const Node& node = ctx.node();
   const Tensor& in = ctx.input(0);
-  std::vector<int64_t> axes =
-      ctx.opset() < 13 ? node.attr_ints("axes") : read_ints(ctx.input(1), node, "axes");
+  SmallDims axes;
+  (void)read_axes(ctx, axes);
   const int64_t out_rank = in.rank() + static_cast<int64_t>(axes.size());
-  axes = normalize_axes(std::move(axes), out_rank, node);
-  Shape out;
+  normalize_axes(axes, out_rank, node);
+  out.clear();
   size_t next = 0;
   for (int64_t a = 0; a < out_rank; ++a) {
     if (std::binary_search(axes.begin(), axes.end(), a)) {
@@ -141,17 +150,43 @@ void unsqueeze(KernelContext& ctx) {
       out.push_back(in.shape()[next++]);
     }
   }
-  ctx.set_output(0, with_shape(in, std::move(out)));
+}
+
+// A kernel that copies input 0 into the shape `dims` computes.
+template <void (*Dims)(const KernelContext&, SmallDims&)>
+void copy_with_dims(KernelContext& ctx) {
+  SmallDims out;
+  Dims(ctx, out);
+  ctx.set_output(0, with_shape(ctx.input(0), out.span()));
 }
 
 }  // namespace
 
+bool view_dims(const KernelContext& ctx, SmallDims& out) {
+  const Node& node = ctx.node();
+  if (!node.domain.empty()) return false;
+  if (node.op_type == "Identity") {
+    out.assign(ctx.input(0).shape());
+  } else if (node.op_type == "Reshape") {
+    reshape_dims(ctx, out);
+  } else if (node.op_type == "Flatten") {
+    flatten_dims(ctx, out);
+  } else if (node.op_type == "Squeeze") {
+    squeeze_dims(ctx, out);
+  } else if (node.op_type == "Unsqueeze") {
+    unsqueeze_dims(ctx, out);
+  } else {
+    return false;
+  }
+  return true;
+}
+
 void register_reshape_kernels(KernelRegistry& registry) {
   registry.add({"Identity", "", 1, 1 << 20, identity});
-  registry.add({"Reshape", "", 1, 1 << 20, reshape});
-  registry.add({"Flatten", "", 1, 1 << 20, flatten});
-  registry.add({"Squeeze", "", 1, 1 << 20, squeeze});
-  registry.add({"Unsqueeze", "", 1, 1 << 20, unsqueeze});
+  registry.add({"Reshape", "", 1, 1 << 20, copy_with_dims<reshape_dims>});
+  registry.add({"Flatten", "", 1, 1 << 20, copy_with_dims<flatten_dims>});
+  registry.add({"Squeeze", "", 1, 1 << 20, copy_with_dims<squeeze_dims>});
+  registry.add({"Unsqueeze", "", 1, 1 << 20, copy_with_dims<unsqueeze_dims>});
 }
 
 }  // namespace bog::runtime::ref
