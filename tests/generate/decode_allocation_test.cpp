@@ -77,22 +77,20 @@ StepCounts count_decode_steps(Generator& g, const std::vector<std::vector<int64_
   return out;
 }
 
-class DecodeAllocations : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    root_ = fs::temp_directory_path() / ("bog_decode_alloc_" + std::to_string(::getpid()));
-    tiny_lm_ = export_tiny_lm(root_);
-  }
-  static void TearDownTestSuite() { fs::remove_all(root_); }
-  static inline fs::path root_, tiny_lm_;
+// Removes its folder when the test ends, failed or not.
+struct TempDir {
+  fs::path path = fs::temp_directory_path() / ("bog_decode_alloc_" + std::to_string(::getpid()));
+  ~TempDir() { fs::remove_all(path); }
 };
 
-TEST_F(DecodeAllocations, DecodeStepsAllocateNothingAfterWarmUp) {
+TEST(Generator, DecodeStepsAllocateNothingAfterWarmUp) {
   if (!test::kCountingAllocations)
     GTEST_SKIP() << "ASan build: malloc is the sanitizer's, not counted";
+  const TempDir dir;
+  const fs::path tiny_lm = export_tiny_lm(dir.path);
   const fs::path torch = fs::path(BOG_SOURCE_DIR) / "tests/fixtures/torch/llama_decoder.onnx";
   const std::vector<std::vector<int64_t>> prompts = {{1, 17, 42, 99, 7, 3}, {5, 250, 8}};
-  for (const fs::path& file : {torch, tiny_lm_}) {
+  for (const fs::path& file : {torch, tiny_lm}) {
     for (const size_t batch : {1u, 2u}) {
       SCOPED_TRACE(::testing::Message() << file.filename() << " batch " << batch);
       runtime::SessionOptions so;
