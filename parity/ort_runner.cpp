@@ -271,6 +271,8 @@ OrtGenerateResult OrtRunner::generate(const fs::path& model,
       res.decode_tokens_per_s = j.at("decode_tokens_per_s").get<double>();
     if (!options.logits_file.empty())
       res.logits_dims = j.at("logits_dims").get<std::vector<std::vector<int64_t>>>();
+    if (j.contains("peak_rss_mb") && j["peak_rss_mb"].is_number())
+      res.peak_rss_mb = j["peak_rss_mb"].get<double>();
   } catch (const nlohmann::json::exception& e) {
     throw Error(ErrorCategory::kInternal,
                 fmt::format("ONNX Runtime generation runner: unexpected JSON ({})", e.what()));

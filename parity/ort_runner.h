@@ -56,6 +56,7 @@ struct OrtGenerateResult {
   double decode_ms_p50 = 0;
   double decode_tokens_per_s = 0;                 // rows x decode steps / decode time
   std::vector<std::vector<int64_t>> logits_dims;  // per step, when logits_file was set
+  double peak_rss_mb = 0;                         // the ONNX Runtime process's own (0: unknown)
 };
 
 class OrtRunner {

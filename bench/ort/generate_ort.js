@@ -17,6 +17,7 @@
 
 const fs = require('fs');
 const path = require('path');
+const { peakRssMb } = require('./peak_rss');
 
 function usage() {
   return 'usage: generate_ort.js --model FILE --prompt-ids 1,2,3[;4,5,...] --new-tokens N ' +
@@ -238,6 +239,7 @@ async function main() {
     decode_ms: r.decodeMs,
     decode_ms_p50: sorted.length ? sorted[Math.floor((sorted.length - 1) / 2)] : null,
     decode_tokens_per_s: decodeTotal > 0 ? (batch * r.decodeMs.length * 1000) / decodeTotal : null,
+    peak_rss_mb: peakRssMb(),
     ...(args.dumpLogits ? { logits_dims: r.logitsDims } : {}),
   }) + '\n');
 }

@@ -8,6 +8,7 @@
 const fs = require('fs');
 const path = require('path');
 const { toOrt, fromOrt } = require('./tensor_proto');
+const { peakRssMb } = require('./peak_rss');
 
 function usage() {
   return 'usage: run_ort.js --model FILE (--input-dir DIR | --input FILE... | --input-sets DIR) ' +
@@ -109,16 +110,6 @@ async function runSets(ort, session, args, version) {
   }) + '\n');
 }
 
-// This process's peak resident set in MB (VmHWM: since exec, unlike getrusage's ru_maxrss of a
-// child, which also counts the pages of the parent it was forked from); null off Linux.
-function peakRssMb() {
-  try {
-    const m = fs.readFileSync('/proc/self/status', 'utf8').match(/^VmHWM:\s+(\d+) kB/m);
-    return m ? Number(m[1]) / 1024 : null;
-  } catch (e) {
-    return null;
-  }
-}
 
 function percentile(sorted, p) {
   if (sorted.length === 0) return null;

@@ -118,6 +118,9 @@ TEST(BenchGenerate, OurGreedyTokensEqualOnnxRuntimeLoop) {
       EXPECT_EQ(row["mode"], "cached");
       EXPECT_TRUE(row["decode_tokens_per_s"].is_number()) << row;
       EXPECT_NE(row["note"].get<std::string>().find("spinning on"), std::string::npos) << row;
+      // The runner's own VmHWM, not getrusage's children figure (which counts bog's pages).
+      EXPECT_TRUE(row["peak_rss_mb"].is_number()) << row;
+      EXPECT_NE(row["note"].get<std::string>().find("process's own"), std::string::npos) << row;
     } else {
       EXPECT_EQ(row["tokens_match_ort"], true) << row;
     }
