@@ -8,6 +8,7 @@
 
 #include "bench/doctor_report.h"
 #include "cli/commands.h"
+#include "common/build_paths.h"
 
 namespace bog::cli {
 namespace {
@@ -78,7 +79,7 @@ void add_doctor_command(CLI::App& app) {
   auto json_flag = std::make_shared<bool>(false);
   cmd->add_flag("--json", *json_flag, "Print one JSON object");
   cmd->callback([json_flag] {
-    const json j = bench::doctor_report(BOG_SOURCE_DIR);
+    const json j = bench::doctor_report(bog::source_dir());
     if (*json_flag) {
       std::cout << j.dump() << "\n";
     } else {

@@ -145,7 +145,7 @@ void run(const Args& a) {
   const auto r = gen.generate(prompts, opt, on_token);
   const std::string provider_used = fmt::format("{}", fmt::join(session.placement().used, "+"));
   if (!a.json) {
-    if (stream) std::cout << "\n";
+    if (stream) std::cout << std::endl;  // flushed: the summary goes to stderr
     for (size_t i = 0; i < r.rows.size(); ++i) {
       if (!stream) {
         if (tok)

@@ -9,6 +9,7 @@
 
 #include "cli/commands.h"
 #include "cli/parity_generate.h"
+#include "common/build_paths.h"
 #include "common/error.h"
 #include "onnx_export/exporter.h"
 #include "parity/divergence_probe.h"
@@ -147,7 +148,7 @@ void add_parity_command(CLI::App& app) {
     if (config.empty()) {
       config = fs::exists("configs/export.yaml")
                    ? fs::path("configs/export.yaml")
-                   : fs::path(BOG_SOURCE_DIR) / "configs" / "export.yaml";
+                   : fs::path(bog::source_dir()) / "configs" / "export.yaml";
     }
     const parity::TolerancePolicy policy = parity::load_tolerance_policy(config);
     if (a->generate) {

@@ -12,6 +12,7 @@
 
 #include "cli/commands.h"
 #include "common/atomic_file.h"
+#include "common/build_paths.h"
 #include "common/error.h"
 #include "model/data/sha256.h"
 #include "onnx_export/exporter.h"
@@ -25,8 +26,8 @@ namespace fs = std::filesystem;
 
 serve::ServingConfig resolve_config(const std::optional<std::string>& path) {
   if (path) return serve::load_serving_config(*path);
-  for (const fs::path& p :
-       {fs::path("configs/serving.yaml"), fs::path(BOG_SOURCE_DIR) / "configs" / "serving.yaml"}) {
+  for (const fs::path& p : {fs::path("configs/serving.yaml"),
+                            fs::path(bog::source_dir()) / "configs" / "serving.yaml"}) {
     std::error_code ec;
     if (fs::is_regular_file(p, ec)) return serve::load_serving_config(p.string());
   }

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/atomic_file.h"
+#include "common/build_paths.h"
 #include "common/error.h"
 #include "onnx_runtime/proto_io.h"
 
@@ -71,9 +72,7 @@ std::vector<fs::path> candidate_dirs() {
     dirs.push_back(exe.parent_path().parent_path() / "bench" / "ort");
     dirs.push_back(exe.parent_path().parent_path().parent_path() / "bench" / "ort");
   }
-#ifdef BOG_SOURCE_DIR
-  dirs.push_back(fs::path(BOG_SOURCE_DIR) / "bench" / "ort");
-#endif
+  dirs.push_back(fs::path(source_dir()) / "bench" / "ort");
   return dirs;
 }
 

@@ -5,12 +5,14 @@
 
 #include <filesystem>
 
+#include "common/build_paths.h"
+
 namespace bog::bench {
 namespace {
 namespace fs = std::filesystem;
 
 TEST(DoctorReport, NamesEveryProviderAndWhyOneIsUnavailable) {
-  const nlohmann::json j = doctor_report(BOG_SOURCE_DIR);
+  const nlohmann::json j = doctor_report(bog::source_dir());
   for (const char* key :
        {"compiler", "build_type", "sanitizers", "hardware_threads", "cpu", "providers", "cuda",
         "onnxruntime_reference", "data_paths", "conformance"}) {

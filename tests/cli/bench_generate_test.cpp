@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "common/build_paths.h"
 #include "tests/cli/cli_test_util.h"
 
 namespace bog::cli_test {
@@ -15,7 +16,7 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-const fs::path kTorch = fs::path(BOG_SOURCE_DIR) / "tests" / "fixtures" / "torch";
+const fs::path kTorch = fs::path(bog::source_dir()) / "tests" / "fixtures" / "torch";
 
 fs::path copy_decoder(const TempDir& tmp) {
   fs::copy_file(kTorch / "llama_decoder.onnx", tmp / "llama_decoder.onnx");

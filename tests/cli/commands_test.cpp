@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "common/build_paths.h"
 #include "tests/cli/cli_test_util.h"
 
 namespace bog::cli_test {
@@ -224,7 +225,7 @@ TEST(Cli, ConformanceExpectedListFailsOnlyOnRegression) {
 }
 
 TEST(Cli, DemoModelMatchesItsShippedOutputs) {
-  const fs::path demo = fs::path(BOG_SOURCE_DIR) / "models" / "demo";
+  const fs::path demo = fs::path(bog::source_dir()) / "models" / "demo";
   const RunResult r = run_bog({"run", (demo / "mlp.onnx").string(), "--data",
                                (demo / "test_data_set_0").string(), "--compare"});
   EXPECT_EQ(r.exit_code, 0) << r.err << r.out;

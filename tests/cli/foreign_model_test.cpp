@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "common/build_paths.h"
 #include "tests/cli/cli_test_util.h"
 
 namespace bog::cli_test {
@@ -15,7 +16,7 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-const fs::path kTorch = fs::path(BOG_SOURCE_DIR) / "tests" / "fixtures" / "torch";
+const fs::path kTorch = fs::path(bog::source_dir()) / "tests" / "fixtures" / "torch";
 
 json parse_json(const std::string& text) {
   json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
@@ -31,8 +32,9 @@ fs::path copy_fixture(const TempDir& tmp, const std::string& name) {
 }
 
 std::vector<std::string> bench_args(const fs::path& model, const fs::path& out) {
-  return {"bench", "--onnx", model.string(), "--backends", "cpu", "--batch", "1", "--seq", "8",
-          "--threads", "1", "--warmup", "0", "--iterations", "1", "--out", out.string(), "--json"};
+  return {"bench", "--onnx", model.string(), "--backends", "cpu",      "--batch", "1",
+          "--seq", "8",      "--threads",    "1",          "--warmup", "0",       "--iterations",
+          "1",     "--out",  out.string(),   "--json"};
 }
 
 const json& only_row(const json& report) {
@@ -52,9 +54,9 @@ TEST(ForeignModel, ParityWritesTheReportThatLetsBenchTimeIt) {
   EXPECT_TRUE(row0["mean_ms"].is_null());
   EXPECT_NE(row0["note"].get<std::string>().find("parity missing"), std::string::npos) << row0;
 
-  const RunResult p = run_bog({"parity", "--onnx", model.string(), "--inputs",
-                               (tmp / "llama_gqa").string(), "--providers", "reference,cpu",
-                               "--json"});
+  const RunResult p =
+      run_bog({"parity", "--onnx", model.string(), "--inputs", (tmp / "llama_gqa").string(),
+               "--providers", "reference,cpu", "--json"});
   ASSERT_EQ(p.exit_code, 0) << p.out << p.err;
   const json pj = parse_json(p.out);
   EXPECT_TRUE(pj["passed"].get<bool>());
@@ -69,9 +71,9 @@ TEST(ForeignModel, ParityWritesTheReportThatLetsBenchTimeIt) {
   }
   ASSERT_TRUE(fs::exists(tmp / "llama_gqa.onnx.parity.json"));
   const json file = json::parse(read_bytes(tmp / "llama_gqa.onnx.parity.json"));
-  for (const char* key : {"passed", "artifact", "artifact_sha256", "bundle_sha256", "reference",
-                          "texts", "samples", "batch_sizes", "tolerance", "ort_version",
-                          "results", "optimize"}) {
+  for (const char* key :
+       {"passed", "artifact", "artifact_sha256", "bundle_sha256", "reference", "texts", "samples",
+        "batch_sizes", "tolerance", "ort_version", "results", "optimize"}) {
     EXPECT_TRUE(file.contains(key)) << key;
   }
   EXPECT_EQ(file["artifact"], "llama_gqa.onnx");
@@ -136,14 +138,15 @@ TEST(ForeignModel, ParityOnOneDataSetFolderAndAWrongExpectedOutputFails) {
 
 TEST(ForeignModel, InspectProviderShowsTheOptimizedGraph) {
   const fs::path model = kTorch / "llama_gqa.onnx";
-  const RunResult r = run_bog({"inspect", "--provider", "cpu", "--seq", "16", model.string(), "--json"});
+  const RunResult r =
+      run_bog({"inspect", "--provider", "cpu", "--seq", "16", model.string(), "--json"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const json j = parse_json(r.out);
   ASSERT_TRUE(j.contains("optimized")) << j;
   const json& o = j["optimized"];
-  for (const char* key : {"provider", "providers_used", "optimize", "nodes_before", "nodes_after",
-                          "passes", "fusions_fired", "planned_peak_bytes", "planning_run",
-                          "op_types"}) {
+  for (const char* key :
+       {"provider", "providers_used", "optimize", "nodes_before", "nodes_after", "passes",
+        "fusions_fired", "planned_peak_bytes", "planning_run", "op_types"}) {
     EXPECT_TRUE(o.contains(key)) << key;
   }
   EXPECT_EQ(o["provider"], "cpu");
@@ -186,9 +189,9 @@ TEST(ForeignModel, NoOptimizeKeepsEveryNode) {
 TEST(ForeignModel, NoOptimizeIsRecordedByParityAndBench) {
   const TempDir tmp;
   const fs::path model = copy_fixture(tmp, "gpt2_block");
-  const RunResult p = run_bog({"parity", "--onnx", model.string(), "--inputs",
-                               (tmp / "gpt2_block").string(), "--providers", "cpu",
-                               "--no-optimize", "--json"});
+  const RunResult p =
+      run_bog({"parity", "--onnx", model.string(), "--inputs", (tmp / "gpt2_block").string(),
+               "--providers", "cpu", "--no-optimize", "--json"});
   ASSERT_EQ(p.exit_code, 0) << p.out << p.err;
   EXPECT_EQ(parse_json(p.out)["optimize"], false);
 

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "common/build_paths.h"
 #include "tests/cli/cli_test_util.h"
 #include "tests/common/tiny_lm.h"
 
@@ -15,10 +16,11 @@ namespace bog::cli_test {
 namespace {
 
 const std::string kDecoder =
-    std::string(BOG_SOURCE_DIR) + "/tests/fixtures/torch/llama_decoder.onnx";
+    std::string(bog::source_dir()) + "/tests/fixtures/torch/llama_decoder.onnx";
 
 nlohmann::json first_torch_case() {
-  std::ifstream in(std::string(BOG_SOURCE_DIR) + "/tests/fixtures/torch/llama_decoder/greedy.json");
+  std::ifstream in(std::string(bog::source_dir()) +
+                   "/tests/fixtures/torch/llama_decoder/greedy.json");
   return nlohmann::json::parse(in).at("prompts").at(0);
 }
 
@@ -84,7 +86,7 @@ TEST(GenerateCommand, ABundleGeneratesAsItsExportDoes) {
   EXPECT_GT(a["prompt_tokens"].get<int>(), 1);
 
   const auto cls =
-      run_bog({"generate", "--bundle", std::string(BOG_SOURCE_DIR) + "/models/agnews-tiny-llama",
+      run_bog({"generate", "--bundle", std::string(bog::source_dir()) + "/models/agnews-tiny-llama",
                "--prompt", "x", "--json"});
   EXPECT_NE(cls.exit_code, 0);
   EXPECT_NE(cls.err.find("(a decoder LM)"), std::string::npos) << cls.err;
@@ -99,8 +101,9 @@ TEST(GenerateCommand, BadInputIsOneErrorLineAndANonZeroExit) {
       {"generate", "--onnx", kDecoder, "--prompt-ids", "1,2,99999"},
       {"generate", "--onnx", kDecoder, "--prompt-ids", "1,x,3"},
       {"generate", "--onnx", kDecoder, "--prompt", "text without a tokenizer"},
-      {"generate", "--onnx", std::string(BOG_SOURCE_DIR) + "/tests/fixtures/torch/llama_gqa.onnx",
-       "--prompt-ids", "1,2"},
+      {"generate", "--onnx",
+       std::string(bog::source_dir()) + "/tests/fixtures/torch/llama_gqa.onnx", "--prompt-ids",
+       "1,2"},
       {"generate", "--onnx", (dir / "missing.onnx").string(), "--prompt-ids", "1"},
   };
   for (const auto& args : bad) {

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "common/build_paths.h"
 #include "tests/cli/cli_test_util.h"
 #include "tests/common/tiny_lm.h"
 
@@ -133,9 +134,9 @@ TEST_F(ParityGenerate, APerturbedGraphExitsSixNamingTheFirstDivergence) {
 }
 
 TEST_F(ParityGenerate, BadInputIsOneErrorLineAndANonZeroExit) {
-  const std::string classifier = std::string(BOG_SOURCE_DIR) + "/models/agnews-tiny-llama";
+  const std::string classifier = std::string(bog::source_dir()) + "/models/agnews-tiny-llama";
   const std::string torch =
-      std::string(BOG_SOURCE_DIR) + "/tests/fixtures/torch/llama_decoder.onnx";
+      std::string(bog::source_dir()) + "/tests/fixtures/torch/llama_decoder.onnx";
   struct Case {
     std::vector<std::string> args;
     std::string needle;

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <random>
 
+#include "common/build_paths.h"
 #include "onnx_export/exporter.h"
 #include "onnx_runtime/loader.h"
 #include "onnx_runtime/session.h"
@@ -37,7 +38,7 @@ TEST_P(CudaBundleParity, LogitsMatchTheReferenceProvider) {
                        ("bog_cuda_parity_" + std::to_string(::getpid()) + "_" + GetParam());
   fs::create_directories(dir);
   const fs::path onnx = dir / "model.onnx";
-  (void)onnx_export::export_bundle(fs::path(BOG_SOURCE_DIR) / "models" / GetParam(), onnx, {});
+  (void)onnx_export::export_bundle(fs::path(bog::source_dir()) / "models" / GetParam(), onnx, {});
   SessionOptions on_cuda;
   on_cuda.providers = {"cuda", "cpu"};
   SessionOptions on_reference;

@@ -11,6 +11,8 @@
 #include <sstream>
 #include <string>
 
+#include "common/build_paths.h"
+
 namespace bog::fuzz {
 namespace {
 
@@ -59,7 +61,7 @@ TEST(FuzzLoadAndRun, SkipsInputsOverTheSizeLimit) {
 // Each file in fuzz/regressions/ once crashed the fuzz target (its name says how); it must now
 // end in an outcome, never an escaping exception (the sanitizers catch the rest in `make fuzz`).
 TEST(FuzzRegressions, EveryRecordedCrashInputEndsCleanly) {
-  const fs::path dir = fs::path(BOG_SOURCE_DIR) / "fuzz" / "regressions";
+  const fs::path dir = fs::path(bog::source_dir()) / "fuzz" / "regressions";
   int replayed = 0;
   for (const auto& e : fs::directory_iterator(dir)) {
     if (!e.is_regular_file() || e.path().filename().string().starts_with(".")) continue;

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <optional>
 
+#include "common/build_paths.h"
 #include "generate/generator.h"
 #include "model/bundle.h"
 #include "model/lm/tiny_llama_lm.h"
@@ -24,7 +25,7 @@ namespace fs = std::filesystem;
 fs::path export_tiny_lm(const fs::path& root) {
   fs::remove_all(root);
   fs::create_directories(root / "run" / "checkpoints");
-  fs::copy_file(fs::path(BOG_SOURCE_DIR) / "models/agnews-tiny-llama/tokenizer.model",
+  fs::copy_file(fs::path(bog::source_dir()) / "models/agnews-tiny-llama/tokenizer.model",
                 root / "run" / "tokenizer.model");
   const model::ModelConfig c = model::parse_model_config(
       "architecture: tiny_llama_lm\nvocab_size: 16000\nd_model: 16\nn_layers: 2\nn_heads: 4\n"
@@ -88,7 +89,7 @@ TEST(Generator, DecodeStepsAllocateNothingAfterWarmUp) {
     GTEST_SKIP() << "ASan build: malloc is the sanitizer's, not counted";
   const TempDir dir;
   const fs::path tiny_lm = export_tiny_lm(dir.path);
-  const fs::path torch = fs::path(BOG_SOURCE_DIR) / "tests/fixtures/torch/llama_decoder.onnx";
+  const fs::path torch = fs::path(bog::source_dir()) / "tests/fixtures/torch/llama_decoder.onnx";
   const std::vector<std::vector<int64_t>> prompts = {{1, 17, 42, 99, 7, 3}, {5, 250, 8}};
   for (const fs::path& file : {torch, tiny_lm}) {
     for (const size_t batch : {1u, 2u}) {

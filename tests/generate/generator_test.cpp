@@ -10,6 +10,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "common/build_paths.h"
 #include "common/error.h"
 #include "onnx_runtime/session.h"
 
@@ -17,14 +18,15 @@ namespace bog::generate {
 namespace {
 
 const std::string kDecoder =
-    std::string(BOG_SOURCE_DIR) + "/tests/fixtures/torch/llama_decoder.onnx";
+    std::string(bog::source_dir()) + "/tests/fixtures/torch/llama_decoder.onnx";
 
 struct TorchCase {
   std::vector<int64_t> prompt, tokens;
 };
 
 std::vector<TorchCase> torch_cases() {
-  std::ifstream in(std::string(BOG_SOURCE_DIR) + "/tests/fixtures/torch/llama_decoder/greedy.json");
+  std::ifstream in(std::string(bog::source_dir()) +
+                   "/tests/fixtures/torch/llama_decoder/greedy.json");
   const auto j = nlohmann::json::parse(in);
   std::vector<TorchCase> out;
   for (const auto& p : j.at("prompts"))
@@ -217,7 +219,7 @@ TEST(Generator, AGraphWithoutTheNamingIsRefused) {
   runtime::SessionOptions o;
   o.providers = {"cpu"};
   auto s = runtime::Session::from_file(
-      std::string(BOG_SOURCE_DIR) + "/tests/fixtures/torch/llama_gqa.onnx", o);
+      std::string(bog::source_dir()) + "/tests/fixtures/torch/llama_gqa.onnx", o);
   try {
     Generator g(s);
     ADD_FAILURE() << "a classifier was taken for a decoder";

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include "common/build_paths.h"
 #include "common/error.h"
 #include "model/train/train_config.h"
 
@@ -22,18 +23,19 @@ void expect_invalid(F&& f, const std::string& needle) {
 }
 
 TEST(ModelConfig, ShippedConfigsParse) {
-  const auto llama = load_model_config(std::string(BOG_SOURCE_DIR) + "/configs/model.yaml");
+  const auto llama = load_model_config(std::string(bog::source_dir()) + "/configs/model.yaml");
   EXPECT_EQ(llama.architecture, "tiny_llama");
   EXPECT_EQ(llama.norm, NormKind::kRms);
   EXPECT_EQ(llama.positions, PositionKind::kRope);
   EXPECT_TRUE(llama.causal);
   EXPECT_LT(llama.n_kv_heads, llama.n_heads);
-  const auto modern = load_model_config(std::string(BOG_SOURCE_DIR) + "/configs/model.modern.yaml");
+  const auto modern =
+      load_model_config(std::string(bog::source_dir()) + "/configs/model.modern.yaml");
   EXPECT_EQ(modern.architecture, "modern_encoder");
   EXPECT_EQ(modern.pooling, PoolingKind::kCls);
   EXPECT_FALSE(modern.causal);
   EXPECT_EQ(modern.mlp, MlpKind::kGelu);
-  EXPECT_GT(load_train_config(std::string(BOG_SOURCE_DIR) + "/configs/train.yaml").epochs, 0);
+  EXPECT_GT(load_train_config(std::string(bog::source_dir()) + "/configs/train.yaml").epochs, 0);
 }
 
 TEST(ModelConfig, ArchitectureDefaultsAndJsonRoundTrip) {

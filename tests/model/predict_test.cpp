@@ -7,12 +7,14 @@
 #include <filesystem>
 #include <numeric>
 
+#include "common/build_paths.h"
+
 namespace bog::model {
 namespace {
 
 TEST(PredictText, ProbabilitiesOverTheLabelsAndTheLargestIsTheLabel) {
   const LoadedBundle b =
-      load_bundle(std::filesystem::path(BOG_SOURCE_DIR) / "models" / "agnews-tiny-llama");
+      load_bundle(std::filesystem::path(bog::source_dir()) / "models" / "agnews-tiny-llama");
   const TextPrediction p = predict_text(b, "the team won the championship game last night");
   ASSERT_EQ(p.probs.size(), b.labels.size());
   EXPECT_NEAR(std::accumulate(p.probs.begin(), p.probs.end(), 0.0), 1.0, 1e-5);

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "common/build_paths.h"
 #include "model/bundle.h"
 #include "model/lm/lm_eager.h"
 #include "model/train/evaluate.h"
@@ -29,7 +30,7 @@ struct Shipped {
 class ShippedBundle : public ::testing::TestWithParam<Shipped> {};
 
 TEST_P(ShippedBundle, LoadsWithinBudgetWithProvenance) {
-  const fs::path dir = fs::path(BOG_SOURCE_DIR) / GetParam().dir;
+  const fs::path dir = fs::path(bog::source_dir()) / GetParam().dir;
   const LoadedBundle b = load_bundle(dir);
   EXPECT_EQ(b.config.architecture, GetParam().architecture);
   EXPECT_EQ(b.labels, (std::vector<std::string>{"World", "Sports", "Business", "Sci/Tech"}));
@@ -46,7 +47,7 @@ TEST_P(ShippedBundle, LoadsWithinBudgetWithProvenance) {
   EXPECT_GT(p.at("train_seconds").get<double>(), 0);
   EXPECT_LE(p.at("train_seconds").get<double>(), 3600);
   EXPECT_GT(p.at("tokens_per_second").get<double>(), 0);
-  EXPECT_EQ(p.at("data_file").get<std::string>().find(fs::path(BOG_SOURCE_DIR).string()),
+  EXPECT_EQ(p.at("data_file").get<std::string>().find(fs::path(bog::source_dir()).string()),
             std::string::npos)
       << "the provenance must not name this machine's absolute paths";
 
@@ -87,7 +88,7 @@ double mean_nll(LmEager& lm, const Tokenizer& tok, const std::string& text) {
 }
 
 TEST(ShippedLm, LoadsWithinBudgetWithProvenanceAndPrefersRealText) {
-  const fs::path dir = fs::path(BOG_SOURCE_DIR) / "models/agnews-lm";
+  const fs::path dir = fs::path(bog::source_dir()) / "models/agnews-lm";
   const LoadedLmBundle b = load_lm_bundle(dir);
   EXPECT_EQ(b.config.architecture, "tiny_llama_lm");
   uintmax_t bytes = 0;

@@ -10,6 +10,7 @@
 #include <map>
 #include <random>
 
+#include "common/build_paths.h"
 #include "onnx_export/exporter.h"
 #include "onnx_runtime/loader.h"
 #include "onnx_runtime/session.h"
@@ -30,7 +31,7 @@ class FusedGraph : public ::testing::TestWithParam<BundleCase> {
     dir_ = fs::temp_directory_path() / ("bog_fused_" + std::to_string(::getpid()));
     fs::create_directories(dir_);
     onnx_path_ = dir_ / "model.onnx";
-    onnx_export::export_bundle(fs::path(BOG_SOURCE_DIR) / GetParam().dir, onnx_path_, {});
+    onnx_export::export_bundle(fs::path(bog::source_dir()) / GetParam().dir, onnx_path_, {});
   }
   void TearDown() override { fs::remove_all(dir_); }
 

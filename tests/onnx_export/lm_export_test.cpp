@@ -12,6 +12,7 @@
 #include <fstream>
 
 #include "common/atomic_file.h"
+#include "common/build_paths.h"
 #include "common/error.h"
 #include "model/bundle.h"
 #include "model/lm/lm_eager.h"
@@ -35,7 +36,7 @@ class LmExport : public ::testing::Test {
     fs::remove_all(root_);
     fs::create_directories(root_ / "run" / "checkpoints");
     // The shipped classifier's 16k tokenizer; the LM itself is random and tiny.
-    fs::copy_file(fs::path(BOG_SOURCE_DIR) / "models/agnews-tiny-llama/tokenizer.model",
+    fs::copy_file(fs::path(bog::source_dir()) / "models/agnews-tiny-llama/tokenizer.model",
                   root_ / "run" / "tokenizer.model");
     const model::ModelConfig c = model::parse_model_config(
         "architecture: tiny_llama_lm\nvocab_size: 16000\nd_model: 16\nn_layers: 2\nn_heads: 4\n"
@@ -270,8 +271,8 @@ TEST_F(LmExport, ClassifierCommandsRefuseAnLmBundleWithOneClearError) {
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("tiny_llama_lm"), std::string::npos) << e.what();
   }
-  EXPECT_THROW((void)model::load_lm_bundle(fs::path(BOG_SOURCE_DIR) / "models/agnews-tiny-llama"),
-               Error);
+  EXPECT_THROW(
+      (void)model::load_lm_bundle(fs::path(bog::source_dir()) / "models/agnews-tiny-llama"), Error);
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <vector>
 
+#include "common/build_paths.h"
 #include "common/error.h"
 #include "parity/tolerance.h"
 
@@ -97,7 +98,7 @@ TEST_F(ToleranceFile, RejectsUnknownKeysAndNegativeValues) {
 
 TEST(ShippedExportConfig, HasTheIssueDefaultTolerance) {
   const TolerancePolicy p =
-      load_tolerance_policy(std::filesystem::path(BOG_SOURCE_DIR) / "configs" / "export.yaml");
+      load_tolerance_policy(std::filesystem::path(bog::source_dir()) / "configs" / "export.yaml");
   EXPECT_DOUBLE_EQ(p.for_dtype("float32").atol, 1e-4);
   EXPECT_DOUBLE_EQ(p.for_dtype("float32").rtol, 1e-3);
   EXPECT_DOUBLE_EQ(p.for_dtype("float32").min_argmax_agreement, 1.0);

@@ -5,13 +5,14 @@
 
 #include <filesystem>
 
+#include "common/build_paths.h"
 #include "parity/graph_parity.h"
 
 namespace bog::parity {
 namespace {
 namespace fs = std::filesystem;
 
-const fs::path kTorch = fs::path(BOG_SOURCE_DIR) / "tests" / "fixtures" / "torch";
+const fs::path kTorch = fs::path(bog::source_dir()) / "tests" / "fixtures" / "torch";
 
 TEST(DivergenceProbe, ComparesTheFirstTwoInterpreterProvidersOnly) {
   const fs::path onnx = kTorch / "bert_pre_ln_tanh.onnx";
@@ -38,7 +39,8 @@ TEST(DivergenceProbe, ComparesTheFirstTwoInterpreterProvidersOnly) {
 }
 
 TEST(DivergenceProbe, BundleTextFeedsAreOneFullyMaskedRow) {
-  const auto feeds = bundle_text_feeds(fs::path(BOG_SOURCE_DIR) / "models" / "agnews-tiny-llama");
+  const auto feeds =
+      bundle_text_feeds(fs::path(bog::source_dir()) / "models" / "agnews-tiny-llama");
   const runtime::Tensor& ids = feeds.at("input_ids");
   const runtime::Tensor& mask = feeds.at("attention_mask");
   ASSERT_EQ(ids.shape().size(), 2u);

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <functional>
 
+#include "common/build_paths.h"
 #include "common/error.h"
 #include "model/data/sha256.h"
 #include "parity/ort_runner.h"
@@ -166,7 +167,7 @@ TEST_F(GenerateParity, BadRequestsAreRefusedWithOneClearError) {
     std::function<void(GenerateParityRequest&)> change;
     const char* needle;
   };
-  const fs::path classifier = fs::path(BOG_SOURCE_DIR) / "models" / "agnews-tiny-llama";
+  const fs::path classifier = fs::path(bog::source_dir()) / "models" / "agnews-tiny-llama";
   const std::vector<Case> cases = {
       {"classifier", [&](auto& r) { r.bundle = classifier; }, "not a decoder LM"},
       {"prompts", [](auto& r) { r.prompts = 0; }, "--prompts"},
@@ -187,7 +188,7 @@ TEST_F(GenerateParity, BadRequestsAreRefusedWithOneClearError) {
       {"rows", [](auto& r) { r.prompt_len = 15; }, "rows of at least 15 tokens"},
       {"foreign onnx",
        [](auto& r) {
-         r.onnx = fs::path(BOG_SOURCE_DIR) / "tests/fixtures/torch/llama_decoder.onnx";
+         r.onnx = fs::path(bog::source_dir()) / "tests/fixtures/torch/llama_decoder.onnx";
        },
        "not an export of"},
       {"missing onnx", [&](auto& r) { r.onnx = *tmp_ / "missing.onnx"; }, "not found"},

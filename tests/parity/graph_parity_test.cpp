@@ -7,6 +7,7 @@
 
 #include <filesystem>
 
+#include "common/build_paths.h"
 #include "common/error.h"
 #include "model/data/sha256.h"
 #include "parity/model_parity.h"
@@ -20,7 +21,7 @@ using cli_test::float_info;
 using cli_test::float_tensor;
 using cli_test::TempDir;
 
-const fs::path kTorch = fs::path(BOG_SOURCE_DIR) / "tests" / "fixtures" / "torch";
+const fs::path kTorch = fs::path(bog::source_dir()) / "tests" / "fixtures" / "torch";
 
 GraphParityRequest request(const std::string& name, std::vector<std::string> providers) {
   GraphParityRequest r;

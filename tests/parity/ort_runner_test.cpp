@@ -10,6 +10,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "common/build_paths.h"
 #include "common/error.h"
 
 namespace bog::parity {
@@ -134,7 +135,7 @@ TEST_F(OrtRunnerTest, AModelOrtCannotLoadIsAClearError) {
 // ONNX Runtime's generation loop on the torch decoder fixture reproduces PyTorch's own greedy
 // continuation (greedy.json), all three prompts in one left-padded batch.
 TEST_F(OrtRunnerTest, GenerationLoopReproducesTorchGreedyTokens) {
-  const fs::path torch = fs::path(BOG_SOURCE_DIR) / "tests" / "fixtures" / "torch";
+  const fs::path torch = fs::path(bog::source_dir()) / "tests" / "fixtures" / "torch";
   std::ifstream in(torch / "llama_decoder" / "greedy.json");
   ASSERT_TRUE(in.good());
   const nlohmann::json g = nlohmann::json::parse(in);
@@ -155,7 +156,7 @@ TEST_F(OrtRunnerTest, GenerationLoopReproducesTorchGreedyTokens) {
 }
 
 TEST_F(OrtRunnerTest, GenerationOnAGraphWithoutThePastInputsIsAClearError) {
-  const fs::path torch = fs::path(BOG_SOURCE_DIR) / "tests" / "fixtures" / "torch";
+  const fs::path torch = fs::path(bog::source_dir()) / "tests" / "fixtures" / "torch";
   OrtGenerateOptions o;
   o.new_tokens = 2;
   try {

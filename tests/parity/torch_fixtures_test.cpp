@@ -16,6 +16,7 @@
 #include <filesystem>
 #include <map>
 
+#include "common/build_paths.h"
 #include "onnx_runtime/execution_provider.h"
 #include "onnx_runtime/loader.h"
 #include "onnx_runtime/session.h"
@@ -25,7 +26,7 @@ namespace bog::parity {
 namespace {
 namespace fs = std::filesystem;
 
-const fs::path kTorch = fs::path(BOG_SOURCE_DIR) / "tests" / "fixtures" / "torch";
+const fs::path kTorch = fs::path(bog::source_dir()) / "tests" / "fixtures" / "torch";
 
 std::vector<std::string> fixture_names() {
   std::vector<std::string> names;

@@ -6,6 +6,7 @@
 
 #include <regex>
 
+#include "common/build_paths.h"
 #include "tests/cli/cli_test_util.h"
 #include "tests/serve/serve_test_util.h"
 
@@ -59,7 +60,7 @@ TEST(Browser, PageShowsThePredictedLabelForASubmittedHeadline) {
       std::sregex_iterator(dom.text.begin(), dom.text.end(), bar_re), std::sregex_iterator());
   EXPECT_EQ(bars, 4);
 
-  const fs::path shot = fs::path(BOG_BINARY_DIR) / "serve_page.png";
+  const fs::path shot = fs::path(bog::binary_dir()) / "serve_page.png";
   fs::remove(shot);
   args = chromium_args(url);
   args.insert(args.end() - 1, "--screenshot=" + shot.string());

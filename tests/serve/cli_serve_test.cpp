@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "common/build_paths.h"
 #include "onnx_runtime/loader.h"
 #include "tests/cli/cli_test_util.h"
 #include "tests/serve/serve_test_util.h"
@@ -132,7 +133,7 @@ TEST(ServeCli, BadSettingsExitWithOneErrorLine) {
 
 TEST(ServeCli, OnnxFromAnotherBundleIsRefused) {
   const cli_test::TempDir dir;
-  const fs::path other = fs::path(BOG_SOURCE_DIR) / "models" / "agnews-modern";
+  const fs::path other = fs::path(bog::source_dir()) / "models" / "agnews-modern";
   ASSERT_EQ(cli_test::run_bog(
                 {"export", "--bundle", other.string(), "--out", (dir / "other.onnx").string()})
                 .exit_code,
@@ -232,7 +233,8 @@ TEST(TritonExport, WritesARepositoryWhoseConfigParsesAsModelConfig) {
   EXPECT_EQ(m.graph.inputs.front().name, "input_ids");
 
   const std::string text = cli_test::read_bytes(model_dir / "config.pbtxt");
-  const fs::path proto = fs::path(BOG_SOURCE_DIR) / "tests" / "serve" / "triton_model_config.proto";
+  const fs::path proto =
+      fs::path(bog::source_dir()) / "tests" / "serve" / "triton_model_config.proto";
   std::string debug;
   ASSERT_EQ(parse_model_config(proto, text, &debug), "") << text;
   // The parsed message holds what Triton needs.

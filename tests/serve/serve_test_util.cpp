@@ -11,6 +11,7 @@
 #include <stdexcept>
 
 #include "common/atomic_file.h"
+#include "common/build_paths.h"
 #include "serve/model_loader.h"
 #include "tests/cli/cli_test_util.h"
 
@@ -19,7 +20,7 @@ extern char** environ;
 namespace bog::serve_test {
 namespace fs = std::filesystem;
 
-fs::path bundle_dir() { return fs::path(BOG_SOURCE_DIR) / "models" / "agnews-tiny-llama"; }
+fs::path bundle_dir() { return fs::path(bog::source_dir()) / "models" / "agnews-tiny-llama"; }
 
 const fs::path& exported_onnx() {
   static const cli_test::TempDir dir;
@@ -40,7 +41,7 @@ serve::ServingConfig test_config() {
   c.port = 0;
   c.provider = "cpu";
   c.http_threads = 96;
-  c.evidence_dir = (fs::path(BOG_SOURCE_DIR) / "docs" / "evidence").string();
+  c.evidence_dir = (fs::path(bog::source_dir()) / "docs" / "evidence").string();
   return c;
 }
 

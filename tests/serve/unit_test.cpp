@@ -11,6 +11,7 @@
 #include <random>
 #include <thread>
 
+#include "common/build_paths.h"
 #include "common/error.h"
 #include "serve/api_request.h"
 #include "serve/batcher.h"
@@ -53,7 +54,7 @@ TEST(ServingConfig, ParsesEveryKeyAndRejectsUnknownOnes) {
 }
 
 TEST(ServingConfig, ShippedConfigIsValid) {
-  ServingConfig c = load_serving_config(std::string(BOG_SOURCE_DIR) + "/configs/serving.yaml");
+  ServingConfig c = load_serving_config(std::string(bog::source_dir()) + "/configs/serving.yaml");
   EXPECT_EQ(c.host, "127.0.0.1");
   EXPECT_NO_THROW(validate(c));
 }

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <set>
 
+#include "common/build_paths.h"
 #include "common/error.h"
 #include "tests/cli/cli_test_util.h"
 #include "tune/benchmark_functions.h"
@@ -20,7 +21,7 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-const fs::path kFixture = fs::path(BOG_SOURCE_DIR) / "tests/fixtures/optuna/optuna-3.1-study.db";
+const fs::path kFixture = fs::path(bog::source_dir()) / "tests/fixtures/optuna/optuna-3.1-study.db";
 
 // Rows of a query on a SQLite file, each row's cells joined by '|'.
 std::vector<std::string> sqlite_rows(const fs::path& db, const std::string& sql) {
