@@ -28,9 +28,9 @@ namespace bog::runtime::cpu {
 namespace {
 
 constexpr size_t kAlign = 64;
-constexpr size_t kHugePage = size_t{2} << 20;
+[[maybe_unused]] constexpr size_t kHugePage = size_t{2} << 20;  // unused on the heap path
 // Address space, not memory: a slab is backed only where weights are written.
-constexpr size_t kSlabBytes = size_t{64} << 20;
+[[maybe_unused]] constexpr size_t kSlabBytes = size_t{64} << 20;
 
 size_t round_up(size_t v, size_t to) { return (v + to - 1) / to * to; }
 
