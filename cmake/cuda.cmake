@@ -30,6 +30,9 @@ if(NOT BOG_CUDA STREQUAL "OFF")
   endif()
   if(CMAKE_CUDA_COMPILER AND CUDAToolkit_FOUND AND TARGET CUDA::cublas)
     set(BOG_CUDA_BUILT ON)
+    # The provider is a module opened at run time (onnx_runtime/CMakeLists.txt); its references
+    # to the runtime resolve against the executable, which must export its symbols for that.
+    set(CMAKE_ENABLE_EXPORTS ON)
     message(STATUS "CUDA provider: built (toolkit ${CUDAToolkit_VERSION}, "
                    "architectures ${CMAKE_CUDA_ARCHITECTURES})")
   elseif(BOG_CUDA STREQUAL "ON")

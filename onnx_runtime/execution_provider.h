@@ -42,6 +42,10 @@ class ExecutionProvider {
     int rewrites = 0;
   };
   virtual std::vector<PassCount> pass_counts() const { return {}; }
+  // After the final placement, before any kernel is made: pack the constants this provider's
+  // kernels read and release the initializers that only they read (ONNX Runtime's PrePack).
+  // Runs in every session, optimized or not. (optional)
+  virtual void prepack(Graph& /*graph*/) {}
 
   // Kernel for a claimed node; called once per node at session creation.
   virtual KernelFn create_kernel(const Node& node) const = 0;

@@ -2,13 +2,16 @@
 // either loads completely or throws one bog::Error.
 #include "onnx_runtime/loader.h"
 
+#include <fcntl.h>
 #include <fmt/format.h>
+#include <google/protobuf/io/zero_copy_stream_impl.h>
 #include <onnx/checker.h>
 #include <onnx/defs/schema.h>
 #include <onnx/onnx_pb.h>
 #include <spdlog/spdlog.h>
 
 #include <climits>
+#include <cstring>
 #include <deque>
 #include <set>
 
@@ -258,7 +261,8 @@ struct Converter {
       // The weight now lives in the IR: its bytes leave the ModelProto at once, so a model is
       // never held three times (file bytes, proto, tensors) while it loads. The protos
       // converted here all belong to model_from_proto's caller, which owns them mutably.
-      const_cast<onnx::TensorProto&>(t).clear_raw_data();
+      // (clear_raw_data() would keep the string's capacity: swap it out to free it.)
+      std::string().swap(*const_cast<onnx::TensorProto&>(t).mutable_raw_data());
       defined.insert(t.name());
     }
     for (const auto& v : proto.input()) {
@@ -464,6 +468,43 @@ onnx::ModelProto parse_model_proto(std::string_view bytes) {
   return proto;
 }
 
+// Parses the file as it is read (a protobuf stream over the descriptor), so its bytes are never
+// held beside the proto: on the 436 MB BERT-base-size export that was 436 MB more at the peak.
+onnx::ModelProto parse_model_file(const fs::path& path) {
+  std::error_code ec;
+  const uintmax_t size = fs::file_size(path, ec);
+  if (ec || !fs::is_regular_file(path, ec)) {
+    throw Error(ErrorCategory::kIo,
+                fmt::format("cannot read '{}': {}", path.string(),
+                            fs::exists(path, ec) ? "not a regular file" : "no such file"));
+  }
+  if (size > static_cast<uintmax_t>(INT_MAX)) {
+    invalid(
+        fmt::format("model is {} bytes; protobuf files are limited to 2 GiB (use external "
+                    "data for large weights)",
+                    size));
+  }
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    throw Error(ErrorCategory::kIo,
+                fmt::format("cannot read '{}': {}", path.string(), std::strerror(errno)));
+  }
+  onnx::ModelProto proto;
+  bool parsed = false;
+  {
+    google::protobuf::io::FileInputStream stream(fd, 1 << 20);
+    stream.SetCloseOnDelete(true);
+    parsed = size > 0 && proto.ParseFromZeroCopyStream(&stream) && stream.GetErrno() == 0;
+  }
+  if (!parsed) {
+    invalid(
+        fmt::format("not a valid ONNX model: {} bytes do not parse as onnx.ModelProto "
+                    "(truncated or not protobuf)",
+                    size));
+  }
+  return proto;
+}
+
 // Converts `proto` (its initializers' bytes are released as they are converted).
 Model model_from_proto(onnx::ModelProto& proto, const fs::path& directory,
                        const LoadOptions& options) {
@@ -529,14 +570,21 @@ Model load_model(const fs::path& path, const LoadOptions& options) {
     throw Error(ErrorCategory::kIo,
                 fmt::format("'{}' is a directory, not a model file", path.string()));
   }
-  std::string bytes = read_file(path);
   const fs::path dir = path.has_parent_path() ? path.parent_path() : fs::path(".");
+  const auto named = [&path](const Error& e) {
+    return Error(e.category(), fmt::format("{}: {}", path.filename().string(), e.what()));
+  };
+  onnx::ModelProto proto;
   try {
-    onnx::ModelProto proto = parse_model_proto(bytes);
-    std::string().swap(bytes);  // the file's bytes are in the proto now
+    proto = parse_model_file(path);
+  } catch (const Error& e) {
+    if (e.category() == ErrorCategory::kIo) throw;  // "cannot read '<path>'" names it already
+    throw named(e);
+  }
+  try {
     return model_from_proto(proto, dir, options);
   } catch (const Error& e) {
-    throw Error(e.category(), fmt::format("{}: {}", path.filename().string(), e.what()));
+    throw named(e);
   }
 }
 

@@ -6,10 +6,8 @@
 #include "common/error.h"
 #include "onnx_runtime/execution_provider.h"
 #include "onnx_runtime/providers/cpu/cpu_provider.h"
+#include "onnx_runtime/providers/cuda/cuda_module.h"
 #include "onnx_runtime/providers/reference/reference_provider.h"
-#ifdef BOG_HAVE_CUDA
-#include "onnx_runtime/providers/cuda/cuda_provider.h"
-#endif
 
 namespace bog::runtime {
 namespace {
@@ -50,14 +48,10 @@ std::shared_ptr<ExecutionProvider> make_provider(const std::string& name, int th
     return std::make_shared<CpuProvider>(threads, precision);
   }
   if (name == "cuda") {
-#ifdef BOG_HAVE_CUDA
-    return std::make_shared<CudaProvider>(allow_tf32());
-#else
-    return std::make_shared<AbsentProvider>(
-        "cuda",
-        "not built: this build has no CUDA provider (configured with BOG_CUDA=OFF or "
-        "without the CUDA toolkit)");
-#endif
+    // A module of its own (cuda_module.h): cuBLAS is mapped only by processes that ask.
+    std::string why;
+    if (auto p = load_cuda_provider(allow_tf32(), why)) return p;
+    return std::make_shared<AbsentProvider>("cuda", why);
   }
   throw Error(ErrorCategory::kInvalidArgument,
               fmt::format("unknown provider '{}' (known: {})", name,

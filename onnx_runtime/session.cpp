@@ -20,6 +20,7 @@
 #include "onnx_runtime/batch_split.h"
 #include "onnx_runtime/loader.h"
 #include "onnx_runtime/providers/cpu/cpu_provider.h"
+#include "onnx_runtime/providers/cpu/prepacked_weights.h"
 #include "onnx_runtime/session/batch_runner.h"
 #include "onnx_runtime/session/feeds.h"
 #include "onnx_runtime/session/placement.h"
@@ -37,7 +38,8 @@ struct Session::Impl {
   OptimizationReport optimization;
   std::unique_ptr<session::StepExecutor> exec;
   std::unique_ptr<session::BatchRunner> batches;
-  std::shared_ptr<KvCacheState> kv_cache;  // SessionOptions::kv_cache
+  std::shared_ptr<KvCacheState> kv_cache;            // SessionOptions::kv_cache
+  std::shared_ptr<cpu::PrepackedWeights> prepacked;  // handed to the lanes
   std::mutex run_mutex;
 
   Impl(Model m, session::Providers p, bool strict, bool optimize)
@@ -63,6 +65,10 @@ struct Session::Impl {
     session::place_graph(model.graph, providers, strict, &report);
     for (const auto& q : providers) {
       if (report.nodes_per_provider.count(q->name())) report.used.push_back(q->name());
+    }
+    // Placement is final: constants are packed (and initializers released) before the kernels.
+    for (const auto& q : providers) {
+      if (q->available()) q->prepack(model.graph);
     }
     exec = std::make_unique<session::StepExecutor>(model.graph, providers,
                                                    optimization.planned_peak_bytes);
@@ -182,11 +188,13 @@ struct Session::Impl {
 
 Session::Session(Model model, const SessionOptions& options) {
   session::Providers providers;
+  const std::shared_ptr<cpu::PrepackedWeights> prepacked =
+      options.prepacked ? options.prepacked : std::make_shared<cpu::PrepackedWeights>();
   for (const std::string& name : options.providers) {
     providers.push_back(make_provider(name, options.threads, options.precision));
-    if (options.kv_cache) {
-      if (auto* cpu = dynamic_cast<CpuProvider*>(providers.back().get()))
-        cpu->share_kv_cache(options.kv_cache);
+    if (auto* cpu = dynamic_cast<CpuProvider*>(providers.back().get())) {
+      if (options.kv_cache) cpu->share_kv_cache(options.kv_cache);
+      cpu->share_prepacked(prepacked);
     }
   }
   impl_ = std::make_unique<Impl>(std::move(model), std::move(providers), options.strict,
@@ -194,6 +202,7 @@ Session::Session(Model model, const SessionOptions& options) {
   session::BatchRunner& batches = *impl_->batches;
   batches.set_threads(options.threads);
   impl_->kv_cache = options.kv_cache;
+  impl_->prepacked = prepacked;
   // Decode steps grow the past by one token: their memory plan stretches to the cache's size.
   if (options.kv_cache) impl_->exec->set_length_capacity(&options.kv_cache->capacity);
   // A cache appended in place lives in the caller's buffers: batches run whole, never split
@@ -221,7 +230,8 @@ Session::Session(Model model, const SessionOptions& options) {
         [impl, options](int lane, const std::shared_ptr<cpu::LaneReduction>& reduction) {
           SessionOptions o = options;
           o.threads = 1;
-          o.optimize = false;  // the graph is already optimized
+          o.optimize = false;             // the graph is already optimized
+          o.prepacked = impl->prepacked;  // and its weights packed (and released) once
           auto s = std::make_unique<Session>(session::lane_model(impl->model), o);
           if (reduction) {
             for (const auto& p : s->impl_->providers) {

@@ -21,6 +21,10 @@
 
 namespace bog::runtime {
 
+namespace cpu {
+class PrepackedWeights;
+}  // namespace cpu
+
 struct SessionOptions {
   std::vector<std::string> providers = {"reference"};  // in order of preference
   bool strict = false;   // any fallback is an error (kProviderUnavailable)
@@ -38,6 +42,10 @@ struct SessionOptions {
   // Decoder graphs: with a state here the cpu provider appends present.{i}.* in place into the
   // caller's cache buffers (kv_cache_state.h; generate/ sets it up).
   std::shared_ptr<KvCacheState> kv_cache;
+  // Where the cpu provider keeps the weights it packs when the session is made
+  // (providers/cpu/prepacked_weights.h). Left empty, the session makes one and hands it to its
+  // lanes, so a weight is packed once per session; only sessions of one model may share one.
+  std::shared_ptr<cpu::PrepackedWeights> prepacked;
 };
 
 class Session {

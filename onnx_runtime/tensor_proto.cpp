@@ -2,8 +2,11 @@
 // initializer is an Error, never an out-of-bounds read.
 #include "onnx_runtime/tensor_proto.h"
 
+#include <fcntl.h>
 #include <fmt/format.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <bit>
 #include <cstring>
@@ -189,7 +192,64 @@ void fill_from_typed_fields(const onnx::TensorProto& proto, Tensor& out) {
   }
 }
 
-std::string read_external(const onnx::TensorProto& proto, const fs::path& model_dir) {
+// Zeroed storage mapped from the system for this tensor alone (anonymous mmap) where it is large:
+// a weight released once it is packed (CpuProvider::prepack) then gives its pages back at once,
+// where a freed heap block stays in the process (glibc's mmap threshold grows to 32 MiB as
+// blocks are freed, so later weights would come from the heap).
+Tensor mapped_tensor(DType dtype, Shape shape) {
+  // Below this a block of its own wastes most of a page and the heap gives it back as well.
+  constexpr size_t kMinMappedBytes = size_t{1} << 20;
+  constexpr size_t kSlack = 64;  // what a heap tensor has after its end (tensor.cpp)
+  if (dtype == DType::kString) return Tensor(dtype, std::move(shape));
+  const size_t bytes =
+      checked_mul_size(static_cast<size_t>(checked_numel(shape)), dtype_size(dtype));
+  if (bytes < kMinMappedBytes) return Tensor(dtype, std::move(shape));
+  const size_t padded = bytes + kSlack;
+  void* p = mmap(nullptr, padded, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED) {
+    throw Error(ErrorCategory::kIo, fmt::format("out of memory mapping {} bytes for {} tensor {}",
+                                                bytes, dtype_name(dtype), shape_to_string(shape)));
+  }
+  std::shared_ptr<void> owner(p, [padded](void* q) { munmap(q, padded); });
+  return Tensor::adopt(dtype, std::move(shape), Device::kCpu, std::move(owner));
+}
+
+// A read-only private mapping of [offset, offset + length) of `path`.
+struct MappedBytes {
+  std::shared_ptr<void> mapping;  // munmaps the pages when released
+  std::string_view bytes;
+};
+
+MappedBytes map_file_range(const onnx::TensorProto& proto, const fs::path& path,
+                           const std::string& location, int64_t offset, int64_t length) {
+  if (length == 0) return {};
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    throw Error(ErrorCategory::kIo,
+                fmt::format("tensor '{}': cannot open external data '{}': {}", display_name(proto),
+                            location, std::strerror(errno)));
+  }
+  const auto page = static_cast<int64_t>(sysconf(_SC_PAGESIZE));
+  const int64_t base = offset / page * page;
+  const auto span = static_cast<size_t>(offset - base + length);
+  void* p = mmap(nullptr, span, PROT_READ, MAP_PRIVATE, fd, static_cast<off_t>(base));
+  const int err = errno;
+  ::close(fd);
+  if (p == MAP_FAILED) {
+    throw Error(ErrorCategory::kIo, fmt::format("tensor '{}': cannot map external data '{}': {}",
+                                                display_name(proto), location, std::strerror(err)));
+  }
+  MappedBytes m;
+  m.mapping = std::shared_ptr<void>(p, [span](void* q) { munmap(q, span); });
+  m.bytes =
+      std::string_view(static_cast<const char*>(p) + (offset - base), static_cast<size_t>(length));
+  return m;
+}
+
+// The tensor's range of its external-data file, memory-mapped (read only, private) rather than
+// read into a buffer, so loading holds the bytes once (the tensor), not twice; unmapped when the
+// returned owner goes.
+MappedBytes map_external(const onnx::TensorProto& proto, const fs::path& model_dir) {
   if (model_dir.empty()) fail(proto, "external data is not allowed here (no model directory)");
   std::string location;
   bool has_location = false;
@@ -227,15 +287,7 @@ std::string read_external(const onnx::TensorProto& proto, const fs::path& model_
     fail(proto, fmt::format("external data '{}' range [{}, +{}) exceeds its {} bytes", location,
                             offset, length, file_size));
   }
-  std::ifstream in(path, std::ios::binary);
-  std::string bytes(static_cast<size_t>(length), '\0');
-  in.seekg(offset);
-  in.read(bytes.data(), length);
-  if (!in) {
-    throw Error(ErrorCategory::kIo, fmt::format("tensor '{}': cannot read external data '{}'",
-                                                display_name(proto), location));
-  }
-  return bytes;
+  return map_file_range(proto, path, location, offset, length);
 }
 
 }  // namespace
@@ -344,10 +396,10 @@ Tensor tensor_from_proto(const onnx::TensorProto& proto, const fs::path& model_d
                             proto.string_data_size(), shape_to_string(shape), n));
   }
 
-  Tensor out(dtype, std::move(shape));
+  Tensor out = mapped_tensor(dtype, std::move(shape));
   if (external) {
-    const std::string bytes = read_external(proto, model_dir);
-    fill_from_bytes(proto, bytes, out);
+    const MappedBytes mapped = map_external(proto, model_dir);
+    fill_from_bytes(proto, mapped.bytes, out);
   } else if (proto.has_raw_data()) {
     fill_from_bytes(proto, proto.raw_data(), out);
   } else {

@@ -9,6 +9,7 @@
 #include "onnx_runtime/providers/cpu/kernels/cpu_kernels.h"
 #include "onnx_runtime/providers/cpu/lane_reduction.h"
 #include "onnx_runtime/providers/cpu/passes/passes.h"
+#include "onnx_runtime/providers/cpu/prepacked_weights.h"
 #include "onnx_runtime/providers/cpu/quant/quant_kernels.h"
 #include "onnx_runtime/providers/cpu/thread_pool.h"
 #include "onnx_runtime/providers/reference/kernels/quant_contrib.h"
@@ -49,8 +50,14 @@ void CpuProvider::join_lanes(std::shared_ptr<cpu::LaneReduction> reduction, int 
 KernelFn CpuProvider::create_kernel(const Node& node) const {
   if (node.domain == kCpuFusedDomain) {
     const std::string& op = node.op_type;
-    if (op == "FusedMatMul")
-      return cpu::make_fused_matmul(node, pool_, precision_.used == Precision::kBf16, weights_);
+    if (op == "FusedMatMul") {
+      const bool bf16 = precision_.used == Precision::kBf16;
+      std::shared_ptr<const cpu::PackedWeight> pre;
+      if (prepacked_ && node.inputs.size() > 1) {
+        pre = prepacked_->find(node.inputs[1], node.attr_int("trans_w", 0) != 0, bf16);
+      }
+      return cpu::make_fused_matmul(node, pool_, bf16, weights_, std::move(pre));
+    }
     if (op == "Attention") return cpu::make_attention_fused(node, pool_, kv_state_);
     if (op == "KvAppend") {
       if (!kv_state_) throw Error(ErrorCategory::kInvalidModel, "KvAppend without a KV cache");

@@ -21,6 +21,7 @@ namespace cpu {
 class ThreadPool;
 class LaneReduction;
 class WeightArena;
+class PrepackedWeights;
 struct LaneLink;
 }  // namespace cpu
 
@@ -31,6 +32,10 @@ class CpuProvider : public ExecutionProvider {
   Claim claims(const Node& node) const override;
   void optimize(Graph& graph) override;
   std::vector<PassCount> pass_counts() const override { return pass_counts_; }
+  // Packs the weight of every FusedMatMul placed here whose weight is an initializer (and not a
+  // graph input a caller could feed), and releases each such initializer that nothing but
+  // those nodes reads: it keeps its shape and holds no data from then on.
+  void prepack(Graph& graph) override;
   KernelFn create_kernel(const Node& node) const override;
   int threads() const { return threads_; }
   // The precision its GEMMs run in, and why it is not the one requested where it is not.
@@ -43,6 +48,11 @@ class CpuProvider : public ExecutionProvider {
   // Before optimize(): a decoder session's KV cache state, so that optimize() appends the
   // present outputs in place (passes/fuse_kv_append.cpp) and the kernels find the capacity.
   void share_kv_cache(std::shared_ptr<KvCacheState> state) { kv_state_ = std::move(state); }
+  // Before prepack(): the store its packed weights go to and are taken from, shared by the
+  // lanes of a session (prepacked_weights.h). Without one, prepack() makes its own.
+  void share_prepacked(std::shared_ptr<cpu::PrepackedWeights> store) {
+    prepacked_ = std::move(store);
+  }
 
  private:
   int threads_;
@@ -51,6 +61,7 @@ class CpuProvider : public ExecutionProvider {
   std::shared_ptr<cpu::WeightArena> weights_;  // the packed GEMM weights of this session
   std::shared_ptr<cpu::LaneLink> lane_;        // captured by the kernels; set after they exist
   std::shared_ptr<KvCacheState> kv_state_;
+  std::shared_ptr<cpu::PrepackedWeights> prepacked_;
   std::vector<PassCount> pass_counts_;
   KernelRegistry fused_;
   ReferenceProvider reference_;

@@ -16,6 +16,7 @@ namespace bog::runtime::cpu {
 
 class ThreadPool;
 class WeightArena;
+struct PackedWeight;
 
 // Element-wise kernels split their rows over the pool from this many floats on: below it, waking
 // a worker costs more than the second core saves.
@@ -44,9 +45,12 @@ KernelFn make_where(KernelFn fallback);
 
 // Fused (bog.cpu) kernels.
 // With `bf16`, the weight is packed once as bf16 and the GEMM runs gemm_bf16 (bf16_gemm.h).
-// With `arena`, the packed weight lives there (huge pages; weight_arena.h).
+// With `arena`, the packed weight lives there (huge pages; weight_arena.h). With `prepacked`
+// (prepacked_weights.h), the weight was packed when the session was made and its initializer
+// (input 1) may hold no data: only its shape is read.
 KernelFn make_fused_matmul(const Node& node, std::shared_ptr<ThreadPool> pool, bool bf16 = false,
-                           std::shared_ptr<WeightArena> arena = nullptr);
+                           std::shared_ptr<WeightArena> arena = nullptr,
+                           std::shared_ptr<const PackedWeight> prepacked = nullptr);
 // kv_state: for k_in_cache / v_in_cache (fuse_kv_append.cpp), whose rows are capacity apart.
 KernelFn make_attention_fused(const Node& node, std::shared_ptr<ThreadPool> pool,
                               std::shared_ptr<KvCacheState> kv_state = nullptr);

@@ -1,6 +1,7 @@
 // FusedMatMul (domain bog.cpu): Y = act(A · W + bias) * multiplier + residual, the form the
 // fuse_matmul pass gives MatMul [+ Add(bias)] [+ activation] [+ Mul] [+ Add(residual)].
-// W is a constant 2-D initializer, packed into the GEMM's panels at the first run and reused.
+// W is a constant 2-D initializer, packed when the session is made (prepacked_weights.h; its
+// float32 initializer may be gone then) or else at the first run, and reused.
 // Inputs: A [..., K], W [K, N] ([N, K] with trans_w=1), bias [N]?, residual [..., N]?,
 // multiplier [..., N]?
 // Attribute activation: "" | "relu" | "gelu_erf" | "gelu_tanh" | "silu".
@@ -13,6 +14,7 @@
 #include "onnx_runtime/providers/cpu/gemm/bf16_gemm.h"
 #include "onnx_runtime/providers/cpu/gemm/packed_gemm.h"
 #include "onnx_runtime/providers/cpu/kernels/cpu_kernels.h"
+#include "onnx_runtime/providers/cpu/prepacked_weights.h"
 #include "onnx_runtime/providers/cpu/thread_pool.h"
 
 namespace bog::runtime::cpu {
@@ -106,7 +108,8 @@ Activation parse_activation(const std::string& name) {
 }
 
 KernelFn make_fused_matmul(const Node& node, std::shared_ptr<ThreadPool> pool, bool bf16,
-                           std::shared_ptr<WeightArena> arena) {
+                           std::shared_ptr<WeightArena> arena,
+                           std::shared_ptr<const PackedWeight> prepacked) {
   struct Packed {
     std::unique_ptr<PackedMatrix> matrix;
     std::unique_ptr<PackedBf16Matrix> bf16;
@@ -116,7 +119,10 @@ KernelFn make_fused_matmul(const Node& node, std::shared_ptr<ThreadPool> pool, b
   const Activation act = parse_activation(node.attr_string("activation", ""));
   const bool trans_w = node.attr_int("trans_w", 0) != 0;
   const Bf16Isa bf16_isa = bf16 ? best_bf16_isa() : Bf16Isa::kNone;
-  return [pool, packed, act, trans_w, bf16_isa, arena](KernelContext& ctx) {
+  if (prepacked && (bf16_isa != Bf16Isa::kNone ? !prepacked->bf16 : !prepacked->fp32)) {
+    prepacked = nullptr;  // packed for the other precision: pack here as before
+  }
+  return [pool, packed, act, trans_w, bf16_isa, arena, prepacked](KernelContext& ctx) {
     const Node& n = ctx.node();
     const Tensor& a = ctx.input(0);
     const Tensor& w = ctx.input(1);
@@ -141,7 +147,17 @@ KernelFn make_fused_matmul(const Node& node, std::shared_ptr<ThreadPool> pool, b
     const Epilogue ep = fused_epilogue(ctx, act, shape, &residual_later);
     Tensor& out = ctx.output_uninit(0, DType::kFloat32, shape);
     if (out.numel() == 0) return;
-    if (bf16_isa != Bf16Isa::kNone) {
+    if (prepacked && (prepacked->k != k || prepacked->n != cols)) {
+      fail(n, fmt::format("weight {} is not the {}x{} weight packed for it",
+                          shape_to_string(w.shape()), prepacked->k, prepacked->n));
+    }
+    if (prepacked && prepacked->bf16) {
+      gemm_bf16(bf16_isa, m, a.data<float>(), k, *prepacked->bf16, out.data<float>(), cols, ep,
+                pool.get());
+    } else if (prepacked) {
+      gemm_packed(prepacked->fp32->isa(), m, cols, k, a.data<float>(), k, prepacked->fp32->data(),
+                  out.data<float>(), cols, ep, pool.get());
+    } else if (bf16_isa != Bf16Isa::kNone) {
       if (packed->source != w.raw() || !packed->bf16) {
         // Only the first packing goes to the arena, which never frees: a weight that moved
         // (never seen for an initializer) is packed again on the heap.
@@ -151,18 +167,17 @@ KernelFn make_fused_matmul(const Node& node, std::shared_ptr<ThreadPool> pool, b
       }
       gemm_bf16(bf16_isa, m, a.data<float>(), k, *packed->bf16, out.data<float>(), cols, ep,
                 pool.get());
-      if (residual_later) add_residual_broadcast(n, ctx.input(kFusedResidual), out);
-      return;
+    } else {
+      const GemmIsa isa = best_gemm_isa();
+      if (packed->source != w.raw() || !packed->matrix) {
+        packed->matrix =
+            std::make_unique<PackedMatrix>(isa, w.data<float>(), k, cols, trans_w ? k : cols,
+                                           trans_w, packed->matrix ? nullptr : arena);
+        packed->source = w.raw();
+      }
+      gemm_packed(isa, m, cols, k, a.data<float>(), k, packed->matrix->data(), out.data<float>(),
+                  cols, ep, pool.get());
     }
-    const GemmIsa isa = best_gemm_isa();
-    if (packed->source != w.raw() || !packed->matrix) {
-      packed->matrix =
-          std::make_unique<PackedMatrix>(isa, w.data<float>(), k, cols, trans_w ? k : cols, trans_w,
-                                         packed->matrix ? nullptr : arena);
-      packed->source = w.raw();
-    }
-    gemm_packed(isa, m, cols, k, a.data<float>(), k, packed->matrix->data(), out.data<float>(),
-                cols, ep, pool.get());
     if (residual_later) add_residual_broadcast(n, ctx.input(kFusedResidual), out);
   };
 }
