@@ -11,6 +11,7 @@
 #include "bench/bench_row.h"
 #include "bench/bench_stats.h"
 #include "bench/bench_steps.h"
+#include "bench/graph_flops.h"
 #include "bench/model_feeds.h"
 #include "common/error.h"
 #include "model/tokenizer/tokenizer.h"
@@ -82,6 +83,40 @@ struct CellTimings {
   double ort_peak_rss_mb = 0;
 };
 
+// FLOPs per sample of the cell and where they come from: the architecture's closed form for our
+// own models, else one observed run of the artifact's graph on the first interpreter backend
+// that can run it (untimed; the same graph and feeds as every row of the cell).
+struct CellFlops {
+  double per_sample = 0;
+  std::string source;  // "architecture", "graph", or empty when unknown
+};
+
+CellFlops cell_flops(const Prepared& p, std::vector<Backend>& backends, const CellInputs& in,
+                     int batch, int seq, bool too_long) {
+  CellFlops f;
+  f.per_sample = forward_flops_per_sample(p.facts.flops, seq);
+  if (f.per_sample > 0) {
+    f.source = "architecture";
+    return f;
+  }
+  if (too_long || !in.onnx_error.empty() || batch <= 0) return f;
+  for (Backend& b : backends) {
+    if (!b.result || !b.session || b.token == "eager") continue;
+    try {
+      const double total = run_and_count_flops(*b.session, in.onnx);
+      if (total > 0) {
+        f.per_sample = total / batch;
+        f.source = "graph";
+      }
+    } catch (const Error&) {
+      // The timed runs report this backend's error; try the next one.
+      continue;
+    }
+    break;
+  }
+  return f;
+}
+
 // One untimed-or-timed run of an eager or interpreter backend, in ms.
 double run_once(const Prepared& p, Backend& b, const CellInputs& in, int threads, int batch) {
   if (b.token == "eager") {
@@ -152,14 +187,16 @@ CellTimings measure(const BenchConfig& c, const Prepared& p, std::vector<Backend
 
 // Backend i's row: its base, the cell, and the timings or the reason there are none.
 nlohmann::json cell_row(const BenchConfig& c, const Prepared& p, const Backend& b,
-                        const CellTimings& t, size_t i, int batch, int seq, bool too_long) {
+                        const CellTimings& t, const CellFlops& cf, size_t i, int batch, int seq,
+                        bool too_long) {
   nlohmann::json row = b.row_base;
   row["batch"] = batch;
   row["seq_len"] = seq;
   row["warmup"] = c.warmup;
   row["iterations"] = c.iterations;
-  const double flops = forward_flops_per_sample(p.facts.flops, seq);
+  const double flops = cf.per_sample;
   row["flops_per_sample"] = flops > 0 ? nlohmann::json(flops) : nlohmann::json(nullptr);
+  row["flops_source"] = cf.source.empty() ? nlohmann::json(nullptr) : nlohmann::json(cf.source);
   for (const std::string& f : timing_fields()) row[f] = nullptr;
   row["peak_rss_mb"] = nullptr;
   RowNote note(row["note"].get<std::string>());
@@ -175,7 +212,12 @@ nlohmann::json cell_row(const BenchConfig& c, const Prepared& p, const Backend& 
     const LatencyStats s = summarize(t.latencies_ms[i]);
     put_latency_fields(row, s);
     row["samples_per_s"] = s.mean_ms > 0 ? batch * 1000.0 / s.mean_ms : 0.0;
-    row["gflops"] = flops > 0 && s.mean_ms > 0 ? flops * batch / (s.mean_ms / 1000.0) / 1e9 : 0.0;
+    const double gflops =
+        flops > 0 && s.mean_ms > 0 ? flops * batch / (s.mean_ms / 1e3) / 1e9 : 0.0;
+    row["gflops"] = gflops;
+    const double peak = p.gemm_peak_gflops * row.value("threads", 1);
+    row["gemm_peak_fraction"] =
+        gflops > 0 && peak > 0 ? nlohmann::json(gflops / peak) : nlohmann::json(nullptr);
     row["peak_rss_mb"] = b.token == "ort" ? t.ort_peak_rss_mb : peak_rss_mb(false);
     if (b.token == "ort") note.add("peak_rss_mb is the ONNX Runtime process's");
   }
@@ -190,9 +232,10 @@ void bench_cell(const BenchConfig& c, const Prepared& p, std::vector<Backend>& b
   CellInputs in;
   cell_inputs(p, batch, seq, in);
   const bool too_long = seq > p.facts.max_len;
+  const CellFlops cf = cell_flops(p, backends, in, batch, seq, too_long);
   const CellTimings t = measure(c, p, backends, in, threads, batch, too_long);
   for (size_t i = 0; i < backends.size(); ++i) {
-    rows.push_back(cell_row(c, p, backends[i], t, i, batch, seq, too_long));
+    rows.push_back(cell_row(c, p, backends[i], t, cf, i, batch, seq, too_long));
   }
 }
 

@@ -13,9 +13,11 @@ namespace bog::bench {
 
 inline constexpr const char* kBenchSchema = "bog-bench 1";
 
-// {"schema", "environment", "sgemm_gflops", "artifact", "rows", "summary"}; summary has one
-// entry per result row: ratio_to_ort (mean_ms / ORT's mean_ms in the same cell, null without
-// an ORT result) and peak_fraction (gflops / (sgemm_gflops * threads)).
+// {"schema", "environment", "sgemm_gflops", "gemm_peak_gflops", "fma_peak_gflops", "artifact",
+// "rows", "summary"}; summary has one entry per result row: ratio_to_ort (mean_ms / ORT's
+// mean_ms in the same cell, null without an ORT result), peak_fraction (gflops /
+// (sgemm_gflops * threads), Eigen's peak) and gemm_peak_fraction (gflops / (gemm_peak_gflops *
+// threads), the packed GEMM's: the "% of peak" the Markdown shows).
 [[nodiscard]] nlohmann::json bench_report_json(const BenchResult& result);
 
 [[nodiscard]] std::string rows_csv(const nlohmann::json& rows);

@@ -8,6 +8,7 @@
 
 #include "bench/bench_stats.h"
 #include "bench/bench_steps.h"
+#include "bench/gemm_peak.h"
 #include "bench/model_feeds.h"
 #include "common/error.h"
 #include "model/data/sha256.h"
@@ -193,6 +194,12 @@ BenchResult run_bench(const BenchConfig& c, const Progress& progress) {
   say("measuring the single-thread sgemm peak (Eigen)");
   result.sgemm_gflops = measure_sgemm_gflops();
   say(fmt::format("sgemm peak: {:.1f} GFLOP/s", result.sgemm_gflops));
+  say("measuring the single-thread peak of the packed GEMM (1024 square) and of the FMA loop");
+  result.gemm_peak_gflops = measure_packed_gemm_gflops();
+  result.fma_peak_gflops = measure_fma_gflops();
+  say(fmt::format("packed GEMM peak: {:.1f} GFLOP/s, FMA loop: {:.1f} GFLOP/s",
+                  result.gemm_peak_gflops, result.fma_peak_gflops));
+  p.gemm_peak_gflops = result.gemm_peak_gflops;
   p.context = steps::row_context(p.facts, result.ort_version);
 
   for (const int threads : c.threads) {

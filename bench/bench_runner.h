@@ -37,7 +37,9 @@ inline const std::vector<std::string>& row_fields() {
                                              "samples_per_s",
                                              "peak_rss_mb",
                                              "flops_per_sample",
+                                             "flops_source",
                                              "gflops",
+                                             "gemm_peak_fraction",
                                              "parity_status",
                                              "checkpoint_loaded",
                                              "random_init_used",
@@ -52,8 +54,9 @@ inline const std::vector<std::string>& context_fields() {
 }
 // Timing fields: null unless the row is a result.
 inline const std::vector<std::string>& timing_fields() {
-  static const std::vector<std::string> k = {"mean_ms", "p50_ms", "p95_ms",        "p99_ms",
-                                             "min_ms",  "max_ms", "samples_per_s", "gflops"};
+  static const std::vector<std::string> k = {"mean_ms",       "p50_ms", "p95_ms",
+                                             "p99_ms",        "min_ms", "max_ms",
+                                             "samples_per_s", "gflops", "gemm_peak_fraction"};
   return k;
 }
 // The words every fallback row's note carries; evidence validate looks for them.
@@ -65,6 +68,11 @@ inline constexpr const char* kFallbackCaveat = "not a result of the requested pr
 struct BenchResult {
   nlohmann::json rows = nlohmann::json::array();
   double sgemm_gflops = 0;  // single-thread Eigen sgemm, measured in this run
+  // The peak rows are scaled by (gemm_peak.h), measured in this run: the cpu provider's packed
+  // fp32 GEMM on a 1024 square and one core's FMA loop, single thread. A row's
+  // gemm_peak_fraction is gflops / (gemm_peak_gflops x threads).
+  double gemm_peak_gflops = 0;
+  double fma_peak_gflops = 0;
   std::string ort_version;
   nlohmann::json environment;
   nlohmann::json artifact;  // file name, sha256, parity report summary
@@ -76,6 +84,9 @@ using Progress = std::function<void(const std::string&)>;
 // cannot run (ORT absent, a session error) give rows with a note, not an error.
 [[nodiscard]] BenchResult run_bench(const BenchConfig& config, const Progress& progress);
 
+// flops_per_sample comes from the architecture's closed form where the model is ours
+// (flops_source "architecture"), else from the shapes of one run of the graph ("graph",
+// graph_flops.h); null (and "gflops" 0) only where neither is known.
 // "tiny_llama" forward FLOPs per sample at this sequence length (matmuls, 2 per MAC).
 struct FlopModel {
   int d_model = 0, n_layers = 0, n_heads = 0, n_kv_heads = 0, d_ff = 0, n_classes = 0;

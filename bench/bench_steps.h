@@ -75,7 +75,8 @@ struct Prepared {
   ArtifactSide artifact;
   ModelFacts facts;
   OrtSide ort;
-  nlohmann::json context;  // row_context
+  nlohmann::json context;       // row_context
+  double gemm_peak_gflops = 0;  // BenchResult::gemm_peak_gflops
 };
 
 // One backend at one thread count: how it runs once, and what its row says.

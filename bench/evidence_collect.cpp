@@ -85,6 +85,8 @@ CollectSummary collect_evidence(const fs::path& from, const fs::path& out) {
   for (const json& b : in.bench) {
     if (!b.value("ort_version", "").empty()) env["onnxruntime_node"] = b["ort_version"];
     env["sgemm_gflops_single_thread"] = b.value("sgemm_gflops", 0.0);
+    env["gemm_peak_gflops_single_thread"] = b.value("gemm_peak_gflops", 0.0);
+    env["fma_peak_gflops_single_thread"] = b.value("fma_peak_gflops", 0.0);
   }
   write("environment.json", env.dump(2) + "\n");
   {

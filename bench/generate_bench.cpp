@@ -145,6 +145,7 @@ json finish_row(const Backend& b, int batch, const GenerateBenchConfig& c) {
   row["prompt_len"] = c.prompt_len;
   row["new_tokens"] = c.new_tokens;
   row["flops_per_sample"] = nullptr;
+  row["flops_source"] = nullptr;
   row["peak_rss_mb"] = nullptr;
   for (const std::string& f : timing_fields()) row[f] = nullptr;
   for (const char* f : {"prefill_ms", "decode_ms_p50", "decode_tokens_per_s"}) row[f] = nullptr;

@@ -115,10 +115,13 @@ TEST_F(TinyModel, EveryRowHasEveryFieldAndMissingParityHidesTimings) {
       EXPECT_NE(row["note"].get<std::string>().find("no timings"), std::string::npos);
     }
     EXPECT_GT(row["flops_per_sample"].get<double>(), 0);
+    EXPECT_EQ(row["flops_source"], "architecture");
     EXPECT_EQ(row["architecture"], "tiny_llama");
     EXPECT_GT(row["parameters"].get<int64_t>(), 0);
   }
   EXPECT_GT(r.sgemm_gflops, 0);
+  EXPECT_GT(r.gemm_peak_gflops, 0);
+  EXPECT_GT(r.fma_peak_gflops, 0);
 }
 
 TEST_F(TinyModel, PassingParityShowsTimingsAndFailedParityHidesThem) {
@@ -189,6 +192,10 @@ TEST_F(TinyModel, AnArtifactAloneStillGetsFlopsFromItsMetadata) {
                    (*find(with_bundle.rows, "cpu", 3, 16))["flops_per_sample"].get<double>());
   EXPECT_TRUE((*cpu)["mean_ms"].is_number());
   EXPECT_GT((*cpu)["gflops"].get<double>(), 0);
+  // Its share of the packed GEMM's peak, measured in the same run.
+  ASSERT_TRUE((*cpu)["gemm_peak_fraction"].is_number());
+  EXPECT_DOUBLE_EQ((*cpu)["gemm_peak_fraction"].get<double>(),
+                   (*cpu)["gflops"].get<double>() / r.gemm_peak_gflops);
   // 17 > max_len (16), known from the metadata too: no timings for that cell.
   const json* too_long = find(r.rows, "cpu", 3, 17);
   ASSERT_TRUE(too_long);
