@@ -97,4 +97,15 @@ DecoderSpec inspect_decoder(const runtime::Session& session) {
   return s;
 }
 
+std::string shared_cache_blocker(const runtime::Session& session, const DecoderSpec& spec) {
+  const runtime::KvCacheState* kv = session.kv_cache_state();
+  if (kv == nullptr) return "the session was not made for a shared KV cache";
+  if (!kv->not_in_place.empty()) return kv->not_in_place.front();
+  if (static_cast<int>(kv->in_place_outputs.size()) != 2 * spec.layers)
+    return "not every present output is appended in place";
+  if (spec.kv_heads <= 0 || spec.head_dim <= 0)
+    return "the past inputs do not declare kv_heads and head_dim";
+  return "";
+}
+
 }  // namespace bog::generate

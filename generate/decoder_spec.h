@@ -31,4 +31,8 @@ struct DecoderSpec {
 // Error(kInvalidModel) naming the first thing missing ("no input past_key_values.0.key").
 DecoderSpec inspect_decoder(const runtime::Session& session);
 
+// Why `session` cannot keep this decoder's KV cache in one shared buffer appended in place
+// (kv_cache_state.h), or "" when it can.
+std::string shared_cache_blocker(const runtime::Session& session, const DecoderSpec& spec);
+
 }  // namespace bog::generate

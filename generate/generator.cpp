@@ -63,15 +63,7 @@ struct Generator::Impl {
   }
 
   // Why this session cannot share its cache buffers ("" if it can).
-  std::string shared_blocker() const {
-    if (kv_state == nullptr) return "the session was not made for a shared KV cache";
-    if (!kv_state->not_in_place.empty()) return kv_state->not_in_place.front();
-    if (static_cast<int>(kv_state->in_place_outputs.size()) != 2 * spec.layers)
-      return "not every present output is appended in place";
-    if (spec.kv_heads <= 0 || spec.head_dim <= 0)
-      return "the past inputs do not declare kv_heads and head_dim";
-    return "";
-  }
+  std::string shared_blocker() const { return shared_cache_blocker(session, spec); }
 
   // int64 inputs: [B, max_total] buffers made once per generation; each step feeds a view of
   // the first columns (ids and positions) or the whole history (mask), so steps allocate nothing.
