@@ -26,6 +26,11 @@ ort-deps:
 	  (cd bench/ort && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error) \
 	    || echo "ort-deps: npm ci failed; ONNX Runtime reference unavailable"; \
 	else echo "ort-deps: npm not found; ONNX Runtime reference unavailable"; fi
+	@if [ -d tests/openai/node_modules/openai ]; then :; \
+	elif command -v npm >/dev/null 2>&1; then \
+	  (cd tests/openai && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error) \
+	    || echo "ort-deps: npm ci failed in tests/openai; the openai client test is skipped"; \
+	else echo "ort-deps: npm not found; the openai client test is skipped"; fi
 
 $(BUILD)/build.ninja:
 	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release $(CMAKE_FLAGS)

@@ -11,12 +11,46 @@
 #include "common/atomic_file.h"
 #include "common/error.h"
 #include "model/data/ag_news.h"
+#include "serve/generate_load.h"
 #include "serve/load_generator.h"
 
 namespace bog::cli {
 
+namespace {
+
+template <class Args>
+void run_generate(const Args& a) {
+  serve::GenerateLoadOptions o;
+  o.host = a.host;
+  o.port = a.port;
+  o.concurrency = a.concurrency;
+  o.duration_s = a.duration;
+  o.max_tokens = a.max_tokens;
+  o.ignore_eos = !a.stop_at_eos;
+  o.prompts = serve::builtin_headlines();
+  const serve::GenerateLoadResult r = serve::run_generate_load(o);
+  nlohmann::json j = r.to_json();
+  j["concurrency"] = o.concurrency;
+  j["max_tokens"] = o.max_tokens;
+  if (a.out) write_file_atomic(*a.out, j.dump(2) + "\n");
+  if (a.json) {
+    std::cout << j.dump() << "\n";
+  } else {
+    std::cout << fmt::format(
+        "{} streams, {:.1f} s: {} requests, {} ok, {} rejected (429), {} failed\n"
+        "{:.1f} generated tokens/s, {:.2f} req/s; TTFT p50 {:.1f} ms, p99 {:.1f} ms; "
+        "inter-token p50 {:.2f} ms, p99 {:.2f} ms\n",
+        o.concurrency, r.duration_s, r.requests, r.ok, r.rejected_429, r.failed, r.tokens_per_s,
+        r.requests_per_s, r.ttft_ms_p50, r.ttft_ms_p99, r.itl_ms_p50, r.itl_ms_p99);
+  }
+  if (r.failed > 0) throw CommandFailed(fmt::format("{} request(s) failed", r.failed));
+}
+
+}  // namespace
+
 void add_loadtest_command(CLI::App& app) {
-  auto* cmd = app.add_subcommand("loadtest", "Load-test a running `bog serve` (POST /predict)");
+  auto* cmd = app.add_subcommand(
+      "loadtest", "Load-test a running `bog serve` (POST /predict; --generate: /v1 streams)");
   struct Args {
     std::string host = "127.0.0.1";
     int port = 8080;
@@ -26,6 +60,8 @@ void add_loadtest_command(CLI::App& app) {
     int rows = 256;
     int stalled = 0;
     bool json = false;
+    bool generate = false, stop_at_eos = false;
+    int concurrency = 16, max_tokens = 64;
   };
   auto a = std::make_shared<Args>();
   cmd->add_option("--host", a->host, "Server address (default 127.0.0.1)");
@@ -44,9 +80,19 @@ void add_loadtest_command(CLI::App& app) {
                   "Also hold this many stalled connections (request line and one header, then "
                   "nothing; reopened when the server closes them)")
       ->check(CLI::Range(0, 10000));
+  cmd->add_flag("--generate", a->generate,
+                "Stream /v1/completions from an LM server instead (tokens/s, TTFT, ITL)");
+  cmd->add_option("--concurrency", a->concurrency, "--generate: concurrent streams (16)")
+      ->check(CLI::Range(1, 4096));
+  cmd->add_option("--max-tokens", a->max_tokens, "--generate: tokens per request (64)")
+      ->check(CLI::Range(1, 1 << 20));
+  cmd->add_flag("--stop-at-eos", a->stop_at_eos,
+                "--generate: let a request end at the end-of-text token (default: every "
+                "request generates --max-tokens)");
   cmd->add_option("--out", a->out, "Also write the result as JSON to this file");
   cmd->add_flag("--json", a->json, "Print one JSON object");
   cmd->callback([a] {
+    if (a->generate) return run_generate(*a);
     serve::LoadOptions o;
     o.host = a->host;
     o.port = a->port;

@@ -4,6 +4,7 @@
 // SIGINT/SIGTERM: in-flight requests finish, then it exits 0.
 #include <fmt/format.h>
 #include <pthread.h>
+#include <unistd.h>
 
 #include <csignal>
 #include <cstdio>
@@ -14,8 +15,10 @@
 #include "common/atomic_file.h"
 #include "common/build_paths.h"
 #include "common/error.h"
+#include "model/bundle.h"
 #include "model/data/sha256.h"
 #include "onnx_export/exporter.h"
+#include "serve/lm_loader.h"
 #include "serve/model_loader.h"
 #include "serve/server.h"
 
@@ -47,6 +50,38 @@ std::unique_ptr<serve::Classifier> load(const serve::ServingConfig& c) {
   return serve::load_classifier(c, bytes, c.bundle);
 }
 
+// An LM bundle, or --tokenizer (an --onnx decoder): the /v1 generation routes.
+bool serves_generation(const serve::ServingConfig& c) {
+  if (!c.tokenizer.empty()) return true;
+  std::error_code ec;
+  return !c.bundle.empty() && fs::is_directory(c.bundle, ec) &&
+         model::bundle_architecture(c.bundle) == "tiny_llama_lm";
+}
+
+std::unique_ptr<serve::GenerationService> load_lm(const serve::ServingConfig& c) {
+  serve::LmParts parts;
+  if (!c.bundle.empty() && c.tokenizer.empty()) {
+    parts = serve::read_lm_bundle(c.bundle);
+  } else {
+    if (!c.bundle.empty()) parts = serve::read_lm_bundle(c.bundle);
+    parts.tokenizer = std::make_unique<model::Tokenizer>(model::Tokenizer::load(c.tokenizer));
+  }
+  if (!c.onnx.empty()) return serve::load_generation_service(c, c.onnx, std::move(parts));
+  // The bundle exported on the fly, as `bog generate --bundle` does.
+  const fs::path dir = fs::temp_directory_path() / fmt::format("bog-serve-lm-{}", getpid());
+  fs::create_directories(dir);
+  try {
+    onnx_export::export_bundle(c.bundle, dir / "lm.onnx", {});
+    auto service = serve::load_generation_service(c, dir / "lm.onnx", std::move(parts));
+    fs::remove_all(dir);
+    return service;
+  } catch (...) {
+    std::error_code ec;
+    fs::remove_all(dir, ec);
+    throw;
+  }
+}
+
 }  // namespace
 
 void add_serve_command(CLI::App& app) {
@@ -54,7 +89,8 @@ void add_serve_command(CLI::App& app) {
   struct Args {
     std::optional<std::string> config, bundle, host, provider, onnx, batching;
     std::optional<int> port, max_batch, max_wait_ms, threads;
-    std::optional<std::string> precision;
+    std::optional<std::string> precision, tokenizer;
+    bool no_batching = false;
   };
   auto a = std::make_shared<Args>();
   cmd->add_option("--bundle", a->bundle, "Bundle directory (or BOG_BUNDLE_DIR)");
@@ -65,6 +101,10 @@ void add_serve_command(CLI::App& app) {
   cmd->add_option("--onnx", a->onnx, "Serve this ONNX file (e.g. a quantized export)");
   cmd->add_option("--batching", a->batching, "Dynamic batching: on or off")
       ->check(CLI::IsMember({"on", "off"}));
+  cmd->add_flag("--no-batching", a->no_batching,
+                "No dynamic batching, and generation one sequence at a time (for comparison)");
+  cmd->add_option("--tokenizer", a->tokenizer,
+                  "SentencePiece model: serve the --onnx decoder's generation routes (/v1)");
   cmd->add_option("--max-batch", a->max_batch, "Texts per session run");
   cmd->add_option("--max-wait-ms", a->max_wait_ms, "How long a text waits for company");
   cmd->add_option("--threads", a->threads, "Session threads");
@@ -80,6 +120,8 @@ void add_serve_command(CLI::App& app) {
     if (a->provider) c.provider = *a->provider;
     if (a->onnx) c.onnx = *a->onnx;
     if (a->batching) c.batching = *a->batching == "on";
+    if (a->no_batching) c.batching = false;
+    if (a->tokenizer) c.tokenizer = *a->tokenizer;
     if (a->max_batch) c.max_batch = *a->max_batch;
     if (a->max_wait_ms) c.max_wait_ms = *a->max_wait_ms;
     if (a->threads) c.threads = *a->threads;
@@ -94,7 +136,12 @@ void add_serve_command(CLI::App& app) {
     sigaddset(&signals, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-    serve::Server server(c, [c] { return load(c); });
+    const bool lm = serves_generation(c);
+    std::unique_ptr<serve::Server> owned =
+        lm ? std::make_unique<serve::Server>(
+                 c, serve::Server::GenerationLoader([c] { return load_lm(c); }))
+           : std::make_unique<serve::Server>(c, serve::Server::Loader([c] { return load(c); }));
+    serve::Server& server = *owned;
     const int port = server.bind();
     std::printf("bog serve: listening on http://%s:%d (loading %s)\n", c.host.c_str(), port,
                 c.bundle.c_str());
@@ -106,9 +153,13 @@ void add_serve_command(CLI::App& app) {
       server.stop();
       throw;
     }
-    std::printf(
-        "bog serve: ready (provider %s, batching %s)\n", c.provider.c_str(),
-        c.batching ? fmt::format("max {} / {} ms", c.max_batch, c.max_wait_ms).c_str() : "off");
+    const std::string batching =
+        lm ? (c.batching ? fmt::format("continuous, {} sequences", c.generation_max_active)
+                         : std::string("off, one sequence at a time"))
+           : (c.batching ? fmt::format("max {} / {} ms", c.max_batch, c.max_wait_ms)
+                         : std::string("off"));
+    std::printf("bog serve: ready (provider %s, batching %s%s)\n", c.provider.c_str(),
+                batching.c_str(), lm ? "; /v1/completions, /v1/chat/completions" : "");
     std::fflush(stdout);
     int sig = 0;
     sigwait(&signals, &sig);

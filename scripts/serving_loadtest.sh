@@ -12,27 +12,15 @@ connections=${3:-64}
 bog=${BOG:-build/bog}
 bundle=${BOG_BUNDLE_DIR:-models/agnews-tiny-llama}
 mkdir -p "$out"
+# shellcheck source=scripts/serve_ready.sh
+source "$(dirname "$0")/serve_ready.sh"
 
 for batching in on off; do
-  log="$out/serve-$batching.log"
   # shellcheck disable=SC2086  # BOG_SERVE_ARGS is a list of flags
-  "$bog" serve --bundle "$bundle" --port 0 --batching "$batching" ${BOG_SERVE_ARGS:-} >"$log" 2>&1 &
-  pid=$!
-  port=""
-  for _ in $(seq 1 600); do
-    if grep -q "ready" "$log"; then
-      port=$(sed -n 's/.*listening on http:\/\/127.0.0.1:\([0-9]*\).*/\1/p' "$log")
-      break
-    fi
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  if [ -z "$port" ]; then
-    echo "serving_loadtest: bog serve did not become ready:" >&2
-    cat "$log" >&2
-    kill "$pid" 2>/dev/null || true
-    exit 1
-  fi
+  start_bog_serve "$out/serve-$batching.log" "$bog" serve --bundle "$bundle" --port 0 \
+    --batching "$batching" ${BOG_SERVE_ARGS:-}
+  pid=$SERVE_PID
+  port=$SERVE_PORT
   echo "batching $batching (port $port):"
   status=0
   # shellcheck disable=SC2086  # BOG_LOADTEST_ARGS is a list of flags

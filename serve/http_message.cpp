@@ -168,7 +168,11 @@ HeadResult parse_head(std::string_view buffer, size_t max_head_bytes, size_t max
     if (ec != std::errc() || p != cl->data() + cl->size()) {
       return head_error(400, "malformed Content-Length");
     }
-    if (n > max_body_bytes) return head_error(413, "the body is over the size limit");
+    if (n > max_body_bytes) {
+      HeadResult e = head_error(413, "the body is over the size limit");
+      e.request = std::move(r.request);  // the path picks the error's shape (/v1, /v2)
+      return e;
+    }
     r.framing = n > 0 ? BodyFraming::kLength : BodyFraming::kNone;
     r.content_length = n;
   }

@@ -1,5 +1,7 @@
 #include "serve/openapi.h"
 
+#include "serve/openapi_v1.h"
+
 namespace bog::serve {
 namespace {
 
@@ -116,6 +118,8 @@ json openapi_document(const ServingConfig& config, const std::string& version) {
          {{"required", true},
           {"content", {{"application/json", {{"schema", ref("PredictBatchRequest")}}}}}}},
         {"responses", batch_responses}}}};
+
+  add_openai_paths(paths, schemas);
 
   return {{"openapi", "3.0.3"},
           {"info",

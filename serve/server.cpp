@@ -18,6 +18,7 @@
 #include "serve/http_server.h"
 #include "serve/metrics.h"
 #include "serve/oip_v2.h"
+#include "serve/openai_routes.h"
 #include "serve/openapi.h"
 #include "serve/static_assets.h"
 
@@ -68,6 +69,7 @@ bool is_evidence_name(const std::string& name) {
 struct Server::Impl {
   ServingConfig config;
   Loader loader;
+  GenerationLoader generation_loader;
   Metrics metrics;
   struct Route {
     std::string path;  // exact, or a regex when `pattern` is set
@@ -80,6 +82,8 @@ struct Server::Impl {
   std::string model_name;  // the Open Inference Protocol's: the bundle folder's name
   std::unique_ptr<Classifier> classifier;  // set once by the loading thread, before ready
   std::unique_ptr<Batcher> batcher;
+  std::unique_ptr<GenerationService> generation;  // set instead of the classifier for an LM
+  std::unique_ptr<OpenAiRoutes> openai;
   std::thread load_thread;
   std::mutex load_mu;
   std::condition_variable load_cv;
@@ -89,10 +93,33 @@ struct Server::Impl {
   std::once_flag stop_once;
   std::atomic<bool>* ready = nullptr;
 
-  Impl(ServingConfig c, Loader l)
+  Impl(ServingConfig c, Loader l, GenerationLoader g)
       : config(std::move(c)),
         loader(std::move(l)),
+        generation_loader(std::move(g)),
         metrics(config.batching ? config.max_batch : 1) {}
+
+  // A classifier route on a server of a decoder LM.
+  bool serves_classifier(HttpResponse& res) const {
+    if (!generation) return true;
+    send_error(res, {404, "not_found",
+                     "this server serves a decoder LM: use /v1/completions or "
+                     "/v1/chat/completions"});
+    return false;
+  }
+
+  // The /v1 routes: 503 while loading, 404 on a classifier's server.
+  bool serves_generation(HttpResponse& res) const {
+    if (!ready->load()) {
+      send_openai_error(res, {503, "the model is still loading", "server_error", "", "not_ready"},
+                        config.retry_after_s);
+      return false;
+    }
+    if (generation) return true;
+    send_openai_error(res, {404, "this server serves a classifier, not a decoder LM (use /predict)",
+                            "invalid_request_error", "", "not_found"});
+    return false;
+  }
 
   json prediction_json(const Probabilities& p, const Encoded& e) const {
     json probs = json::object();
@@ -112,6 +139,7 @@ struct Server::Impl {
       send_error(res, {503, "not_ready", "the model is still loading"});
       return false;
     }
+    if (!serves_classifier(res)) return false;
     std::vector<Encoded> encoded;
     encoded.reserve(texts.size());
     for (size_t i = 0; i < texts.size(); ++i) {
@@ -226,11 +254,16 @@ struct Server::Impl {
            if (!ready->load()) {
              return send_error(res, {503, "not_ready", "the model is still loading"});
            }
+           if (generation) {
+             json m = generation->metadata_json();
+             m["versions"] = versions(nullptr);
+             return send_json(res, m);
+           }
            send_json(res, metadata());
          }},
         {"/version", false,
          [this](const auto&, auto& res) {
-           send_json(res, versions(ready->load() ? &classifier->info() : nullptr));
+           send_json(res, versions(ready->load() && classifier ? &classifier->info() : nullptr));
          }},
         {"/openapi.json", false,
          [this](const auto&, auto& res) { send_json(res, openapi_document(config, BOG_VERSION)); }},
@@ -239,9 +272,26 @@ struct Server::Impl {
            const int depth = batcher ? batcher->depth() : 0;
            res.body = metrics.render(depth, config.queue_capacity, ready->load()) +
                       connection_metrics(http->stats());
+           if (generation) res.body += generation->metrics().render(generation->gauges());
            res.content_type = "text/plain; version=0.0.4; charset=utf-8";
          }},
         {"/predict", true, [this](const auto& req, auto& res) { handle_predict(req, res); }},
+        {"/v1/completions", true,
+         [this](const auto& req, auto& res) {
+           if (serves_generation(res)) openai->completions(req, res, false);
+         }},
+        {"/v1/chat/completions", true,
+         [this](const auto& req, auto& res) {
+           if (serves_generation(res)) openai->completions(req, res, true);
+         }},
+        {"/v1/models", false,
+         [this](const auto&, auto& res) {
+           if (serves_generation(res)) openai->models(res);
+         }},
+        {R"(/v1/models/([^/]+))", false,
+         [this](const auto& req, auto& res) {
+           if (serves_generation(res)) openai->model(req.matches.at(0), res);
+         }},
         {"/v2/health/live", false,
          [](const auto&, auto& res) {
            send_json(res, {{"live", true}});
@@ -290,6 +340,7 @@ struct Server::Impl {
   // 404 for no route, 405 (with Allow) for a route of another method; HEAD is GET.
   // 404 for another model's name, 400 while loading (the protocol's "not ready" is a 4xx).
   bool known_model(const HttpRequest& req, HttpResponse& res) {
+    if (!serves_classifier(res)) return false;
     if (req.matches.at(0) != model_name) {
       send_error(res, {404, "unknown_model",
                        fmt::format("unknown model '{}' (this server has '{}')", req.matches.at(0),
@@ -331,6 +382,7 @@ struct Server::Impl {
   HttpResponse dispatch(HttpRequest& req) {
     HttpResponse res = route(req);
     to_v2_error(req.path, res);
+    to_openai_error(req.path, res);
     return res;
   }
 
@@ -401,6 +453,7 @@ struct Server::Impl {
           HttpResponse res;
           send_error(res, {status, code, message});
           to_v2_error(req.path, res);
+          to_openai_error(req.path, res);
           return res;
         },
         [this](const std::string& path, int status) {
@@ -412,6 +465,16 @@ struct Server::Impl {
     std::exception_ptr error;
     std::string text;
     try {
+      if (generation_loader) {
+        generation = generation_loader();
+        if (!generation) throw Error(ErrorCategory::kInternal, "serve: the loader returned no LM");
+        openai = std::make_unique<OpenAiRoutes>(*generation);
+        ready->store(true);
+        std::lock_guard lock(load_mu);
+        load_done = true;
+        load_cv.notify_all();
+        return;
+      }
       classifier = loader();
       if (!classifier) throw Error(ErrorCategory::kInternal, "serve: the loader returned no model");
       BatcherOptions options;
@@ -439,7 +502,13 @@ struct Server::Impl {
 };
 
 Server::Server(ServingConfig config, Loader loader)
-    : impl_(std::make_unique<Impl>(std::move(config), std::move(loader))) {
+    : impl_(std::make_unique<Impl>(std::move(config), std::move(loader), GenerationLoader{})) {
+  impl_->ready = &ready_;
+  impl_->configure();
+}
+
+Server::Server(ServingConfig config, GenerationLoader loader)
+    : impl_(std::make_unique<Impl>(std::move(config), Loader{}, std::move(loader))) {
   impl_->ready = &ready_;
   impl_->configure();
 }
@@ -466,6 +535,7 @@ void Server::stop() {
     impl_->http->stop();
     if (impl_->load_thread.joinable()) impl_->load_thread.join();
     if (impl_->batcher) impl_->batcher->stop();
+    if (impl_->generation) impl_->generation->stop();
   });
 }
 

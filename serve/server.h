@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "serve/classifier.h"
+#include "serve/generation_service.h"
 #include "serve/http_server.h"
 #include "serve/serving_config.h"
 
@@ -20,8 +21,11 @@ namespace bog::serve {
 class Server {
  public:
   using Loader = std::function<std::unique_ptr<Classifier>()>;
+  // A decoder LM instead of a classifier: the /v1 routes answer, the classifier routes 404.
+  using GenerationLoader = std::function<std::unique_ptr<GenerationService>()>;
 
   Server(ServingConfig config, Loader loader);
+  Server(ServingConfig config, GenerationLoader loader);
   ~Server();  // stop()
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;

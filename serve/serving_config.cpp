@@ -114,6 +114,18 @@ ServingConfig parse_serving_config(const std::string& text, const std::string& s
       c.overlong = parse_overlong(scalar<std::string>(v, source, key), source);
     } else if (key == "evidence_dir") {
       c.evidence_dir = scalar<std::string>(v, source, key);
+    } else if (key == "tokenizer") {
+      c.tokenizer = scalar<std::string>(v, source, key);
+    } else if (key == "generation_max_active") {
+      c.generation_max_active = scalar<int>(v, source, key);
+    } else if (key == "generation_max_queued") {
+      c.generation_max_queued = scalar<int>(v, source, key);
+    } else if (key == "generation_max_tokens") {
+      c.generation_max_tokens = scalar<int>(v, source, key);
+    } else if (key == "generation_timeout_ms") {
+      c.generation_timeout_ms = scalar<int>(v, source, key);
+    } else if (key == "generation_prefill_chunk") {
+      c.generation_prefill_chunk = scalar<int>(v, source, key);
     } else {
       throw bad(source, key, "unknown key");
     }
@@ -146,7 +158,8 @@ std::map<std::string, std::string> serving_env_from_process() {
 }
 
 void validate(const ServingConfig& c) {
-  require(!c.bundle.empty(), "bundle", "no bundle (give --bundle or BOG_BUNDLE_DIR)");
+  require(!c.bundle.empty() || (!c.onnx.empty() && !c.tokenizer.empty()), "bundle",
+          "no bundle (give --bundle or BOG_BUNDLE_DIR, or --onnx DECODER with --tokenizer)");
   require(!c.host.empty(), "host", "empty");
   require(c.port >= 0 && c.port <= 65535, "port", fmt::format("{} is not 0-65535", c.port));
   require(c.provider == "cpu" || c.provider == "reference" || c.provider == "cuda", "provider",
@@ -180,6 +193,15 @@ void validate(const ServingConfig& c) {
           fmt::format("{} must be 1..queue_capacity ({})", c.max_texts, c.queue_capacity));
   require(c.max_body_bytes >= 64, "max_body_bytes", "must be at least 64");
   require(c.max_tokens >= 0, "max_tokens", "must be >= 0 (0: the model's max_len)");
+  require(c.generation_max_active >= 1 && c.generation_max_active <= 1024, "generation_max_active",
+          fmt::format("{} is not 1-1024", c.generation_max_active));
+  require(c.generation_max_queued >= 0 && c.generation_max_queued <= 100000,
+          "generation_max_queued", fmt::format("{} is not 0-100000", c.generation_max_queued));
+  require(c.generation_max_tokens >= 0, "generation_max_tokens", "must be >= 0 (0: the context)");
+  require(c.generation_timeout_ms >= 10 && c.generation_timeout_ms <= 3600000,
+          "generation_timeout_ms", fmt::format("{} is not 10-3600000", c.generation_timeout_ms));
+  require(c.generation_prefill_chunk >= 1 && c.generation_prefill_chunk <= 4096,
+          "generation_prefill_chunk", fmt::format("{} is not 1-4096", c.generation_prefill_chunk));
 }
 
 }  // namespace bog::serve

@@ -37,6 +37,14 @@ struct ServingConfig {
   int max_tokens = 0;             // 0: the model's max_len
   OverlongPolicy overlong = OverlongPolicy::kTruncate;
   std::string evidence_dir = "docs/evidence";  // tables the page shows
+  // Generation (an LM bundle, or --onnx decoder + --tokenizer): continuous batching when
+  // `batching` is on, else one sequence at a time (serve/generation_service.h).
+  std::string tokenizer;               // SentencePiece model for an --onnx decoder
+  int generation_max_active = 16;      // sequences decoded together
+  int generation_max_queued = 64;      // waiting beyond them; past it 429 + Retry-After
+  int generation_max_tokens = 0;       // per request; 0: the context
+  int generation_timeout_ms = 120000;  // per request; past it 503 + Retry-After
+  int generation_prefill_chunk = 32;   // prompt tokens per prefill run
 };
 
 // Parses YAML text; unknown keys, wrong types and out-of-range values are

@@ -22,15 +22,29 @@ namespace fs = std::filesystem;
 
 fs::path bundle_dir() { return fs::path(bog::source_dir()) / "models" / "agnews-tiny-llama"; }
 
-const fs::path& exported_onnx() {
+namespace {
+
+// `bog export --bundle DIR` into a temp folder kept for the test process.
+fs::path export_bundle_once(const fs::path& bundle, const char* name) {
   static const cli_test::TempDir dir;
-  static const fs::path path = [] {
-    const fs::path p = dir / "model.onnx";
-    const cli_test::RunResult r =
-        cli_test::run_bog({"export", "--bundle", bundle_dir().string(), "--out", p.string()});
-    if (r.exit_code != 0) throw std::runtime_error("bog export failed: " + r.err);
-    return p;
-  }();
+  const fs::path p = dir / name;
+  const cli_test::RunResult r =
+      cli_test::run_bog({"export", "--bundle", bundle.string(), "--out", p.string()});
+  if (r.exit_code != 0) throw std::runtime_error("bog export failed: " + r.err);
+  return p;
+}
+
+}  // namespace
+
+const fs::path& exported_onnx() {
+  static const fs::path path = export_bundle_once(bundle_dir(), "model.onnx");
+  return path;
+}
+
+fs::path lm_bundle_dir() { return fs::path(bog::source_dir()) / "models" / "agnews-lm"; }
+
+const fs::path& exported_lm_onnx() {
+  static const fs::path path = export_bundle_once(lm_bundle_dir(), "lm.onnx");
   return path;
 }
 

@@ -24,6 +24,9 @@ namespace bog::serve_test {
 std::filesystem::path bundle_dir();
 // That bundle exported once per test process by `bog export` (BOG_EXE), in a temp folder.
 const std::filesystem::path& exported_onnx();
+// models/agnews-lm in the source tree, and its export (once per test process).
+std::filesystem::path lm_bundle_dir();
+const std::filesystem::path& exported_lm_onnx();
 
 // Defaults for tests: the bundle, loopback, port 0, cpu provider.
 serve::ServingConfig test_config();
