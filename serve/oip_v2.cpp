@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <filesystem>
+#include <regex>
 
 namespace bog::serve {
 namespace {
@@ -25,6 +26,15 @@ bool flatten_strings(const json& data, std::vector<std::string>& out) {
 }
 
 }  // namespace
+
+bool strip_v2_version(std::string& path, std::string& version) {
+  static const std::regex versioned(R"(^(/v2/models/[^/]+)/versions/([^/]+)(/ready|/infer)?$)");
+  std::smatch m;
+  if (!std::regex_match(path, m, versioned)) return false;
+  version = m[2].str();
+  path = m[1].str() + m[3].str();
+  return true;
+}
 
 std::string v2_model_name(const std::string& bundle_dir) {
   const std::filesystem::path p = std::filesystem::absolute(bundle_dir).lexically_normal();

@@ -36,6 +36,10 @@ struct V2InferRequest {
                                                const std::vector<std::vector<float>>& probabilities,
                                                const std::vector<std::string>& labels);
 
+// /v2/models/{name}/versions/{version}[/ready|/infer] -> the same path without the version part,
+// `version` set to it; false (nothing changed) for any other path. The only version is "1".
+[[nodiscard]] bool strip_v2_version(std::string& path, std::string& version);
+
 // The model name a bundle directory serves under: its folder's name (as the Triton export).
 [[nodiscard]] std::string v2_model_name(const std::string& bundle_dir);
 

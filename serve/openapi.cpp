@@ -1,16 +1,17 @@
 #include "serve/openapi.h"
 
 #include "serve/openapi_v1.h"
+#include "serve/openapi_v2.h"
 
 namespace bog::serve {
 namespace {
 
 using nlohmann::json;
 
-json ref(const std::string& name) { return {{"$ref", "#/components/schemas/" + name}}; }
+json ref(const std::string& name) { return openapi_ref(name); }
 
 json json_response(const std::string& description, const json& schema) {
-  return {{"description", description}, {"content", {{"application/json", {{"schema", schema}}}}}};
+  return openapi_json_response(description, schema);
 }
 
 json error_response(const std::string& description) {
@@ -118,6 +119,7 @@ json openapi_document(const ServingConfig& config, const std::string& version) {
          {{"required", true},
           {"content", {{"application/json", {{"schema", ref("PredictBatchRequest")}}}}}}},
         {"responses", batch_responses}}}};
+  add_v2_paths(paths, schemas, config.max_texts);
 
   add_openai_paths(paths, schemas);
 

@@ -380,7 +380,14 @@ struct Server::Impl {
   }
 
   HttpResponse dispatch(HttpRequest& req) {
-    HttpResponse res = route(req);
+    HttpResponse res;
+    std::string version;
+    if (strip_v2_version(req.path, version) && version != "1") {
+      send_error(res, {404, "unknown_version",
+                       fmt::format("unknown model version '{}' (this server has '1')", version)});
+    } else {
+      res = route(req);
+    }
     to_v2_error(req.path, res);
     to_openai_error(req.path, res);
     return res;

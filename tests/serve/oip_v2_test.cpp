@@ -78,6 +78,70 @@ TEST_F(OipV2, HealthServerAndModelRoutesAnswer) {
   EXPECT_TRUE(get_json("/v2/models/nosuch/ready", 404)["error"].is_string());
 }
 
+TEST_F(OipV2, VersionedRoutesAnswerForVersionOneOnly) {
+  const std::string v1 = "/v2/models/" + kName + "/versions/1";
+  EXPECT_EQ(get_json(v1, 200)["name"], kName);
+  EXPECT_EQ(get_json(v1 + "/ready", 200)["ready"], true);
+  auto r = client().Post((v1 + "/infer").c_str(),
+                         R"({"inputs": [{"name": "text", "datatype": "BYTES", "shape": [1],
+                             "data": ["Stocks rally as the bank holds rates"]}]})",
+                         "application/json");
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  EXPECT_EQ(json::parse(r->body)["outputs"][1]["shape"], json({1}));
+  const std::string v2 = "/v2/models/" + kName + "/versions/2";
+  for (const std::string& path : {v2, v2 + "/ready"}) {
+    EXPECT_NE(get_json(path, 404)["error"].get<std::string>().find("version '2'"),
+              std::string::npos)
+        << path;
+  }
+  expect_v2_error(client().Post((v2 + "/infer").c_str(), "{}", "application/json"), 404,
+                  "version '2'");
+  EXPECT_TRUE(get_json("/v2/models/nosuch/versions/1", 404)["error"].is_string());
+}
+
+TEST_F(OipV2, OpenApiDocumentListsEveryV2Route) {
+  const json doc = get_json("/openapi.json", 200);
+  for (const char* path :
+       {"/v2/health/live", "/v2/health/ready", "/v2", "/v2/models", "/v2/models/{name}",
+        "/v2/models/{name}/ready", "/v2/models/{name}/versions/{version}",
+        "/v2/models/{name}/versions/{version}/ready"}) {
+    ASSERT_TRUE(doc["paths"].contains(path)) << path;
+    EXPECT_TRUE(doc["paths"][path].contains("get")) << path;
+  }
+  for (const char* path :
+       {"/v2/models/{name}/infer", "/v2/models/{name}/versions/{version}/infer"}) {
+    ASSERT_TRUE(doc["paths"].contains(path)) << path;
+    const json& post = doc["paths"][path]["post"];
+    EXPECT_EQ(post["requestBody"]["content"]["application/json"]["schema"]["$ref"],
+              "#/components/schemas/V2InferRequest");
+    for (const char* status : {"200", "400", "404", "413"}) {
+      EXPECT_TRUE(post["responses"].contains(status)) << path << " " << status;
+    }
+    EXPECT_EQ(post["responses"]["400"]["content"]["application/json"]["schema"]["$ref"],
+              "#/components/schemas/V2Error");
+  }
+  // Every $ref points at a schema the document has.
+  const json& schemas = doc["components"]["schemas"];
+  EXPECT_EQ(schemas["V2Error"]["properties"]["error"]["type"], "string");
+  EXPECT_EQ(schemas["V2RequestInput"]["properties"]["data"]["maxItems"], 4);  // max_texts
+  std::vector<const json*> todo = {&doc};
+  int refs = 0;
+  while (!todo.empty()) {
+    const json* j = todo.back();
+    todo.pop_back();
+    if (j->is_object() && j->contains("$ref")) {
+      const std::string r = (*j)["$ref"].get<std::string>();
+      ++refs;
+      EXPECT_TRUE(schemas.contains(r.substr(r.rfind('/') + 1))) << r;
+    }
+    if (j->is_structured()) {
+      for (const json& c : *j) todo.push_back(&c);
+    }
+  }
+  EXPECT_GT(refs, 20);
+}
+
 TEST_F(OipV2, InferGivesProbabilitiesAndLabelsAsPredictDoes) {
   const std::vector<std::string> texts = {"Striker scores twice as United win the derby",
                                           "Oil prices fall on weaker demand in Asia"};
