@@ -60,6 +60,8 @@ std::string dims_text(const std::vector<int64_t>& dims) {
   return fmt::format("[ {} ]", fmt::join(dims, ", "));
 }
 
+}  // namespace
+
 void append_tensors(std::string& out, const char* field, const std::vector<TritonTensor>& ts) {
   out += fmt::format("{} [\n", field);
   for (size_t i = 0; i < ts.size(); ++i) {
@@ -73,8 +75,6 @@ void append_tensors(std::string& out, const char* field, const std::vector<Trito
   }
   out += "]\n";
 }
-
-}  // namespace
 
 void check_triton_model_name(const std::string& name) {
   const bool ok =

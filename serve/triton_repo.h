@@ -1,5 +1,5 @@
-// The scale-out path: an NVIDIA Triton model repository for an exported model,
-//   OUT/<name>/config.pbtxt, OUT/<name>/labels.txt, OUT/<name>/1/model.onnx
+// The ONNX step of the Triton repository (serve/triton_ensemble.h holds the ensemble around it):
+//   OUT/<name>_onnx/config.pbtxt, labels.txt, 1/model.onnx
 // served by Triton's ONNX Runtime backend with dynamic batching (KServe's Triton runtime reads
 // the same layout). config.pbtxt holds only fields of Triton's model_config.proto.
 #pragma once
@@ -37,6 +37,9 @@ struct TritonModelConfig {
                                                   bool has_labels);
 // The text-format protobuf Triton reads.
 [[nodiscard]] std::string to_pbtxt(const TritonModelConfig& config);
+
+// Appends `field [ {name, data_type, dims, label_filename}, ... ]` (text-format protobuf).
+void append_tensors(std::string& out, const char* field, const std::vector<TritonTensor>& tensors);
 
 // Error(kInvalidArgument) unless the name is a usable directory and model name.
 void check_triton_model_name(const std::string& name);

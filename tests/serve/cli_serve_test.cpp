@@ -1,9 +1,5 @@
-// `bog serve`, `bog loadtest` and `bog export --triton-repo` as a user runs them: child
-// processes, environment overrides, SIGTERM with a request in flight, config.pbtxt parsed as
-// text-format protobuf against tests/serve/triton_model_config.proto.
-#include <google/protobuf/compiler/importer.h>
-#include <google/protobuf/dynamic_message.h>
-#include <google/protobuf/text_format.h>
+// `bog serve` and `bog loadtest` as a user runs them: child processes, environment overrides,
+// SIGTERM with a request in flight. (`bog export --triton-repo`: triton_export_test.cpp.)
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -14,7 +10,6 @@
 #include <thread>
 
 #include "common/build_paths.h"
-#include "onnx_runtime/loader.h"
 #include "tests/cli/cli_test_util.h"
 #include "tests/serve/serve_test_util.h"
 
@@ -22,7 +17,6 @@ namespace bog::serve_test {
 namespace {
 
 namespace fs = std::filesystem;
-namespace pb = google::protobuf;
 using nlohmann::json;
 
 std::string bog_exe() {
@@ -190,96 +184,6 @@ TEST(LoadtestCli, PostsTheArticlesOfATestCsv) {
   const cli_test::RunResult both = cli_test::run_bog(
       {"loadtest", "--data", dir.path().string(), "--texts", (dir / "test.csv").string()});
   EXPECT_EQ(both.exit_code, 2) << both.err;
-}
-
-// Parses `text` as a ModelConfig of the .proto at `proto_path`; "" on success, else the errors.
-std::string parse_model_config(const fs::path& proto_path, const std::string& text,
-                               std::string* debug) {
-  struct Collector : pb::compiler::MultiFileErrorCollector, pb::io::ErrorCollector {
-    std::string errors;
-    void AddError(const std::string& file, int line, int col, const std::string& m) override {
-      errors += file + ":" + std::to_string(line) + ":" + std::to_string(col) + ": " + m + "\n";
-    }
-    void AddError(int line, int col, const std::string& m) override {
-      errors += std::to_string(line + 1) + ":" + std::to_string(col) + ": " + m + "\n";
-    }
-  } collector;
-  pb::compiler::DiskSourceTree tree;
-  tree.MapPath("", proto_path.parent_path().string());
-  pb::compiler::Importer importer(&tree, &collector);
-  const pb::FileDescriptor* file = importer.Import(proto_path.filename().string());
-  if (file == nullptr) return "proto: " + collector.errors;
-  const pb::Descriptor* type = file->pool()->FindMessageTypeByName("inference.ModelConfig");
-  if (type == nullptr) return "no inference.ModelConfig";
-  pb::DynamicMessageFactory factory(file->pool());
-  std::unique_ptr<pb::Message> msg(factory.GetPrototype(type)->New());
-  pb::TextFormat::Parser parser;
-  parser.RecordErrorsTo(&collector);
-  if (!parser.ParseFromString(text, msg.get())) return "pbtxt: " + collector.errors;
-  if (debug != nullptr) *debug = msg->DebugString();
-  return "";
-}
-
-TEST(TritonExport, WritesARepositoryWhoseConfigParsesAsModelConfig) {
-  const cli_test::TempDir dir;
-  const cli_test::RunResult r = cli_test::run_bog(
-      {"export", "--bundle", bundle_dir().string(), "--triton-repo", (dir / "repo").string()});
-  ASSERT_EQ(r.exit_code, 0) << r.err;
-  const fs::path model_dir = dir / "repo" / "agnews-tiny-llama";
-  ASSERT_TRUE(fs::is_regular_file(model_dir / "1" / "model.onnx"));
-  ASSERT_TRUE(fs::is_regular_file(model_dir / "config.pbtxt"));
-  EXPECT_EQ(cli_test::read_bytes(model_dir / "labels.txt"), "World\nSports\nBusiness\nSci/Tech\n");
-  const runtime::Model m = runtime::load_model(model_dir / "1" / "model.onnx");
-  EXPECT_EQ(m.graph.inputs.front().name, "input_ids");
-
-  const std::string text = cli_test::read_bytes(model_dir / "config.pbtxt");
-  const fs::path proto =
-      fs::path(bog::source_dir()) / "tests" / "serve" / "triton_model_config.proto";
-  std::string debug;
-  ASSERT_EQ(parse_model_config(proto, text, &debug), "") << text;
-  // The parsed message holds what Triton needs.
-  EXPECT_NE(debug.find("name: \"agnews-tiny-llama\""), std::string::npos) << debug;
-  EXPECT_NE(debug.find("backend: \"onnxruntime\""), std::string::npos);
-  EXPECT_NE(debug.find("platform: \"onnxruntime_onnx\""), std::string::npos);
-  EXPECT_NE(debug.find("max_batch_size: 64"), std::string::npos);
-  EXPECT_NE(debug.find("name: \"input_ids\"\n  data_type: TYPE_INT64\n  dims: -1"),
-            std::string::npos)
-      << debug;
-  EXPECT_NE(debug.find("name: \"attention_mask\"\n  data_type: TYPE_INT64\n  dims: -1"),
-            std::string::npos)
-      << debug;
-  EXPECT_NE(debug.find("name: \"logits\"\n  data_type: TYPE_FP32\n  dims: 4\n  label_filename: "
-                       "\"labels.txt\""),
-            std::string::npos)
-      << debug;
-  EXPECT_NE(debug.find("dynamic_batching {"), std::string::npos);
-  EXPECT_NE(debug.find("max_queue_delay_microseconds:"), std::string::npos);
-  EXPECT_NE(debug.find("kind: KIND_CPU"), std::string::npos);
-
-  // The check can fail: a field Triton does not have is rejected.
-  EXPECT_NE(parse_model_config(proto, text + "max_batch: 3\n", nullptr), "");
-}
-
-TEST(TritonExport, NameAndFlagsAreChecked) {
-  const cli_test::TempDir dir;
-  const cli_test::RunResult named = cli_test::run_bog(
-      {"export", "--bundle", bundle_dir().string(), "--triton-repo", (dir / "repo").string(),
-       "--triton-name", "news", "--triton-max-batch", "16", "--json"});
-  ASSERT_EQ(named.exit_code, 0) << named.err;
-  EXPECT_EQ(json::parse(named.out)["model"], "news");
-  EXPECT_NE(cli_test::read_bytes(dir / "repo" / "news" / "config.pbtxt").find("max_batch_size: 16"),
-            std::string::npos);
-  for (const std::vector<std::string>& args :
-       {std::vector<std::string>{"export", "--bundle", bundle_dir().string()},
-        {"export", "--bundle", bundle_dir().string(), "--triton-repo", (dir / "r").string(),
-         "--triton-name", "../escape"},
-        {"export", "--bundle", bundle_dir().string(), "--triton-repo", (dir / "r").string(),
-         "--out", (dir / "m.onnx").string()}}) {
-    const cli_test::RunResult r = cli_test::run_bog(args);
-    EXPECT_EQ(r.exit_code, 2) << r.err;
-    EXPECT_EQ(r.err.rfind("error[invalid_argument]", 0), 0u) << r.err;
-  }
-  EXPECT_FALSE(fs::exists(dir / "escape"));
 }
 
 }  // namespace
