@@ -106,6 +106,13 @@ std::vector<double> minimize_parallel(const BenchObjective& objective,
   return best_so_far;
 }
 
+double median(std::vector<double> values) {
+  if (values.empty()) throw Error(ErrorCategory::kInvalidArgument, "median of no values");
+  std::sort(values.begin(), values.end());
+  const size_t m = values.size();
+  return m % 2 ? values[m / 2] : 0.5 * (values[m / 2 - 1] + values[m / 2]);
+}
+
 std::vector<BenchResult> run_bench(const std::vector<std::string>& objectives,
                                    const std::vector<std::string>& samplers, int trials,
                                    int seeds) {
@@ -127,10 +134,7 @@ std::vector<BenchResult> run_bench(const std::vector<std::string>& objectives,
       for (int seed = 0; seed < seeds; ++seed) {
         r.best_per_seed.push_back(minimize(o, s, trials, static_cast<uint64_t>(seed)).back());
       }
-      std::vector<double> sorted = r.best_per_seed;
-      std::sort(sorted.begin(), sorted.end());
-      const size_t m = sorted.size();
-      r.median_best = m % 2 ? sorted[m / 2] : 0.5 * (sorted[m / 2 - 1] + sorted[m / 2]);
+      r.median_best = median(r.best_per_seed);
       results.push_back(std::move(r));
     }
   }

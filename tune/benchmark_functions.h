@@ -40,6 +40,9 @@ struct BenchResult {
 [[nodiscard]] std::vector<double> minimize(const BenchObjective& objective,
                                            std::string_view sampler, int trials, uint64_t seed);
 
+// The middle value (the mean of the two middle ones for an even count); Error when empty.
+[[nodiscard]] double median(std::vector<double> values);
+
 // `workers` concurrent workers of `trials_per_worker` trials each, in rounds: each worker's
 // proposal sees the finished trials and the points its peers are evaluating right now (as
 // workers sharing one study do). Returns the best loss after each round.

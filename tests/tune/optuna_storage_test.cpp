@@ -5,6 +5,7 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <set>
 
 #include "common/build_paths.h"
@@ -193,10 +194,13 @@ TEST(ParallelSampling, FourWorkersOfEightTrialsMatchOneWorkerOfThirtyTwoOnBranin
     serial.push_back(minimize(branin, "gp", 32, seed).back());
     parallel.push_back(minimize_parallel(branin, "gp", 4, 8, seed).back());
   }
-  auto median = [](std::vector<double> v) {
-    std::sort(v.begin(), v.end());
-    return 0.5 * (v[4] + v[5]);
-  };
+  // Printed on every run, pass or fail (the issue asks for both figures).
+  std::printf(
+      "Branin, median best of 10 seeds: 4 workers x 8 trials %.4f, 1 worker x 32 trials "
+      "%.4f (minimum %.4f)\n",
+      median(parallel), median(serial), branin.minimum);
+  RecordProperty("median_4x8", std::to_string(median(parallel)));
+  RecordProperty("median_1x32", std::to_string(median(serial)));
   EXPECT_LE(median(parallel), median(serial) + 0.05)
       << "4x8 median " << median(parallel) << ", 1x32 median " << median(serial);
   EXPECT_GE(*std::min_element(parallel.begin(), parallel.end()), branin.minimum - 1e-6);

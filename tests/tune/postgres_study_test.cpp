@@ -51,6 +51,7 @@ class PostgresStudy : public ::testing::Test {
                                      dir_.path().string()};
     args.insert(args.end(), extra.begin(), extra.end());
     const char* exe = std::getenv("BOG_EXE");
+    std::fflush(nullptr);  // else the child's freopen writes the parent's buffered output again
     const pid_t pid = ::fork();
     if (pid == 0) {
       std::vector<char*> argv = {const_cast<char*>(exe)};
