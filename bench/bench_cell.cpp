@@ -84,8 +84,10 @@ struct CellTimings {
 };
 
 // FLOPs per sample of the cell and where they come from: the architecture's closed form for our
-// own models, else one observed run of the artifact's graph on the first interpreter backend
-// that can run it (untimed; the same graph and feeds as every row of the cell).
+// own models, else one observed run of one sample at the cell's sequence length on the first
+// interpreter backend that can run it (untimed). One sample, not the cell's batch: an observed
+// run goes whole, and a whole-batch run of a BERT-base-size model at batch 8 left its memory
+// plan (hundreds of MB) in the session beside the lanes' own.
 struct CellFlops {
   double per_sample = 0;
   std::string source;  // "architecture", "graph", or empty when unknown
@@ -103,9 +105,11 @@ CellFlops cell_flops(const Prepared& p, std::vector<Backend>& backends, const Ce
   for (Backend& b : backends) {
     if (!b.result || !b.session || b.token == "eager") continue;
     try {
-      const double total = run_and_count_flops(*b.session, in.onnx);
-      if (total > 0) {
-        f.per_sample = total / batch;
+      const double per_sample = run_and_count_flops(
+          *b.session,
+          make_model_feeds(p.artifact.inputs, {1, seq, p.facts.vocab, p.facts.prepend_cls}));
+      if (per_sample > 0) {
+        f.per_sample = per_sample;
         f.source = "graph";
       }
     } catch (const Error&) {
