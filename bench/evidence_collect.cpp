@@ -18,6 +18,8 @@ using nlohmann::json;
 
 namespace {
 
+constexpr const char* kRealSizesHeading = "## Real sizes";
+
 struct Inputs {
   std::vector<json> bench, parity, eval, quant, exports;
 };
@@ -167,6 +169,14 @@ CollectSummary collect_evidence(const fs::path& from, const fs::path& out) {
     bench_all.push_back(b);
   }
   if (in.bench.empty()) bench_md << "No benchmark report was found.\n";
+  // The "Real sizes" section is written by hand from scripts/real_sizes.sh (those models are
+  // not committed, so no report of theirs is here to collect): it survives a new collection.
+  if (std::error_code ec; fs::is_regular_file(out / "benchmark.md", ec)) {
+    const std::string before = read_file(out / "benchmark.md");
+    if (const size_t at = before.find(kRealSizesHeading); at != std::string::npos) {
+      bench_md << "\n" << before.substr(at);
+    }
+  }
   write("benchmark.md", bench_md.str());
   write("benchmark.json", (bench_all.size() == 1 ? bench_all[0] : bench_all).dump(2) + "\n");
   if (!in.bench.empty()) {

@@ -115,6 +115,16 @@ TEST_F(Evidence, CollectWritesASanitizedFolderThatValidates) {
   EXPECT_EQ(read_file(dir_ / "benchmark.json").find(root_.string()), std::string::npos);
 }
 
+TEST_F(Evidence, AHandWrittenRealSizesSectionSurvivesANewCollection) {
+  const std::string section = "## Real sizes\n\n| model | cpu |\n|---|---|\n| bert_base | 1.0 |\n";
+  write_file_atomic(dir_ / "benchmark.md", read_file(dir_ / "benchmark.md") + "\n" + section);
+  (void)collect_evidence(root_ / "run", dir_);
+  const std::string md = read_file(dir_ / "benchmark.md");
+  EXPECT_EQ(md.rfind("# Benchmark matrix", 0), 0u) << md;
+  EXPECT_NE(md.find(section), std::string::npos) << md;
+  EXPECT_EQ(md.find("## Real sizes"), md.rfind("## Real sizes")) << "kept once, not appended again";
+}
+
 TEST_F(Evidence, AccuracyReportsBecomeATableBesideTheBaseline) {
   EXPECT_FALSE(fs::exists(dir_ / "accuracy.md"));
   EXPECT_NE(read_file(dir_ / "warnings.md").find("No accuracy figures"), std::string::npos);
