@@ -33,16 +33,21 @@ class GpSampler final : public Sampler {
   std::vector<double> sample(const SearchSpace& space, const History& history,
                              std::mt19937_64& rng) const override {
     const size_t taken = history.done.size() + history.running.size();
-    if (history.done.size() < static_cast<size_t>(std::max(2, n_startup_)) ||
-        taken < static_cast<size_t>(n_startup_)) {
+    // Space-filling points until n_startup are taken, running ones included (so concurrent
+    // workers do not each spend extra trials on them while the first ones run); the GP needs
+    // two finished points.
+    if (history.done.size() < 2 || taken < static_cast<size_t>(n_startup_)) {
       return from_unit_cube(space, halton_point(space.size(), taken, seed_));
     }
     const size_t d = space.size();
     std::vector<bool> categorical(d);
     for (size_t i = 0; i < d; ++i) categorical[i] = space.is_categorical(i);
 
-    // Standardised losses; running trials take the best loss so far ("constant liar"), which
-    // keeps parallel workers from proposing the same point.
+    // Standardised losses; a running trial takes what a GP of the finished ones predicts at its
+    // point ("kriging believer"): its variance there collapses, so parallel workers do not
+    // propose the same point, without the fake optimum a constant liar (the best loss) puts
+    // beside worse finished points, which reads as a wiggly function and sends the search to the
+    // corners of the space (4 workers on Branin: median best 0.41-0.47 against 0.40 for one).
     const size_t n_done = history.done.size();
     Eigen::VectorXd y_raw(n_done);
     for (size_t i = 0; i < n_done; ++i) y_raw[i] = history.done[i].loss;
@@ -57,10 +62,16 @@ class GpSampler final : public Sampler {
       y[i] = (y_raw[i] - mean) / scale;
     }
     const double best = y.head(n_done).minCoeff();
-    for (size_t i = 0; i < history.running.size(); ++i) {
-      x.row(n_done + i) =
-          Eigen::Map<const Eigen::VectorXd>(history.running[i].data(), d).transpose();
-      y[n_done + i] = best;
+    if (!history.running.empty()) {
+      const Eigen::MatrixXd x_done = x.topRows(n_done);
+      const Eigen::VectorXd y_done = y.head(n_done);
+      const GaussianProcess believer(x_done, y_done, categorical,
+                                     fit_hyperparameters(x_done, y_done, categorical));
+      for (size_t i = 0; i < history.running.size(); ++i) {
+        const Eigen::Map<const Eigen::VectorXd> at(history.running[i].data(), d);
+        x.row(n_done + i) = at.transpose();
+        y[n_done + i] = believer.predict(at).mean;
+      }
     }
     const GpHyperparameters hyper = fit_hyperparameters(x, y, categorical);
     const GaussianProcess gp(x, y, categorical, hyper);

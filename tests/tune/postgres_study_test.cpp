@@ -9,12 +9,16 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstdio>
+#include <limits>
 #include <set>
 #include <thread>
 
 #include "common/atomic_file.h"
 #include "tests/cli/cli_test_util.h"
+#include "tune/benchmark_functions.h"
 #include "tune/study_db.h"
 
 namespace bog::tune {
@@ -29,10 +33,27 @@ class PostgresStudy : public ::testing::Test {
     const char* url = std::getenv("BOG_TEST_POSTGRES_URL");
     if (!url) GTEST_SKIP() << "BOG_TEST_POSTGRES_URL unset: run under tests/tune/with_postgres.sh";
     url_ = url;
-    write_file_atomic(dir_ / "branin.yaml", "objective: {function: branin, seconds: " + seconds_ +
-                                                "}\nsampler: gp\nn_startup: 4\nparams:\n"
-                                                "  - {name: x1, type: float, low: -5, high: 10}\n"
-                                                "  - {name: x2, type: float, low: 0, high: 15}\n");
+    write_config(0);
+  }
+  void write_config(int seed) {
+    write_file_atomic(dir_ / "branin.yaml",
+                      "objective: {function: branin, seconds: " + seconds_ +
+                          "}\nsampler: gp\nn_startup: 4\nseed: " + std::to_string(seed) +
+                          "\nparams:\n"
+                          "  - {name: x1, type: float, low: -5, high: 10}\n"
+                          "  - {name: x2, type: float, low: 0, high: 15}\n");
+  }
+  // The lowest Branin value of a finished study's complete trials.
+  double best_value(const std::string& study) {
+    double best = std::numeric_limits<double>::infinity();
+    int complete = 0;
+    for (const auto& t : trials(study)) {
+      if (t.state != TrialState::kComplete || !t.value) continue;
+      ++complete;
+      best = std::min(best, *t.value);
+    }
+    EXPECT_EQ(complete, 32) << study;
+    return best;
   }
   pid_t spawn(const std::string& study, int trials, const std::vector<std::string>& extra = {}) {
     std::vector<std::string> args = {"tune",
@@ -99,6 +120,30 @@ TEST_F(PostgresStudy, FourConcurrentWorkersRunEveryTrialExactlyOnce) {
   EXPECT_EQ(*numbers.rbegin(), 15);
   EXPECT_GE(pids.size(), 2u);     // the workers shared the work
   EXPECT_EQ(params.size(), 16u);  // no point proposed twice
+}
+
+// The sampler across processes: 4 `bog tune` workers sharing 32 trials, each sampling while the
+// others' trials run (kriging believer), do about as well as one worker running the 32 in turn.
+TEST_F(PostgresStudy, FourWorkersOfEightTrialsOnBraninMatchOneWorkerOfThirtyTwo) {
+  seconds_ = "0.05";
+  std::vector<double> serial, parallel;
+  for (int seed = 0; seed < 10; ++seed) {
+    write_config(seed);
+    const std::string one = fmt::format("serial-{}", seed), four = fmt::format("four-{}", seed);
+    EXPECT_EQ(wait_exit(spawn(one, 32)), 0);
+    std::vector<pid_t> workers;
+    for (int w = 0; w < 4; ++w) workers.push_back(spawn(four, 32));
+    for (pid_t p : workers) EXPECT_EQ(wait_exit(p), 0);
+    serial.push_back(best_value(one));
+    parallel.push_back(best_value(four));
+    std::printf("seed %d: 1x32 %.4f, 4x8 %.4f\n", seed, serial.back(), parallel.back());
+  }
+  std::printf(
+      "PostgreSQL, Branin, median best of 10 seeds: 4 workers x 8 trials %.4f, 1 worker "
+      "x 32 trials %.4f\n",
+      median(parallel), median(serial));
+  EXPECT_LE(median(parallel), median(serial) + 0.05)
+      << "4x8 median " << median(parallel) << ", 1x32 median " << median(serial);
 }
 
 TEST_F(PostgresStudy, AKilledWorkersTrialFailsAfterTheGracePeriodAndIsRetried) {
