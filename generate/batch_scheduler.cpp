@@ -323,7 +323,9 @@ struct BatchScheduler::Impl {
     }
     feed(b, 1, total);
     bind(cache_k, cache_v, b, past, 1);
+    const auto run_start = std::chrono::steady_clock::now();
     const Tensor& lg = run(cache_k, cache_v, b, 1);
+    stats.decode_session_ms += ms_since(run_start);
     past = total;
     std::vector<size_t> ended;
     for (int64_t r = 0; r < b; ++r) {

@@ -53,9 +53,10 @@ struct SchedulerStats {
   int64_t decode_rows = 0;  // sum over decode steps of the rows decoded
   int64_t prefill_runs = 0;
   int64_t prefill_tokens = 0;
-  int64_t tokens = 0;        // tokens chosen (prefill's first ones included)
-  int64_t cache_shifts = 0;  // padding columns dropped when P reached the capacity
-  double decode_ms = 0, prefill_ms = 0;
+  int64_t tokens = 0;                    // tokens chosen (prefill's first ones included)
+  int64_t cache_shifts = 0;              // padding columns dropped when P reached the capacity
+  double decode_ms = 0, prefill_ms = 0;  // whole steps: session runs, sampling, callbacks
+  double decode_session_ms = 0;          // of decode_ms, inside Session::run
 };
 
 class BatchScheduler {

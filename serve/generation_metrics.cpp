@@ -110,6 +110,9 @@ std::string GenerationMetrics::render(const GenerationGauges& g) const {
 
 nlohmann::json GenerationMetrics::to_json(const GenerationGauges& g) const {
   const double tps = tokens_per_s();
+  const auto per_step = [&g](double ms) {
+    return g.decode_steps > 0 ? ms / static_cast<double>(g.decode_steps) : 0.0;
+  };
   std::lock_guard lock(mu_);
   return {{"tokens_generated", tokens_},
           {"tokens_per_s", tps},
@@ -119,6 +122,11 @@ nlohmann::json GenerationMetrics::to_json(const GenerationGauges& g) const {
           {"mean_rows_per_step", g.decode_steps > 0 ? static_cast<double>(g.decode_rows) /
                                                           static_cast<double>(g.decode_steps)
                                                     : 0.0},
+          // Where the scheduler's time goes: decode steps (the session run, and the rest:
+          // sampling, text, stream writes) and prefill chunks.
+          {"decode_ms_per_step", per_step(g.decode_ms)},
+          {"decode_session_ms_per_step", per_step(g.decode_session_ms)},
+          {"prefill_ms_total", g.prefill_ms},
           {"ttft_ms_mean",
            ttft_count_ > 0 ? 1000.0 * ttft_sum_ / static_cast<double>(ttft_count_) : 0.0},
           {"ttft_ms_p50_bucket", 1000.0 * ttft_quantile(0.5)},

@@ -17,6 +17,7 @@ struct GenerationGauges {
   int64_t active = 0;  // sequences decoding
   int64_t queued = 0;  // waiting for a row or prefilling
   int64_t decode_steps = 0, decode_rows = 0, prefill_runs = 0;
+  double decode_ms = 0, decode_session_ms = 0, prefill_ms = 0;  // scheduler time, summed
 };
 
 class GenerationMetrics {

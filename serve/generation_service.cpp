@@ -177,6 +177,9 @@ struct GenerationService::Impl {
       step_gauges.decode_steps = st.decode_steps;
       step_gauges.decode_rows = st.decode_rows;
       step_gauges.prefill_runs = st.prefill_runs;
+      step_gauges.decode_ms = st.decode_ms;
+      step_gauges.decode_session_ms = st.decode_session_ms;
+      step_gauges.prefill_ms = st.prefill_ms;
       if (!busy && stopping.load() && inbox.empty() && live.empty()) break;
     }
     // Jobs that arrived while stopping.

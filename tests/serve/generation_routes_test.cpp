@@ -320,7 +320,8 @@ TEST_F(GenerationRoutes, ModelsMetadataAndMetricsCoverGeneration) {
   EXPECT_EQ(meta.body["model"]["context_length"], 256);
   EXPECT_EQ(meta.body["serving"]["continuous_batching"], true);
   EXPECT_GE(meta.body["generation"]["tokens_generated"].get<int>(), 1);
-  for (const char* k : {"tokens_per_s", "active_sequences", "queue_length", "ttft_ms_mean"})
+  for (const char* k : {"tokens_per_s", "active_sequences", "queue_length", "ttft_ms_mean",
+                        "decode_ms_per_step", "decode_session_ms_per_step"})
     EXPECT_TRUE(meta.body["generation"].contains(k)) << k;
   SseClient c("127.0.0.1", port(), 10);
   ASSERT_EQ(c.request("GET", "/metrics", ""), 200);
