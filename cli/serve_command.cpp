@@ -50,22 +50,27 @@ std::unique_ptr<serve::Classifier> load(const serve::ServingConfig& c) {
   return serve::load_classifier(c, bytes, c.bundle);
 }
 
+bool is_lm_bundle(const std::string& dir) {
+  std::error_code ec;
+  return !dir.empty() && fs::is_directory(dir, ec) &&
+         model::bundle_architecture(dir) == "tiny_llama_lm";
+}
+
 // An LM bundle, or --tokenizer (an --onnx decoder): the /v1 generation routes.
 bool serves_generation(const serve::ServingConfig& c) {
-  if (!c.tokenizer.empty()) return true;
-  std::error_code ec;
-  return !c.bundle.empty() && fs::is_directory(c.bundle, ec) &&
-         model::bundle_architecture(c.bundle) == "tiny_llama_lm";
+  return !c.tokenizer.empty() || is_lm_bundle(c.bundle);
 }
 
 std::unique_ptr<serve::GenerationService> load_lm(const serve::ServingConfig& c) {
+  // With --tokenizer the bundle (configs/serving.yaml names a classifier's) only counts when it
+  // is an LM's: its context and name go with the decoder.
+  if (c.onnx.empty() && !is_lm_bundle(c.bundle))
+    throw Error(ErrorCategory::kInvalidArgument,
+                "serve: --tokenizer goes with --onnx DECODER (or give an LM bundle)");
   serve::LmParts parts;
-  if (!c.bundle.empty() && c.tokenizer.empty()) {
-    parts = serve::read_lm_bundle(c.bundle);
-  } else {
-    if (!c.bundle.empty()) parts = serve::read_lm_bundle(c.bundle);
+  if (is_lm_bundle(c.bundle)) parts = serve::read_lm_bundle(c.bundle);
+  if (!c.tokenizer.empty())
     parts.tokenizer = std::make_unique<model::Tokenizer>(model::Tokenizer::load(c.tokenizer));
-  }
   if (!c.onnx.empty()) return serve::load_generation_service(c, c.onnx, std::move(parts));
   // The bundle exported on the fly, as `bog generate --bundle` does.
   const fs::path dir = fs::temp_directory_path() / fmt::format("bog-serve-lm-{}", getpid());
@@ -143,8 +148,9 @@ void add_serve_command(CLI::App& app) {
            : std::make_unique<serve::Server>(c, serve::Server::Loader([c] { return load(c); }));
     serve::Server& server = *owned;
     const int port = server.bind();
+    const std::string& what = lm && !c.tokenizer.empty() ? c.onnx : c.bundle;
     std::printf("bog serve: listening on http://%s:%d (loading %s)\n", c.host.c_str(), port,
-                c.bundle.c_str());
+                what.c_str());
     std::fflush(stdout);
     server.start();
     try {

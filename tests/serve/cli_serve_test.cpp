@@ -186,5 +186,40 @@ TEST(LoadtestCli, PostsTheArticlesOfATestCsv) {
   EXPECT_EQ(both.exit_code, 2) << both.err;
 }
 
+TEST(ServeCli, AnOnnxDecoderWithATokenizerServesGenerationThatLoadtestGenerateMeasures) {
+  ASSERT_FALSE(bog_exe().empty()) << "BOG_EXE is not set (run through ctest)";
+  const std::string tokenizer = (lm_bundle_dir() / "tokenizer.model").string();
+  // configs/serving.yaml names a classifier's bundle: with --tokenizer it does not count.
+  Child child(bog_exe(), {"serve", "--onnx", exported_lm_onnx().string(), "--tokenizer", tokenizer,
+                          "--port", "0"});
+  std::string log;
+  const int port = wait_for_port(child, log);
+  ASSERT_GT(port, 0) << log;
+  ASSERT_TRUE(wait_for_line(child, "/v1/completions", log)) << log;
+  EXPECT_NE(log.find("continuous"), std::string::npos) << log;
+  const cli_test::RunResult r =
+      cli_test::run_bog({"loadtest", "--generate", "--port", std::to_string(port), "--concurrency",
+                         "2", "--duration", "1", "--max-tokens", "8", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const json j = json::parse(r.out);
+  for (const char* k : {"tokens_per_s", "requests_per_s", "ttft_ms_p50", "ttft_ms_p99",
+                        "itl_ms_p50", "itl_ms_p99", "failed"})
+    EXPECT_TRUE(j.contains(k) && j[k].is_number()) << k << ": " << r.out;
+  EXPECT_EQ(j["failed"], 0);
+  EXPECT_GE(j["ok"].get<int>(), 2);
+  EXPECT_EQ(j["tokens"], 8 * j["ok"].get<int>()) << "ignore_eos: every request makes 8";
+  EXPECT_GT(j["tokens_per_s"].get<double>(), 0);
+  child.signal(SIGTERM);
+  EXPECT_EQ(child.wait(), 0);
+  // With the server gone loadtest --generate fails (it cannot reach it); a tokenizer needs a
+  // decoder.
+  const cli_test::RunResult none = cli_test::run_bog(
+      {"loadtest", "--generate", "--port", std::to_string(port), "--duration", "1"});
+  EXPECT_NE(none.exit_code, 0);
+  const Output bad = run_program(bog_exe(), {"serve", "--tokenizer", tokenizer, "--port", "0"}, 60);
+  EXPECT_NE(bad.exit_code, 0);
+  EXPECT_NE(bad.text.find("--tokenizer goes with --onnx"), std::string::npos) << bad.text;
+}
+
 }  // namespace
 }  // namespace bog::serve_test
