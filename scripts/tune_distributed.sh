@@ -5,8 +5,8 @@
 # retry link read back from the database (and by Optuna, when python3-optuna is installed).
 #   scripts/tune_distributed.sh DATA_DIR [OUT_DIR]
 # Environment: CONFIG (configs/tune.small.yaml), TRIALS (6), WORKERS (4), ROWS (4000: the first
-# rows of train.csv, to keep it short; 0 for all), KILL_AFTER_S (40: the earliest kill; it
-# waits until worker 1 is in a trial), HEARTBEAT_S (2), GRACE_S (6).
+# rows of train.csv, to keep it short; 0 for all), KILL_AFTER_S (15: the earliest kill; it
+# waits until worker 1 is in a trial, its first one is claimed at once), HEARTBEAT_S (2), GRACE_S (6).
 set -euo pipefail
 data=${1:?usage: scripts/tune_distributed.sh DATA_DIR [OUT_DIR]}
 out=${2:-runs/tune-distributed}
@@ -24,7 +24,7 @@ if [ "$rows" -gt 0 ]; then
   data=$out/data
 fi
 export out data config trials workers bog
-export KILL_AFTER_S=${KILL_AFTER_S:-40} HEARTBEAT_S=${HEARTBEAT_S:-2} GRACE_S=${GRACE_S:-6}
+export KILL_AFTER_S=${KILL_AFTER_S:-15} HEARTBEAT_S=${HEARTBEAT_S:-2} GRACE_S=${GRACE_S:-6}
 exec bash tests/tune/with_postgres.sh bash -c '
 set -euo pipefail
 url=$BOG_TEST_POSTGRES_URL
@@ -45,7 +45,11 @@ for _ in $(seq 1 600); do
                WHERE a.key = '"'"'bog:worker'"'"' AND t.state = '"'"'RUNNING'"'"'
                AND a.value_json::json->>'"'"'pid'"'"' = '"'"'$victim'"'"'" || true)
   [ -n "$running" ] && break
-  sleep 0.5
+  if ! kill -0 "$victim" 2>/dev/null; then
+    echo "worker 1 ended before it was seen in a trial: lower KILL_AFTER_S" >&2
+    exit 1
+  fi
+  sleep 0.2
 done
 kill -9 "$victim"
 echo "killed worker 1 (pid $victim) with SIGKILL $(( $(date +%s) - start )) s after the start, during its trial $running"
