@@ -74,6 +74,8 @@ struct Run {
 struct Backend {
   std::string token;  // cpu, reference, cuda, ort
   std::string mode;   // cached, uncached
+  fs::path onnx;      // the file it runs (--onnx, or --baseline-onnx for the baseline row)
+  bool baseline = false;
   json row_base;
   std::string error;  // set: cannot run; the note says why
   bool result = false;
@@ -111,14 +113,14 @@ Run run_ours(Backend& b, const std::vector<std::vector<int64_t>>& prompts, int n
   return r;
 }
 
-Run run_ort(const parity::OrtRunner& ort, const GenerateBenchConfig& c, int threads,
-            const std::vector<std::vector<int64_t>>& prompts) {
+Run run_ort(const parity::OrtRunner& ort, const GenerateBenchConfig& c, const fs::path& onnx,
+            int threads, const std::vector<std::vector<int64_t>>& prompts) {
   parity::OrtGenerateOptions o;
   o.new_tokens = c.new_tokens;
   o.threads = threads;
   o.allow_spinning = c.ort_spinning;
   o.warmup = c.warmup;  // a fresh ORT session per call: it warms up on its own
-  const parity::OrtGenerateResult g = ort.generate(c.onnx, prompts, o);
+  const parity::OrtGenerateResult g = ort.generate(onnx, prompts, o);
   Run r;
   r.tokens = g.tokens;
   r.prefill_ms = g.prefill_ms;
@@ -244,7 +246,22 @@ BenchResult run_generate_bench(const GenerateBenchConfig& c, const Progress& pro
 
   std::optional<parity::OrtRunner> ort;
   std::string ort_error;
-  if (std::find(c.backends.begin(), c.backends.end(), "ort") != c.backends.end()) {
+  const bool baseline = !c.baseline_onnx.empty();
+  std::optional<json> baseline_parity;
+  std::string baseline_sha;
+  if (baseline) {
+    if (!fs::is_regular_file(c.baseline_onnx, ec))
+      throw Error(ErrorCategory::kInvalidArgument,
+                  fmt::format("baseline {} not found", c.baseline_onnx.filename().string()));
+    baseline_parity = parity::read_parity_report(c.baseline_onnx);
+    baseline_sha = model::sha256_file_hex(c.baseline_onnx);
+    result.artifact["baseline"] = {
+        {"file", c.baseline_onnx.filename().string()},
+        {"sha256", baseline_sha},
+        {"parity_report", baseline_parity ? "present" : "missing"},
+        {"parity_passed", baseline_parity ? baseline_parity->value("passed", false) : false}};
+  }
+  if (baseline || std::find(c.backends.begin(), c.backends.end(), "ort") != c.backends.end()) {
     ort = parity::OrtRunner::find();
     if (ort)
       result.ort_version = ort->version();
@@ -262,25 +279,33 @@ BenchResult run_generate_bench(const GenerateBenchConfig& c, const Progress& pro
 
   for (const int threads : c.threads) {
     std::vector<Backend> backends;
-    for (const std::string& token : c.backends) {
+    std::vector<std::string> tokens = c.backends;
+    if (baseline) tokens.emplace_back("ort-baseline");
+    for (const std::string& listed : tokens) {
+      const bool is_baseline = listed == "ort-baseline";
+      const std::string token = is_baseline ? "ort" : listed;
       std::vector<std::string> modes = {"cached"};
       if (c.no_cache_too && token != "ort") modes.push_back("uncached");
       for (const std::string& mode : modes) {
         Backend b;
         b.token = token;
         b.mode = mode;
+        b.onnx = is_baseline ? c.baseline_onnx : c.onnx;
+        b.baseline = is_baseline;
         json& r = b.row_base;
         r = context;
+        r["artifact"] = b.onnx.filename().string();
+        r["baseline"] = is_baseline;
         r["threads"] = threads;
         r["precision"] = "fp32";
         r["optimize"] = c.optimize;
         r["fallback_reason"] = "";
         r["random_init_used"] = false;
         r["checkpoint_loaded"] = false;
-        r["model_sha256"] = sha;
+        r["model_sha256"] = is_baseline ? baseline_sha : sha;
         r["mode"] = mode;
         r["tokens_match_ort"] = nullptr;
-        r["parity_status"] = status_for(parity_report, token);
+        r["parity_status"] = status_for(is_baseline ? baseline_parity : parity_report, token);
         if (token == "ort") {
           r["backend"] = "onnxruntime";
           r["provider_requested"] = "cpu";
@@ -336,7 +361,7 @@ BenchResult run_generate_bench(const GenerateBenchConfig& c, const Progress& pro
           if (!b.result || !b.run_error.empty()) continue;
           try {
             if (b.token == "ort") {
-              b.runs.push_back(run_ort(*ort, c, threads, prompts));
+              b.runs.push_back(run_ort(*ort, c, b.onnx, threads, prompts));
               if (!b.runs.back().tokens.empty()) b.row_base["provider_used"] = "cpu";
               continue;
             }
@@ -351,7 +376,7 @@ BenchResult run_generate_bench(const GenerateBenchConfig& c, const Progress& pro
       }
       const Backend* ort_b = nullptr;
       for (const Backend& b : backends)
-        if (b.token == "ort" && !b.runs.empty()) ort_b = &b;
+        if (b.token == "ort" && !b.baseline && !b.runs.empty()) ort_b = &b;
       for (const Backend& b : backends) {
         json row = finish_row(b, batch, c);
         if (b.token != "ort" && ort_b != nullptr && !b.runs.empty()) {

@@ -29,6 +29,9 @@ inline constexpr const char* kGenerateSchema = "bog-bench-generate 1";
 
 struct GenerateBenchConfig {
   std::filesystem::path onnx;
+  // A second file, ONNX Runtime only, timed in the same rounds (e.g. the fp32 original of a
+  // quantized --onnx): rows say `"baseline": true`; the summary's ratio_to_ort_baseline.
+  std::filesystem::path baseline_onnx;
   std::vector<std::string> backends = {"cpu", "ort"};  // interpreter providers and/or ort
   std::vector<int> batch = {1};
   std::vector<int> threads = {1};
@@ -55,8 +58,9 @@ void validate(const GenerateBenchConfig& config);
                                              const Progress& progress);
 
 // {"schema", "environment", "ort_version", "artifact", "rows", "summary"}; summary: per our
-// result row, ratio_to_ort (its decode tokens/s over ORT's in the same cell, cached rows) and
-// cached_over_uncached (cached decode tokens/s over uncached, same backend and cell).
+// result row, ratio_to_ort (its decode tokens/s over ORT's in the same cell, cached rows),
+// ratio_to_ort_baseline (over ORT's on --baseline-onnx, when given) and cached_over_uncached
+// (cached decode tokens/s over uncached, same backend and cell).
 [[nodiscard]] nlohmann::json generate_report_json(const BenchResult& result);
 [[nodiscard]] std::string generate_report_markdown(const nlohmann::json& report);
 [[nodiscard]] std::string generate_terminal_table(const nlohmann::json& report);

@@ -23,8 +23,8 @@ std::string cell(const json& r) {
 }
 
 std::string label(const json& r) {
-  return r.value("backend", "") == "onnxruntime" ? "ort"
-                                                 : "interp:" + r.value("provider_requested", "");
+  if (r.value("backend", "") != "onnxruntime") return "interp:" + r.value("provider_requested", "");
+  return r.value("baseline", false) ? "ort (baseline)" : "ort";
 }
 
 std::string num(const json& v, const char* f = "{:.2f}") {
@@ -34,12 +34,13 @@ std::string num(const json& v, const char* f = "{:.2f}") {
 }  // namespace
 
 json generate_report_json(const BenchResult& r) {
-  std::map<std::string, double> ort_tps;
+  std::map<std::string, double> ort_tps, ort_baseline_tps;
   std::map<std::string, double> uncached;  // label + cell -> uncached tokens/s
   for (const json& row : r.rows) {
     if (!is_result(row)) continue;
     const double tps = row["decode_tokens_per_s"].get<double>();
-    if (row.value("backend", "") == "onnxruntime") ort_tps[cell(row)] = tps;
+    if (row.value("backend", "") == "onnxruntime")
+      (row.value("baseline", false) ? ort_baseline_tps : ort_tps)[cell(row)] = tps;
     if (row.value("mode", "") == "uncached") uncached[label(row) + "@" + cell(row)] = tps;
   }
   json summary = json::array();
@@ -56,10 +57,14 @@ json generate_report_json(const BenchResult& r) {
               {"decode_tokens_per_s", tps},
               {"tokens_match_ort", row["tokens_match_ort"]},
               {"ratio_to_ort", nullptr},
+              {"ratio_to_ort_baseline", nullptr},
               {"cached_over_uncached", nullptr}};
     if (row.value("mode", "") == "cached") {
       const auto o = ort_tps.find(cell(row));
       if (o != ort_tps.end() && o->second > 0) s["ratio_to_ort"] = tps / o->second;
+      const auto ob = ort_baseline_tps.find(cell(row));
+      if (ob != ort_baseline_tps.end() && ob->second > 0)
+        s["ratio_to_ort_baseline"] = tps / ob->second;
       const auto u = uncached.find(label(row) + "@" + cell(row));
       if (u != uncached.end() && u->second > 0) s["cached_over_uncached"] = tps / u->second;
     }
@@ -97,13 +102,20 @@ std::string generate_report_markdown(const json& report) {
         num(r["decode_tokens_per_s"], "{:.1f}"),
         m.is_boolean() ? (m.get<bool>() ? "yes" : "**no**") : "—", r.value("note", ""));
   }
-  o << "\n| backend | mode | batch | threads | new | decode tok/s | × ORT | cached / uncached |\n";
-  o << "|---|---|---|---|---|---|---|---|\n";
+  if (a.contains("baseline")) {
+    o << fmt::format("\nBaseline: ONNX Runtime also ran `{}` (sha256 `{}`) in the same rounds.\n",
+                     a["baseline"].value("file", ""),
+                     a["baseline"].value("sha256", "").substr(0, 12));
+  }
+  o << "\n| backend | mode | batch | threads | new | decode tok/s | × ORT | × ORT on baseline | "
+       "cached / uncached |\n";
+  o << "|---|---|---|---|---|---|---|---|---|\n";
   for (const json& s : report.at("summary")) {
-    o << fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} |\n", s.value("backend", ""),
+    o << fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} | {} |\n", s.value("backend", ""),
                      s.value("mode", ""), s.value("batch", 0), s.value("threads", 0),
                      s.value("new_tokens", 0), num(s["decode_tokens_per_s"], "{:.1f}"),
-                     num(s["ratio_to_ort"]), num(s["cached_over_uncached"], "{:.1f}"));
+                     num(s["ratio_to_ort"]), num(s.value("ratio_to_ort_baseline", json())),
+                     num(s["cached_over_uncached"], "{:.1f}"));
   }
   return o.str();
 }
@@ -129,6 +141,10 @@ std::string generate_terminal_table(const json& report) {
     if (s["ratio_to_ort"].is_number())
       out += fmt::format("{} {}: {:.2f}x ONNX Runtime's decode tokens/s\n", s.value("backend", ""),
                          s.value("mode", ""), s["ratio_to_ort"].get<double>());
+    if (s.value("ratio_to_ort_baseline", json()).is_number())
+      out += fmt::format("{} {}: {:.2f}x ONNX Runtime's decode tokens/s on the baseline file\n",
+                         s.value("backend", ""), s.value("mode", ""),
+                         s["ratio_to_ort_baseline"].get<double>());
     if (s["cached_over_uncached"].is_number())
       out += fmt::format("{}: cached {:.1f}x uncached\n", s.value("backend", ""),
                          s["cached_over_uncached"].get<double>());

@@ -54,6 +54,7 @@ void run_generate(const Args& a) {
   c.prompt_len = a.prompt_len;
   c.new_tokens = a.new_tokens;
   c.no_cache_too = a.no_cache_too;
+  c.baseline_onnx = a.baseline_onnx;
   c.ort_spinning = a.ort_spinning != 0;  // unset (-1): on, ORT's default
   c.optimize = !a.no_optimize;
   const bench::BenchResult r = bench::run_generate_bench(
@@ -73,7 +74,7 @@ void run_generate(const Args& a) {
 void add_bench_command(CLI::App& app) {
   auto* cmd = app.add_subcommand("bench", "Benchmark matrix: eager, interpreter providers, ORT");
   struct Args {
-    std::string config, out, backends, batch, seq, threads, onnx, bundle, precision;
+    std::string config, out, backends, batch, seq, threads, onnx, bundle, precision, baseline_onnx;
     int warmup = -1, iterations = -1, rounds = -1, ort_spinning = -1;
     int prompt_len = 64, new_tokens = 128;
     bool json = false, no_optimize = false;
@@ -107,7 +108,12 @@ void add_bench_command(CLI::App& app) {
   cmd->add_option("--new-tokens", a->new_tokens, "--generate: tokens generated per row (128)");
   cmd->add_flag("--no-cache-too", a->no_cache_too,
                 "--generate: also our uncached rows (every step recomputes the sequence)");
+  cmd->add_option("--baseline-onnx", a->baseline_onnx,
+                  "--generate: ONNX Runtime also runs this file in the same rounds (e.g. the "
+                  "fp32 original of a quantized --onnx); the summary gives ratio_to_ort_baseline");
   cmd->callback([a] {
+    if (!a->baseline_onnx.empty() && !a->generate)
+      throw Error(ErrorCategory::kInvalidArgument, "--baseline-onnx needs --generate");
     if (a->generate) {
       run_generate(*a);
       return;

@@ -132,6 +132,60 @@ TEST(BenchGenerate, OurGreedyTokensEqualOnnxRuntimeLoop) {
   EXPECT_TRUE(has_ratio) << j["summary"];
 }
 
+// A weight-int4 decoder (issue 27): its K/V still append in place (the contrib ops have static
+// types), and --baseline-onnx times ONNX Runtime on the fp32 original in the same rounds.
+TEST(BenchGenerate, QuantizedDecoderAgainstOnnxRuntimeOnTheFp32Baseline) {
+  if (!ort_available()) GTEST_SKIP() << "ONNX Runtime (bench/ort) not installed";
+  const TempDir tmp;
+  const fs::path model = copy_decoder(tmp);
+  const fs::path q = tmp / "llama_decoder.int4.onnx";
+  const RunResult quant = run_bog(
+      {"quantize", "--onnx", model.string(), "--method", "weight-int4", "--out", q.string()});
+  ASSERT_EQ(quant.exit_code, 0) << quant.err;
+  fs::copy_file(tmp / "llama_decoder" / "genai_config.json", tmp / "genai_config.json");
+  // The quantized graph is held to our reference kernels on the same inputs (torch's outputs
+  // are the fp32 model's): a folder of the inputs alone.
+  for (const auto& set : fs::directory_iterator(tmp / "llama_decoder")) {
+    if (!set.is_directory()) continue;
+    const fs::path to = tmp / "q_inputs" / set.path().filename();
+    fs::create_directories(to);
+    for (const auto& f : fs::directory_iterator(set.path())) {
+      if (f.path().filename().string().rfind("input_", 0) == 0)
+        fs::copy_file(f.path(), to / f.path().filename());
+    }
+  }
+  const RunResult pq = run_bog({"parity", "--onnx", q.string(), "--inputs",
+                                (tmp / "q_inputs").string(), "--providers", "reference,cpu,ort"});
+  ASSERT_EQ(pq.exit_code, 0) << pq.out << pq.err;
+  const RunResult pf = run_bog({"parity", "--onnx", model.string(), "--inputs",
+                                (tmp / "llama_decoder").string(), "--providers", "cpu,ort"});
+  ASSERT_EQ(pf.exit_code, 0) << pf.out << pf.err;
+  std::vector<std::string> args = gen_args(q, tmp / "b", "cpu,ort");
+  args.insert(args.end() - 1, {"--baseline-onnx", model.string()});
+  const RunResult r = run_bog(args);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const json j = parse(r);
+  EXPECT_EQ(j["artifact"]["baseline"]["file"], "llama_decoder.onnx");
+  int baseline_rows = 0;
+  for (const json& row : j["rows"]) {
+    if (row["baseline"].get<bool>()) {
+      ++baseline_rows;
+      EXPECT_EQ(row["backend"], "onnxruntime");
+      EXPECT_EQ(row["artifact"], "llama_decoder.onnx");
+      EXPECT_TRUE(row["decode_tokens_per_s"].is_number()) << row;
+    } else {
+      EXPECT_EQ(row["artifact"], "llama_decoder.int4.onnx");
+      if (row["backend"] == "interpreter" && row["mode"] == "cached") {
+        EXPECT_EQ(row["cache_used"], "shared") << row["note"];
+      }
+    }
+  }
+  EXPECT_EQ(baseline_rows, 2);  // one per batch size
+  int ratios = 0;
+  for (const json& s : j["summary"]) ratios += s["ratio_to_ort_baseline"].is_number();
+  EXPECT_EQ(ratios, 2) << j["summary"];
+}
+
 TEST(BenchGenerate, BadInputIsOneErrorLine) {
   const TempDir tmp;
   const fs::path model = copy_decoder(tmp);
@@ -145,6 +199,10 @@ TEST(BenchGenerate, BadInputIsOneErrorLine) {
       {{"bench", "--generate", "--onnx", model.string(), "--prompt-len", "0"}, "--prompt-len"},
       {{"bench", "--generate", "--onnx", model.string(), "--backends", "eager"}, "eager"},
       {{"bench", "--generate", "--onnx", (tmp / "missing.onnx").string()}, "not found"},
+      {{"bench", "--generate", "--onnx", model.string(), "--baseline-onnx",
+        (tmp / "missing.onnx").string(), "--out", (tmp / "z").string()},
+       "baseline missing.onnx not found"},
+      {{"bench", "--onnx", model.string(), "--baseline-onnx", model.string()}, "needs --generate"},
       // 200 + 100 - 1 positions past the fixture's context of 256 (its genai_config.json).
       {{"bench", "--generate", "--onnx", model.string(), "--backends", "cpu", "--prompt-len", "200",
         "--new-tokens", "100", "--out", (tmp / "y").string()},

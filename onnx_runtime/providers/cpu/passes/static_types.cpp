@@ -145,8 +145,20 @@ void StaticTypes::infer(const Graph& g, const Node& n) {
       if (in(0).rank < 2 || in(1).rank < 2) out = with_rank(first_dtype(), -1);
     } else if (op == "Attention" && n.attr_int("merged", 0) == 0) {
       out = with_rank(in(0).dtype, in(0).rank);
+    } else if (op == "DynamicQuantizeMatMul") {
+      out = with_rank(DType::kFloat32, in(0).rank);
     }
     types_[n.outputs[0]] = out;
+    return;
+  }
+  // The quantizer's contrib ops (quant/README.md): without them a quantized decoder's K/V
+  // would have no known rank and its cache could not be appended in place.
+  if (n.domain == "com.microsoft") {
+    if (op == "MatMulNBits") {
+      types_[n.outputs[0]] = with_rank(in(0).dtype, in(0).rank);
+    } else if (op == "GatherBlockQuantized" && in(0).rank >= 1 && in(1).rank >= 0) {
+      types_[n.outputs[0]] = with_rank(in(2).dtype, in(0).rank + in(1).rank - 1);
+    }
     return;
   }
   if (!n.domain.empty()) return;
@@ -297,6 +309,16 @@ void StaticTypes::infer(const Graph& g, const Node& n) {
     if (ra == 1 && rb >= 2) r = rb - 1;
     if (ra >= 2 && rb == 1) r = ra - 1;
     out = with_rank(first_dtype(), r);
+  } else if (op == "MatMulInteger") {
+    const int ra = in(0).rank, rb = in(1).rank;
+    out = with_rank(DType::kInt32, ra >= 2 && rb == 2 ? ra : -1);
+  } else if (op == "DequantizeLinear") {
+    out = with_rank(n.inputs.size() > 1 ? in(1).dtype : DType::kFloat32, in(0).rank);
+  } else if (op == "DynamicQuantizeLinear") {
+    types_[n.outputs[0]] = with_rank(DType::kUint8, in(0).rank);
+    if (n.outputs.size() > 1) types_[n.outputs[1]] = with_rank(DType::kFloat32, 0);
+    if (n.outputs.size() > 2) types_[n.outputs[2]] = with_rank(DType::kUint8, 0);
+    return;
   } else if (op == "Gemm" || op == "Flatten") {
     out = with_rank(first_dtype(), 2);
   } else if (kReduce.count(op)) {

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "onnx_runtime/providers/cpu/quant/nbits_gemv.h"
 #include "onnx_runtime/providers/cpu/quant/quant_kernels.h"
 #include "onnx_runtime/providers/reference/kernels/quant_contrib.h"
 
@@ -127,7 +128,29 @@ KernelFn make_matmul_nbits(int threads, KernelFn fallback) {
     const float* bv = bias ? bias->data<float>() : nullptr;
     const float* av = a.data<float>();
     float* yv = y.data<float>();
-    // Panels split across threads when there are enough of them; otherwise row blocks do.
+    if (s.bits == 4 && m >= 1) {
+      const Nbits4Weight w{s.k, s.n, s.block, s.k_blocks, bq, sv, zv, bv};
+      if (nbits4_gemv_supported(w)) {
+        // Four rows at a time, every packed byte read once per group and dequantized in
+        // registers: a decode step is one group; a prefill of m tokens reads W m/4 times,
+        // which still beats dequantizing it into float panels.
+        thread_local std::vector<float> prepared;
+        nbits4_prepare_rows(w, av, m, prepared);
+        const float* pa = prepared.data();  // this thread's buffer, read by the team
+        const int64_t groups = (s.n + 3) / 4;
+#pragma omp parallel num_threads(threads) if (threads > 1 && m * s.n * s.k > (1 << 18))
+        {
+          const int nt = omp_get_num_threads(), t = omp_get_thread_num();
+          // Column ranges in multiples of 4: the kernel's column group.
+          const int64_t c0 = std::min(s.n, groups * t / nt * 4);
+          const int64_t c1 = std::min(s.n, groups * (t + 1) / nt * 4);
+          for (int64_t r = 0; r < m && c1 > c0; r += 4) {
+            nbits4_gemv(w, pa, m, r, std::min<int64_t>(4, m - r), c0, c1, yv);
+          }
+        }
+        return;
+      }
+    }
     const bool by_panel = panels >= threads * 2 || m < 64;
 #pragma omp parallel num_threads(threads) if (threads > 1 && m * s.n * s.k > (1 << 16))
     {
