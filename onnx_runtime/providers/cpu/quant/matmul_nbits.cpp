@@ -128,12 +128,13 @@ KernelFn make_matmul_nbits(int threads, KernelFn fallback) {
     const float* bv = bias ? bias->data<float>() : nullptr;
     const float* av = a.data<float>();
     float* yv = y.data<float>();
-    if (s.bits == 4 && m >= 1) {
+    // Up to 64 rows (decode steps, short prefills): the rows read the packed bytes directly.
+    // Longer inputs (a classifier's batch x sequence) amortise the float panels better.
+    if (s.bits == 4 && m >= 1 && m <= 64) {
       const Nbits4Weight w{s.k, s.n, s.block, s.k_blocks, bq, sv, zv, bv};
       if (nbits4_gemv_supported(w)) {
         // Four rows at a time, every packed byte read once per group and dequantized in
-        // registers: a decode step is one group; a prefill of m tokens reads W m/4 times,
-        // which still beats dequantizing it into float panels.
+        // registers: a decode step is one group.
         thread_local std::vector<float> prepared;
         nbits4_prepare_rows(w, av, m, prepared);
         const float* pa = prepared.data();  // this thread's buffer, read by the team
