@@ -12,6 +12,7 @@
 #include "model/data/ag_news.h"
 #include "model/train/eval_report.h"
 #include "parity/onnx_accuracy.h"
+#include "parity/onnx_perplexity.h"
 #include "parity/precision_report.h"
 
 namespace bog::cli {
@@ -42,6 +43,20 @@ void add_eval_command(CLI::App& app) {
                   "reason where the CPU has no bf16)");
   cmd->add_flag("--json", args->json, "Print one JSON object");
   cmd->callback([args] {
+    if (args->onnx && model::bundle_architecture(args->bundle) == "tiny_llama_lm") {
+      const parity::OnnxPerplexity p = parity::evaluate_onnx_perplexity(
+          args->bundle, *args->onnx, model::resolve_data_dir(args->data), args->split,
+          args->provider, args->threads);
+      if (args->json) {
+        std::cout << p.report.dump() << "\n";
+      } else {
+        fmt::print(
+            "{} on {} split via {}: {} documents, {} predicted tokens, perplexity {:.3f} "
+            "(nll {:.4f})\n",
+            *args->onnx, args->split, p.provider_used, p.documents, p.tokens, p.perplexity, p.nll);
+      }
+      return;
+    }
     if (args->onnx) {
       const parity::OnnxEval e =
           parity::evaluate_onnx(args->bundle, *args->onnx, model::resolve_data_dir(args->data),

@@ -45,15 +45,23 @@ nlohmann::json evaluate_lm_bundle(const std::filesystem::path& bundle_dir,
   const auto examples = split_examples(prov, data_dir, split);
   const auto set = tokenize_documents(examples, *bundle.tokenizer, bundle.config);
   const PerplexityResult r = evaluate_perplexity(*bundle.model, set);
+  return lm_eval_json(bundle_dir, bundle.manifest, bundle.config.architecture, split, r.nll,
+                      r.perplexity, r.tokens, r.documents);
+}
+
+nlohmann::json lm_eval_json(const std::filesystem::path& bundle_dir, const nlohmann::json& manifest,
+                            const std::string& architecture, const std::string& split, double nll,
+                            double perplexity, int64_t tokens, int64_t documents) {
+  const nlohmann::json& prov = manifest.value("provenance", nlohmann::json::object());
   return {{"schema", "bog-eval 1"},
           {"model", bundle_dir.filename().string()},
-          {"architecture", bundle.config.architecture},
+          {"architecture", architecture},
           {"split", split},
-          {"perplexity", r.perplexity},
-          {"nll", r.nll},
-          {"tokens", r.tokens},
-          {"documents", r.documents},
-          {"num_params", bundle.manifest.value("num_params", 0)},
+          {"perplexity", perplexity},
+          {"nll", nll},
+          {"tokens", tokens},
+          {"documents", documents},
+          {"num_params", manifest.value("num_params", 0)},
           {"train_rows", prov.value("data_rows", 0)},
           {"train_sha256", prov.value("data_sha256", "")}};
 }

@@ -42,6 +42,14 @@ struct BundleEval {
 
 // A decoder LM bundle's next-token perplexity on the same split (documents BOS + text + EOS):
 // {"schema":"bog-eval 1",..,"perplexity":..,"nll":..,"tokens":..,"documents":..}
+// An LM's perplexity report ({"schema": "bog-eval 1", model, architecture, split, perplexity,
+// nll, tokens, documents, num_params, train_rows, train_sha256}), whoever computed it.
+[[nodiscard]] nlohmann::json lm_eval_json(const std::filesystem::path& bundle_dir,
+                                          const nlohmann::json& manifest,
+                                          const std::string& architecture, const std::string& split,
+                                          double nll, double perplexity, int64_t tokens,
+                                          int64_t documents);
+
 [[nodiscard]] nlohmann::json evaluate_lm_bundle(const std::filesystem::path& bundle_dir,
                                                 const std::filesystem::path& data_dir,
                                                 const std::string& split);
