@@ -11,7 +11,7 @@ packages=(
   libpq-dev postgresql  # tuning studies in PostgreSQL; make test runs a throwaway server (tests/tune/with_postgres.sh)
   nodejs npm
   clang libfuzzer-14-dev
-  chromium  # the serving page's headless browser test (tests/serve/browser_test.cpp)
+  chromium chromium-driver  # the serving pages in headless Chromium (tests/serve/browser_test.cpp, chat_page_test.cpp)
 )
 
 missing=()

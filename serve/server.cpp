@@ -244,6 +244,7 @@ struct Server::Impl {
     const std::vector<Entry> table = {
         {"/", false, [this](const auto&, auto& res) { serve_asset("index.html", res); }},
         {"/docs", false, [this](const auto&, auto& res) { serve_asset("docs.html", res); }},
+        {"/chat", false, [this](const auto&, auto& res) { serve_asset("chat.html", res); }},
         {"/health", false,
          [](const auto&, auto& res) {
            send_json(res, {{"status", "ok"}});

@@ -25,30 +25,11 @@ using nlohmann::json;
 fs::path lm_bundle() { return serve_test::lm_bundle_dir(); }
 const fs::path& lm_onnx() { return serve_test::exported_lm_onnx(); }
 
-ServingConfig lm_config() {
-  ServingConfig c;
-  c.bundle = lm_bundle().string();
-  c.port = 0;
-  c.http_threads = 64;
-  return c;
-}
-
-struct LmServer {
-  std::unique_ptr<Server> server;
-  int port = 0;
-};
-
+using serve_test::RunningServer;
+using LmServer = RunningServer;
+ServingConfig lm_config() { return serve_test::lm_test_config(); }
 LmServer start_lm(const ServingConfig& c, std::function<void()> before_step = {}) {
-  validate(c);
-  LmServer s;
-  s.server = std::make_unique<Server>(c, Server::GenerationLoader([c, before_step] {
-                                        return load_generation_service(
-                                            c, lm_onnx(), read_lm_bundle(lm_bundle()), before_step);
-                                      }));
-  s.port = s.server->bind();
-  s.server->start();
-  s.server->wait_until_loaded();
-  return s;
+  return serve_test::start_lm(c, std::move(before_step));
 }
 
 struct Answer {

@@ -12,6 +12,7 @@
 
 #include "common/atomic_file.h"
 #include "common/build_paths.h"
+#include "serve/lm_loader.h"
 #include "serve/model_loader.h"
 #include "tests/cli/cli_test_util.h"
 
@@ -66,6 +67,29 @@ RunningServer start_server(const serve::ServingConfig& config) {
   s.server = std::make_unique<serve::Server>(config, [config, onnx] {
     return serve::load_classifier(config, read_file(onnx), onnx.parent_path());
   });
+  s.port = s.server->bind();
+  s.server->start();
+  s.server->wait_until_loaded();
+  return s;
+}
+
+serve::ServingConfig lm_test_config() {
+  serve::ServingConfig c;
+  c.bundle = lm_bundle_dir().string();
+  c.host = "127.0.0.1";
+  c.port = 0;
+  c.http_threads = 64;
+  return c;
+}
+
+RunningServer start_lm(const serve::ServingConfig& c, std::function<void()> before_step) {
+  serve::validate(c);
+  RunningServer s;
+  s.server = std::make_unique<serve::Server>(
+      c, serve::Server::GenerationLoader([c, before_step = std::move(before_step)] {
+        return serve::load_generation_service(c, exported_lm_onnx(),
+                                              serve::read_lm_bundle(lm_bundle_dir()), before_step);
+      }));
   s.port = s.server->bind();
   s.server->start();
   s.server->wait_until_loaded();

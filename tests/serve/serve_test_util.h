@@ -6,6 +6,7 @@
 #include <sys/types.h>
 
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -37,6 +38,12 @@ struct RunningServer {
   int port = 0;
 };
 RunningServer start_server(const serve::ServingConfig& config);
+
+// The shipped LM (models/agnews-lm) served with the OpenAI routes: its bundle, loopback, port 0.
+serve::ServingConfig lm_test_config();
+// A generation server, loaded and ready; `before_step` runs on the scheduler thread before
+// every decode step (tests slow it down to catch a stream mid-way).
+RunningServer start_lm(const serve::ServingConfig& config, std::function<void()> before_step = {});
 
 // `bog predict --json` for texts: {"label", "probs": {label: p}} per text, in order.
 std::vector<nlohmann::json> bog_predict(const std::vector<std::string>& texts);
