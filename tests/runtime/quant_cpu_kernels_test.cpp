@@ -478,40 +478,43 @@ TEST(MatMulNBitsReference, DequantizesOrtLayoutExactly) {
   EXPECT_FLOAT_EQ(y[0].tensor.data<float>()[1], 2.0f * (7 - 80));
 }
 
-// The decode-step path (bits 4, rows <= 4, blocks of 32k: nbits_gemv.cpp) against the
-// reference on the shapes a decoder has: K past and short of a block, N not a multiple of the
-// kernel's 4-column group, 1 and 2 threads.
+// The decode-step path (bits 4 and 8, up to 64 rows, blocks of 32/64/128: nbits_gemv.cpp)
+// against the reference on the shapes a decoder has: K past and short of a block, N not a
+// multiple of the kernel's 4-column group, rows past a group of 4, 1 and 2 threads.
 TEST(MatMulNBitsCpu, DecodeStepRowsMatchReference) {
   ReferenceProvider ref;
   struct Case {
     int64_t m, k, n, block;
   };
-  const Case cases[] = {{1, 32, 1, 32},   {1, 100, 5, 32},  {2, 512, 513, 32}, {3, 1408, 7, 64},
-                        {4, 192, 4, 128}, {1, 31, 3, 32},   {4, 65, 9, 32},    {1, 512, 64, 64},
-                        {2, 33, 1, 32},   {3, 256, 130, 32}};
+  const Case cases[] = {{1, 32, 1, 32},   {1, 100, 5, 32},   {2, 512, 513, 32}, {3, 1408, 7, 64},
+                        {4, 192, 4, 128}, {1, 31, 3, 32},    {4, 65, 9, 32},    {1, 512, 64, 64},
+                        {2, 33, 1, 32},   {3, 256, 130, 32}, {9, 96, 11, 32},   {64, 64, 5, 64}};
   int case_no = 0;
   for (const Case& c : cases) {
-    for (bool with_zp : {false, true}) {
-      for (int threads : {1, 2}) {
-        const uint32_t seed = static_cast<uint32_t>(900 + case_no++);
-        SCOPED_TRACE(::testing::Message()
-                     << "m=" << c.m << " k=" << c.k << " n=" << c.n << " block=" << c.block
-                     << " zp=" << with_zp << " threads=" << threads << " seed=" << seed);
-        const NBits q = random_nbits(c.k, c.n, 4, c.block, seed);
-        std::vector<Value> vin;
-        vin.push_back(Value::from_tensor(random_tensor({c.m, c.k}, seed + 9)));
-        vin.push_back(Value::from_tensor(q.b.clone()));
-        vin.push_back(Value::from_tensor(q.scales.clone()));
-        vin.push_back(with_zp ? Value::from_tensor(q.zp.clone()) : Value());
-        vin.push_back(Value());
-        vin.push_back(Value::from_tensor(random_tensor({c.n}, seed + 10)));
-        std::vector<const Value*> ptrs;
-        for (const Value& v : vin) ptrs.push_back(v.tensor.defined() ? &v : nullptr);
-        const Node node = nbits_node(c.k, c.n, 4, c.block, 6);
-        const std::vector<Value> want = run_node(ref, node, ptrs);
-        KernelContext ctx(node, ptrs, 1);
-        cpu::make_matmul_nbits(threads, ref.create_kernel(node))(ctx);
-        expect_close(ctx.outputs()[0].tensor, want[0].tensor, 1e-4f, 1e-4f);
+    for (const int bits : {4, 8}) {
+      for (const bool with_zp : {false, true}) {
+        for (const int threads : {1, 2}) {
+          const uint32_t seed = static_cast<uint32_t>(900 + case_no++);
+          SCOPED_TRACE(::testing::Message()
+                       << "bits=" << bits << " m=" << c.m << " k=" << c.k << " n=" << c.n
+                       << " block=" << c.block << " zp=" << with_zp << " threads=" << threads
+                       << " seed=" << seed);
+          const NBits q = random_nbits(c.k, c.n, bits, c.block, seed);
+          std::vector<Value> vin;
+          vin.push_back(Value::from_tensor(random_tensor({c.m, c.k}, seed + 9)));
+          vin.push_back(Value::from_tensor(q.b.clone()));
+          vin.push_back(Value::from_tensor(q.scales.clone()));
+          vin.push_back(with_zp ? Value::from_tensor(q.zp.clone()) : Value());
+          vin.push_back(Value());
+          vin.push_back(Value::from_tensor(random_tensor({c.n}, seed + 10)));
+          std::vector<const Value*> ptrs;
+          for (const Value& v : vin) ptrs.push_back(v.tensor.defined() ? &v : nullptr);
+          const Node node = nbits_node(c.k, c.n, bits, c.block, 6);
+          const std::vector<Value> want = run_node(ref, node, ptrs);
+          KernelContext ctx(node, ptrs, 1);
+          cpu::make_matmul_nbits(threads, ref.create_kernel(node))(ctx);
+          expect_close(ctx.outputs()[0].tensor, want[0].tensor, 1e-4f, 1e-4f);
+        }
       }
     }
   }

@@ -130,13 +130,13 @@ KernelFn make_matmul_nbits(int threads, KernelFn fallback) {
     float* yv = y.data<float>();
     // Up to 64 rows (decode steps, short prefills): the rows read the packed bytes directly.
     // Longer inputs (a classifier's batch x sequence) amortise the float panels better.
-    if (s.bits == 4 && m >= 1 && m <= 64) {
-      const Nbits4Weight w{s.k, s.n, s.block, s.k_blocks, bq, sv, zv, bv};
-      if (nbits4_gemv_supported(w)) {
+    if ((s.bits == 4 || s.bits == 8) && m >= 1 && m <= 64) {
+      const NbitsWeight w{s.k, s.n, s.block, s.k_blocks, s.bits, bq, sv, zv, bv};
+      if (nbits_gemv_supported(w)) {
         // Four rows at a time, every packed byte read once per group and dequantized in
         // registers: a decode step is one group.
         thread_local std::vector<float> prepared;
-        nbits4_prepare_rows(w, av, m, prepared);
+        nbits_prepare_rows(w, av, m, prepared);
         const float* pa = prepared.data();  // this thread's buffer, read by the team
         const int64_t groups = (s.n + 3) / 4;
 #pragma omp parallel num_threads(threads) if (threads > 1 && m * s.n * s.k > (1 << 18))
@@ -146,7 +146,7 @@ KernelFn make_matmul_nbits(int threads, KernelFn fallback) {
           const int64_t c0 = std::min(s.n, groups * t / nt * 4);
           const int64_t c1 = std::min(s.n, groups * (t + 1) / nt * 4);
           for (int64_t r = 0; r < m && c1 > c0; r += 4) {
-            nbits4_gemv(w, pa, m, r, std::min<int64_t>(4, m - r), c0, c1, yv);
+            nbits_gemv(w, pa, m, r, std::min<int64_t>(4, m - r), c0, c1, yv);
           }
         }
         return;
