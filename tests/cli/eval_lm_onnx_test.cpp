@@ -16,20 +16,17 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-class EvalLmOnnx : public ::testing::Test {
+class EvalLmOnnx : public test_data::TinyLmSuite {
  protected:
   static void SetUpTestSuite() {
-    tmp_ = new TempDir();
-    std::string error;
-    bundle_ = test_data::make_tiny_lm_bundle(tmp_->path(), error);
-    ASSERT_FALSE(bundle_.empty()) << error;
+    TinyLmSuite::SetUpTestSuite();
+    if (bundle_.empty()) return;
     const RunResult e = run_bog({"export", "--bundle", bundle_.string(), "--out", onnx().string()});
     ASSERT_EQ(e.exit_code, 0) << e.err;
     const RunResult q = run_bog({"quantize", "--onnx", onnx().string(), "--method", "weight-int8",
                                  "--out", int8().string()});
     ASSERT_EQ(q.exit_code, 0) << q.err;
   }
-  static void TearDownTestSuite() { delete tmp_; }
   static fs::path onnx() { return *tmp_ / "lm.onnx"; }
   static fs::path int8() { return *tmp_ / "lm.int8.onnx"; }
 
@@ -44,9 +41,6 @@ class EvalLmOnnx : public ::testing::Test {
     EXPECT_FALSE(j.is_discarded()) << r.out;
     return j;
   }
-
-  static inline TempDir* tmp_ = nullptr;
-  static inline fs::path bundle_;
 };
 
 TEST_F(EvalLmOnnx, ExportedDecoderHasTheEigenModelsPerplexity) {

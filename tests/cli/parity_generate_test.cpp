@@ -26,16 +26,8 @@ bool ort_installed() {
          j["onnxruntime_reference"].value("found", false);
 }
 
-class ParityGenerate : public ::testing::Test {
+class ParityGenerate : public test_data::TinyLmSuite {
  protected:
-  static void SetUpTestSuite() {
-    tmp_ = new TempDir();
-    std::string error;
-    bundle_ = test_data::make_tiny_lm_bundle(tmp_->path(), error);
-    ASSERT_FALSE(bundle_.empty()) << error;
-  }
-  static void TearDownTestSuite() { delete tmp_; }
-
   // parity --generate on the test bundle and data, small sizes; `extra` flags win over these.
   static RunResult parity(std::vector<std::string> extra) {
     std::vector<std::string> args = {"parity",     "--bundle", bundle_.string(),
@@ -51,9 +43,6 @@ class ParityGenerate : public ::testing::Test {
     return run_bog(args);
   }
   static fs::path data() { return *tmp_ / "data"; }
-
-  static inline TempDir* tmp_ = nullptr;
-  static inline fs::path bundle_;
 };
 
 TEST_F(ParityGenerate, PassesWritesTheReportAndTheBenchAcceptsIt) {

@@ -3,6 +3,8 @@
 // CLI tests' helpers (tests/cli/cli_test_util.cpp) linked in.
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <cstring>
 #include <filesystem>
 #include <string>
@@ -62,5 +64,23 @@ inline bool write_negated_initializer(const std::filesystem::path& from,
   }
   return false;
 }
+
+// A test suite over one tiny LM bundle, trained once in SetUpTestSuite (a suite that needs more
+// calls this first). Suites run one after another, so they may share the statics.
+class TinyLmSuite : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    tmp_ = new cli_test::TempDir();
+    std::string error;
+    bundle_ = make_tiny_lm_bundle(tmp_->path(), error);
+    ASSERT_FALSE(bundle_.empty()) << error;
+  }
+  static void TearDownTestSuite() {
+    delete tmp_;
+    tmp_ = nullptr;
+  }
+  static inline cli_test::TempDir* tmp_ = nullptr;
+  static inline std::filesystem::path bundle_;
+};
 
 }  // namespace bog::test_data

@@ -9,6 +9,7 @@
 #include "common/build_paths.h"
 #include "tests/cli/cli_test_util.h"
 #include "tests/serve/serve_test_util.h"
+#include "tests/serve/webdriver.h"
 
 namespace bog::serve_test {
 namespace {
@@ -29,8 +30,7 @@ std::vector<std::string> chromium_args(const std::string& url) {
 }
 
 TEST(Browser, PageShowsThePredictedLabelForASubmittedHeadline) {
-  const std::string chromium =
-      find_in_path({"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"});
+  const std::string chromium = WebDriver::chromium_path();
   if (chromium.empty()) {
     GTEST_SKIP() << "SKIPPED: no chromium in PATH (Debian package 'chromium', installed by "
                     "`make deps`); the browser test did not run";

@@ -57,7 +57,7 @@ std::string base64_decode(const std::string& in) {
 
 }  // namespace
 
-double seconds_since_epoch() {
+double monotonic_seconds() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 

@@ -47,17 +47,17 @@ class WebDriver {
   std::string session_;
 };
 
-double seconds_since_epoch();
+double monotonic_seconds();
 
 template <typename Pred>
 std::string WebDriver::wait_for_text(const std::string& css, Pred pred, double timeout_s) {
-  const double end = seconds_since_epoch() + timeout_s;
+  const double end = monotonic_seconds() + timeout_s;
   std::string last;
   do {
     const std::string e = find(css);
     last = e.empty() ? "" : text(e);
     if (pred(last)) return last;
-  } while (seconds_since_epoch() < end);
+  } while (monotonic_seconds() < end);
   return last;
 }
 
